@@ -1,0 +1,18 @@
+#!/bin/bash
+# guest-floppy: a 1.44 MB FAT12 floppy (no partition table: sector 0 is the
+# SYSLINUX boot sector) with the same config as the SYSLINUX disk.  Meant as
+# "another BIOS drive" (drive 0x00) and to boot directly with boot: floppy.
+TAG=guest-floppy
+. "$(dirname "$0")/lib.sh"
+
+OUT=$GUESTS/floppy.img
+need_tool mkfs.fat dosfstools
+say "making 1.44 MB FAT12 floppy"
+rm -f "$OUT.tmp"
+# 1440 KiB gets the standard 80x2x18 floppy BPB from mkfs.fat.
+mkfs.fat -C -F 12 -n PXHVFLOPPY --invariant "$OUT.tmp" 1440 >/dev/null
+say "installing SYSLINUX and its config"
+syslinux_setup "$OUT.tmp" "$GUEST_SRC/syslinux/syslinux.cfg" \
+    "syslinux-floppy ready (labels: marker poweroff reboot)" $PROMPT_MODULES
+mv "$OUT.tmp" "$OUT"
+say "done: $OUT"

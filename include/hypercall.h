@@ -1,0 +1,35 @@
+/*
+ * The pxHV hypercall ABI (VMCALL from the guest, any mode).
+ *
+ *   EAX/RAX = function number; arguments in EBX, ECX, EDX; result in EAX
+ *   (PXHV_HC_ENOSYS for an unknown function).  Registers not named as
+ *   results are preserved.  Addresses are guest-physical (in real mode:
+ *   segment * 16 + offset).  VMCALL at CPL > 0 in protected mode gets #UD,
+ *   as on hardware without a hypervisor.
+ *
+ * docs/vmx.md describes each call.  Mirrored for NASM guests in
+ * guest_images/tests/hypercall.inc.
+ */
+#ifndef PXHV_HYPERCALL_H
+#define PXHV_HYPERCALL_H
+
+#define PXHV_HC_VERSION     0x00 /* -> EAX = 0x0001 (v0.1: major<<8|minor), EBX = 'pxHV' (0x56487870) */
+#define PXHV_HC_PUTS        0x01 /* EBX = GPA of string, ECX = length (<= 4096) -> EAX = 0    */
+#define PXHV_HC_PUTC        0x02 /* BL = character -> EAX = 0                                  */
+#define PXHV_HC_EXIT_STATS  0x03 /* print the exit statistics so far -> EAX = 0               */
+#define PXHV_HC_SHUTDOWN    0x04 /* EBX = status; print statistics, power the machine off     */
+#define PXHV_HC_PUTHEX      0x05 /* EBX = value (32-bit) printed as 0x%08x and a newline        */
+#define PXHV_HC_INT15       0x15 /* used by the INT 15h stub only (memory-map services)         */
+
+#define PXHV_HC_ENOSYS      0xFFFFFFFFu
+#define PXHV_HC_EINVAL      0xFFFFFFFEu
+
+/* CPUID leaf 0x40000000: EAX = max hypervisor leaf, EBX:ECX:EDX = "pxHVpxHVpxHV". */
+#define PXHV_CPUID_BASE     0x40000000u
+#define PXHV_CPUID_MAX      0x40000001u
+#define PXHV_CPUID_SIG      0x56487870u /* "pxHV" */
+
+/* Port owned by the hypervisor: guest debug console (Bochs' 0xE9 convention). */
+#define PXHV_DEBUG_PORT     0xE9
+
+#endif

@@ -1,0 +1,19 @@
+#ifndef PXHV_LIB_H
+#define PXHV_LIB_H
+#include "types.h"
+#include <stdarg.h>
+
+void *memset(void *d, int c, usize n);
+void *memcpy(void *d, const void *s, usize n);
+void *memmove(void *d, const void *s, usize n);
+int   memcmp(const void *a, const void *b, usize n);
+usize strlen(const char *s);
+int   strncmp(const char *a, const char *b, usize n);
+
+/* printf subset: %d %i %u %x %X %p %s %c %%, flags '-' '0', width,
+ * precision for %s, length modifiers hh h l ll z.  Always NUL-terminates
+ * (when size > 0) and returns the length the full output would have. */
+int vsnprintf(char *buf, usize size, const char *fmt, va_list ap);
+int snprintf(char *buf, usize size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * MTRR memory-type resolution (pure; unit-tested on the host).
+ * SDM Vol. 3A 12.11 "Memory Type Range Registers (MTRRs)".
+ */
+#ifndef PXHV_MTRR_H
+#define PXHV_MTRR_H
+#include "types.h"
+
+enum mem_type { MT_UC = 0, MT_WC = 1, MT_WT = 4, MT_WP = 5, MT_WB = 6, MT_MIXED = 0xFF };
+
+#define MTRR_VAR_MAX 16
+
+/* Raw register values as read from the MSRs (stage 3 fills it with RDMSR). */
+struct mtrr_state {
+    u64 cap;              /* IA32_MTRRCAP (0xFE): VCNT bits 7:0, FIX bit 8           */
+    u64 def_type;         /* IA32_MTRR_DEF_TYPE (0x2FF): type 7:0, FE bit 10, E 11   */
+    u64 fixed[11];        /* 0x250 FIX64K_00000, 0x258/0x259 FIX16K, 0x268..0x26F FIX4K */
+    u64 var_base[MTRR_VAR_MAX]; /* 0x200 + 2n */
+    u64 var_mask[MTRR_VAR_MAX]; /* 0x201 + 2n */
+    u32 phys_bits;        /* CPUID.80000008h:EAX[7:0] (MAXPHYADDR)                   */
+};
+
+/* Effective type of one physical byte address (SDM 12.11.4.1 precedence:
+ * fixed ranges below 1 MiB when enabled; otherwise variable ranges: one
+ * match -> its type; several: UC if any is UC, WT if WT and WB, else
+ * undefined -> UC; no match -> default type; MTRRs disabled -> UC). */
+u8 mtrr_type_of(const struct mtrr_state *s, u64 addr);
+
+/* Type of [base, base+len) if uniform, else MT_MIXED. */
+u8 mtrr_range_type(const struct mtrr_state *s, u64 base, u64 len);
+
+const char *mtrr_type_name(u8 type);
+
+#endif

@@ -1,0 +1,158 @@
+#!/bin/bash
+# pxhv-config.sh: show or change the configuration block (struct pxhv_config,
+# include/pxhv_config.h) of a pxHV disk image in place.  No rebuild needed.
+#
+#   pxhv-config.sh IMG [--source none|partition|drive|builtin] [--drive 0xNN]
+#                      [--flags N] [--name NAME] [--show]
+#
+# --drive alone also selects --source drive.  With no option, or with
+# --show, the block is printed (after any change).
+#
+# scripts/mkimage.sh also uses: --init (write a fresh block instead of
+# requiring one), --stage3-sectors N, --guest-sectors N.
+set -eu
+
+prog=pxhv-config.sh
+here=$(cd "$(dirname "$0")" && pwd)
+layout_h=$here/../include/layout.h
+
+die() { echo "$prog: $*" >&2; exit 1; }
+
+usage() {
+    sed -n '5,6p' "$0" | sed 's/^#  *//' >&2
+    exit 2
+}
+
+# Numeric #define from include/layout.h (the single source of truth).
+layout() {
+    local v
+    v=$(sed -n "s/^#define[[:space:]]\{1,\}$1[[:space:]]\{1,\}\([0-9][0-9a-fA-FxX]*\).*/\1/p" "$layout_h")
+    [ -n "$v" ] || die "$1 not found in $layout_h"
+    echo $((v))
+}
+
+CONFIG_LBA=$(layout DISK_CONFIG_LBA)
+STAGE3_LBA=$(layout DISK_STAGE3_LBA)
+BUILTIN_LBA=$(layout DISK_BUILTIN_LBA)
+MAGIC=pxHVCFG1
+VERSION=1
+
+# struct pxhv_config field offsets (include/pxhv_config.h; checked against
+# the C header at build time through stage2/layout.inc).
+OFF_VERSION=8 OFF_S3_LBA=12 OFF_S3_SECTORS=16 OFF_SOURCE=20 OFF_DRIVE=24
+OFF_GLBA=28 OFF_GSECTORS=32 OFF_FLAGS=36 OFF_NAME=40 NAME_MAX=15
+
+source_names=(none partition drive builtin)
+
+# is_uint STRING: decimal or 0x hex.
+is_uint() { [[ $1 =~ ^(0[xX][0-9a-fA-F]+|[0-9]+)$ ]]; }
+
+rd32() {  # rd32 OFFSET-in-block
+    local b
+    b=($(od -An -tu1 -v -j $((CONFIG_LBA * 512 + $1)) -N4 "$img"))
+    [ ${#b[@]} -eq 4 ] || die "$img: too short for a config block"
+    echo $(( b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24 ))
+}
+
+u32le() {
+    local v=$1
+    printf "\\$(printf %03o $((v & 255)))\\$(printf %03o $((v >> 8 & 255)))"
+    printf "\\$(printf %03o $((v >> 16 & 255)))\\$(printf %03o $((v >> 24 & 255)))"
+}
+
+[ $# -ge 1 ] || usage
+img=$1; shift
+[ -f "$img" ] || die "$img: no such file"
+
+init=0 show=0 changed=0
+new_source= new_drive= new_flags= new_name= name_set=0 new_s3= new_gs=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --source)  [ $# -ge 2 ] || usage; new_source=$2; shift 2 ;;
+    --drive)   [ $# -ge 2 ] || usage; new_drive=$2; shift 2 ;;
+    --flags)   [ $# -ge 2 ] || usage; new_flags=$2; shift 2 ;;
+    --name)    [ $# -ge 2 ] || usage; new_name=$2; name_set=1; shift 2 ;;
+    --show)    show=1; shift ;;
+    --init)    init=1; shift ;;
+    --stage3-sectors) [ $# -ge 2 ] || usage; new_s3=$2; shift 2 ;;
+    --guest-sectors)  [ $# -ge 2 ] || usage; new_gs=$2; shift 2 ;;
+    -h|--help) usage ;;
+    *) die "unknown option '$1' (try --help)" ;;
+    esac
+done
+
+size=$(stat -c %s "$img")
+[ "$size" -ge $(( (CONFIG_LBA + 1) * 512 )) ] || die "$img: too small to hold a config block"
+
+if [ $init -eq 1 ]; then
+    version=$VERSION s3_lba=$STAGE3_LBA s3_sectors=0 source=1 drive=0x80
+    glba=$BUILTIN_LBA gsectors=0 flags=0 name=
+else
+    magic=$(dd if="$img" bs=512 skip="$CONFIG_LBA" count=1 status=none | head -c 8 | tr -d '\000')
+    [ "$magic" = "$MAGIC" ] || die "$img: no pxHV config block at LBA $CONFIG_LBA (magic '$MAGIC' missing)"
+    version=$(rd32 $OFF_VERSION) s3_lba=$(rd32 $OFF_S3_LBA) s3_sectors=$(rd32 $OFF_S3_SECTORS)
+    source=$(rd32 $OFF_SOURCE) drive=$(rd32 $OFF_DRIVE) glba=$(rd32 $OFF_GLBA)
+    gsectors=$(rd32 $OFF_GSECTORS) flags=$(rd32 $OFF_FLAGS)
+    name=$(dd if="$img" bs=1 skip=$((CONFIG_LBA * 512 + OFF_NAME)) count=16 status=none | tr -d '\000')
+fi
+
+if [ -n "$new_s3" ]; then
+    is_uint "$new_s3" || die "--stage3-sectors: '$new_s3' is not a number"
+    s3_sectors=$((new_s3)); changed=1
+fi
+if [ -n "$new_gs" ]; then
+    is_uint "$new_gs" || die "--guest-sectors: '$new_gs' is not a number"
+    gsectors=$((new_gs)); changed=1
+fi
+if [ -n "$new_drive" ]; then
+    is_uint "$new_drive" && [ $((new_drive)) -le 255 ] ||
+        die "--drive: '$new_drive' is not a BIOS drive number (0x00..0xFF)"
+    drive=$((new_drive)); changed=1
+    [ -n "$new_source" ] || new_source=drive
+fi
+if [ -n "$new_source" ]; then
+    case $new_source in
+    none) source=0 ;; partition) source=1 ;; drive) source=2 ;; builtin) source=3 ;;
+    *) die "--source: '$new_source' is not none, partition, drive or builtin" ;;
+    esac
+    changed=1
+fi
+if [ -n "$new_flags" ]; then
+    is_uint "$new_flags" && [ $((new_flags)) -le 4294967295 ] ||
+        die "--flags: '$new_flags' is not a 32-bit number"
+    flags=$((new_flags)); changed=1
+fi
+if [ $name_set -eq 1 ]; then
+    [[ $new_name =~ ^[\ -~]*$ ]] || die "--name: printable ASCII only"
+    [ ${#new_name} -le $NAME_MAX ] || die "--name: '$new_name' is longer than $NAME_MAX characters"
+    name=$new_name; changed=1
+fi
+if [ "$source" -eq 3 ] && [ "$gsectors" -eq 0 ]; then
+    die "$img: guest source 'builtin' but the image has no built-in guest"
+fi
+
+if [ $changed -eq 1 ] || [ $init -eq 1 ]; then
+    {
+        printf '%s' "$MAGIC"
+        u32le "$version"; u32le "$s3_lba"; u32le "$s3_sectors"; u32le "$source"
+        u32le "$drive"; u32le "$glba"; u32le "$gsectors"; u32le "$flags"
+        printf '%s' "$name"
+        head -c $((512 - OFF_NAME - ${#name})) /dev/zero
+    } | dd of="$img" bs=512 seek="$CONFIG_LBA" count=1 iflag=fullblock conv=notrunc status=none
+fi
+
+if [ $show -eq 1 ] || [ $changed -eq 0 ]; then
+    if [ "$source" -lt ${#source_names[@]} ]; then sname=${source_names[$source]}; else sname=unknown; fi
+    printf 'magic           %s\n' "$MAGIC"
+    printf 'version         %u\n' "$version"
+    printf 'stage3_lba      %u\n' "$s3_lba"
+    printf 'stage3_sectors  %u\n' "$s3_sectors"
+    printf 'guest_source    %s (%u)\n' "$sname" "$source"
+    printf 'guest_drive     0x%02x\n' "$drive"
+    printf 'guest_lba       %u\n' "$glba"
+    printf 'guest_sectors   %u\n' "$gsectors"
+    printf 'flags           0x%x%s%s\n' "$flags" \
+        "$( [ $((flags & 1)) -ne 0 ] && echo ' trace-exits')" \
+        "$( [ $((flags & 2)) -ne 0 ] && echo ' no-poweroff')"
+    printf 'guest_name      %s\n' "$name"
+fi

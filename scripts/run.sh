@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Boot pxHV with COM1 on this terminal (make run, run-bochs, run-qemu, run-kvm).
+#   scripts/run.sh [auto|bochs|qemu|kvm]
+# Environment: IMG (default build/pxhv.img), GUEST (image to attach: a floppy-sized image becomes
+# floppy A:, anything else the second hard disk), MEM (MB, default 256), CPU (Bochs model),
+# BIOS (Bochs: latest|legacy).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+IMG=${IMG:-$ROOT/build/pxhv.img}
+GUEST=${GUEST:-}
+MEM=${MEM:-256}
+engine=${1:-auto}
+
+die() { echo "run: $*" >&2; exit 1; }
+
+[ -s "$IMG" ] || die "$IMG is missing or empty: run make first"
+
+# ---- GUEST: validate before any emulator starts ----
+guest_kind=
+if [ -n "$GUEST" ]; then
+    [ -e "$GUEST" ] || die "GUEST=$GUEST: no such file"
+    [ -f "$GUEST" ] || die "GUEST=$GUEST: not a regular file"
+    size=$(stat -c %s "$GUEST")
+    [ "$size" -gt 0 ] || die "GUEST=$GUEST: empty file"
+    [ "$size" -ge 512 ] || die "GUEST=$GUEST: $size bytes, smaller than one 512-byte sector"
+    [ "$(od -An -tx1 -j510 -N2 "$GUEST" | tr -d ' \n')" = 55aa ] ||
+        die "GUEST=$GUEST: no boot signature 0xAA55 at offset 510: not a bootable image"
+    case $size in
+        368640|737280|1228800|1474560|2949120) guest_kind=floppy ;;
+        *) guest_kind=disk
+           [ "$size" -le $((8 * 1024 * 1024 * 1024)) ] ||
+               die "GUEST=$GUEST: $size bytes; disks larger than 8 GiB are refused" ;;
+    esac
+    echo "run: guest $GUEST ($size bytes) attached as $([ $guest_kind = floppy ] && echo 'floppy A:' || echo 'second hard disk')"
+fi
+
+# ---- engine ----
+if [ "$engine" = auto ]; then
+    if [ ! -e /dev/kvm ]; then
+        engine=bochs why="/dev/kvm does not exist"
+    elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+        engine=bochs why="/dev/kvm is not accessible to $(id -un)"
+    elif ! grep -qw vmx /proc/cpuinfo; then
+        engine=bochs why="/dev/kvm exists but the host CPU has no vmx flag (no nested VT-x)"
+    else
+        engine=kvm why="/dev/kvm is usable and the host CPU has vmx"
+    fi
+    echo "run: engine $engine: $why"
+fi
+
+run_qemu() { # extra QEMU args...
+    local args=(-display none -no-reboot -nic none -m "$MEM" -serial mon:stdio
+                -drive "format=raw,if=ide,index=0,file=$IMG" "$@")
+    case $guest_kind in
+        floppy) args+=(-drive "format=raw,if=floppy,index=0,file=$GUEST") ;;
+        disk)   args+=(-drive "format=raw,if=ide,index=1,file=$GUEST") ;;
+    esac
+    echo "run: COM1 is this terminal; Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor"
+    exec qemu-system-x86_64 "${args[@]}"
+}
+
+run_bochs() {
+    local dir port disk2= floppy= rc fd start
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/pxhv-run.XXXXXX")
+    # Bochs sees whole cylinders of 16 x 63 sectors only: pad an unaligned disk in a copy.
+    if [ "$guest_kind" = disk ]; then
+        disk2=$GUEST
+        if [ $(( $(stat -c %s "$GUEST") % 516096 )) != 0 ]; then
+            disk2=$dir/guest.img
+            cp "$GUEST" "$disk2"
+            truncate -s $(( ($(stat -c %s "$GUEST") + 516095) / 516096 * 516096 )) "$disk2"
+            echo "run: $GUEST is not a multiple of 516096 bytes; using a padded copy (writes are not kept)"
+        fi
+    fi
+    [ "$guest_kind" != floppy ] || floppy=$GUEST
+    port=$(( 20000 + RANDOM % 40000 ))
+    while ss -Hltn | awk '{print $4}' | grep -q ":$port\$"; do port=$(( 20000 + RANDOM % 40000 )); done
+    "$ROOT/scripts/bochsrc.sh" --disk "$IMG" ${disk2:+--disk2 "$disk2"} ${floppy:+--floppy "$floppy"} \
+        --mem "$MEM" ${CPU:+--cpu "$CPU"} ${BIOS:+--bios "$BIOS"} \
+        --com1 "socket:$port" --log "$dir/bochs.log" >"$dir/bochsrc"
+    printf 'continue\nquit\n' >"$dir/cmds"
+    setsid timeout -s HUP -k 5 "${RUN_TIMEOUT:-86400}" bochs -q -unlock -f "$dir/bochsrc" \
+        -rc "$dir/cmds" </dev/null >"$dir/bochs.stdout" 2>"$dir/bochs.stderr" &
+    local pid=$!
+    # shellcheck disable=SC2064  # expand now: the values are fixed
+    trap "[ ! -t 0 ] || stty sane; kill -HUP -- -$pid 2>/dev/null || true; sleep 1
+          kill -KILL -- -$pid 2>/dev/null || true" EXIT
+    trap 'exit 130' INT TERM HUP
+    until grep -q "waiting for client.*port:$port" "$dir/bochs.stderr"; do
+        kill -0 "$pid" 2>/dev/null || { tail -n 5 "$dir/bochs.stderr" >&2; die "Bochs did not start (logs in $dir)"; }
+        sleep 0.1
+    done
+    exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+    echo "run: Bochs $(sed -n 's/^cpu: model=\([^,]*\).*/\1/p' "$dir/bochsrc"), $MEM MB; logs in $dir"
+    cat <&"$fd" &
+    local reader=$!
+    if [ -t 0 ]; then
+        echo "run: COM1 is this terminal; Ctrl-] quits"
+        # Raw keys, read one byte at a time with a 0.2 s poll (min 0 time 2) so that a guest
+        # power-off is noticed; bash's own read would switch the terminal back to cooked.
+        stty raw -echo min 0 time 2
+        local c
+        while kill -0 "$reader" 2>/dev/null; do
+            c=$(dd bs=1 count=1 status=none | od -An -tx1 | tr -d ' \n')
+            [ -n "$c" ] || continue
+            [ "$c" != 1d ] || break
+            printf "\\x$c" >&"$fd"
+        done
+        stty sane
+    else
+        wait "$reader" || true
+    fi
+    echo
+    kill -0 "$pid" 2>/dev/null && echo "run: stopping Bochs" || echo "run: the machine stopped"
+}
+
+case $engine in
+    kvm)   run_qemu -enable-kvm -cpu host ;;
+    qemu)  echo "run: QEMU TCG emulates no VT-x: pxHV will report that and power off"
+           run_qemu ;;
+    bochs) run_bochs ;;
+    *) die "unknown engine $engine (auto, bochs, qemu, kvm)" ;;
+esac

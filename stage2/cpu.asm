@@ -1,0 +1,140 @@
+; stage2/cpu.asm: CPUID checks and the switch real mode -> protected mode ->
+; long mode, included by stage2.asm.
+
+SEL_CODE32      equ 0x08
+SEL_DATA        equ 0x10
+SEL_CODE64      equ 0x18
+
+CR0_PE          equ 1 << 0
+CR0_PG          equ 1 << 31
+CR4_PAE         equ 1 << 5
+CR4_VMXE        equ 1 << 13
+MSR_EFER        equ 0xC0000080
+EFER_LME        equ 1 << 8
+
+PT_PML4         equ LOW_PAGE_TABLES
+PT_PDPT         equ LOW_PAGE_TABLES + 0x1000
+PT_PD           equ LOW_PAGE_TABLES + 0x2000    ; 4 page directories
+PT_PAGES        equ 6
+
+        bits    16
+
+; cpu_check: long mode is required; VMX is recorded.
+cpu_check:
+        pushad
+        ; CPUID exists if EFLAGS.ID (bit 21) can be toggled.
+        pushfd
+        pop     eax
+        mov     ecx, eax
+        xor     eax, 1 << 21
+        push    eax
+        popfd
+        pushfd
+        pop     eax
+        push    ecx
+        popfd
+        xor     eax, ecx
+        jz      .no_long_mode
+        ; CPUID.80000001h:EDX.LM[bit 29] (SDM Vol. 2A, CPUID).
+        mov     eax, 0x80000000
+        cpuid
+        cmp     eax, 0x80000001
+        jb      .no_long_mode
+        mov     eax, 0x80000001
+        cpuid
+        bt      edx, 29
+        jnc     .no_long_mode
+        ; CPUID.1:ECX.VMX[bit 5] (SDM Vol. 3C, 23.6 "Discovering support for VMX").
+        mov     eax, 1
+        cpuid
+        bt      ecx, 5
+        jnc     .no_vmx
+        mov     si, msg_vmx_yes
+        call    print
+        popad
+        ret
+.no_vmx:
+        mov     si, msg_vmx_no
+        call    print
+        mov     dword [bi + BI_VMX_STATUS], VMX_NO_CPU_SUPPORT
+        popad
+        ret
+.no_long_mode:
+        mov     si, msg_no_lm
+        jmp     stop16
+
+; enter_long_mode: SDM Vol. 3A, 9.8.5 "Initializing IA-32e Mode": protected
+; mode, PAE, CR3, EFER.LME, then CR0.PG; a far jump to a 64-bit code segment
+; starts executing 64-bit code.
+enter_long_mode:
+        cli
+        lgdt    [gdt_desc]
+        mov     eax, cr0
+        or      eax, CR0_PE
+        mov     cr0, eax
+        jmp     dword SEL_CODE32:(LOW_STAGE2 + pm32)
+
+        bits    32
+pm32:
+        mov     ax, SEL_DATA
+        mov     ds, ax
+        mov     es, ax
+        mov     fs, ax
+        mov     gs, ax
+        mov     ss, ax
+        mov     esp, STACK_TOP_PHYS
+
+        ; Identity map 0..4 GiB with 2 MiB pages: PML4[0] -> PDPT,
+        ; PDPT[0..3] -> 4 page directories, 2048 PDEs with PS=1.
+        mov     edi, LOW_PAGE_TABLES
+        mov     ecx, PT_PAGES * 4096 / 4
+        xor     eax, eax
+        rep     stosd
+        mov     dword [PT_PML4], PT_PDPT | 3            ; present, writable
+        mov     edi, PT_PDPT
+        mov     eax, PT_PD | 3
+        mov     ecx, 4
+.pdpt:  mov     [edi], eax
+        add     eax, 0x1000
+        add     edi, 8
+        loop    .pdpt
+        mov     edi, PT_PD
+        mov     eax, 0x83                               ; present, writable, 2 MiB
+        mov     ecx, 4 * 512
+.pd:    mov     [edi], eax
+        add     eax, 0x200000
+        add     edi, 8
+        loop    .pd
+
+        mov     eax, cr4
+        or      eax, CR4_PAE
+        mov     cr4, eax
+        mov     eax, PT_PML4
+        mov     cr3, eax
+        mov     ecx, MSR_EFER
+        rdmsr
+        or      eax, EFER_LME
+        wrmsr
+        mov     eax, cr0
+        or      eax, CR0_PG
+        mov     cr0, eax
+        jmp     SEL_CODE64:(LOW_STAGE2 + long_mode)
+
+        bits    16
+
+msg_vmx_yes:    db "VT-x supported", NL, 0
+msg_vmx_no:     db "VT-x not supported by this CPU", NL, 0
+msg_no_lm:      db "Long mode not supported", NL, 0
+
+; Flat GDT: 32-bit code, data, 64-bit code (L=1, D=0).  SDM Vol. 3A, 3.4.5.
+        align   8
+gdt:            dq 0
+                dq 0x00CF9A000000FFFF   ; SEL_CODE32: base 0, 4 GiB, 32-bit
+                dq 0x00CF92000000FFFF   ; SEL_DATA:   base 0, 4 GiB, writable
+                dq 0x00AF9A000000FFFF   ; SEL_CODE64: L=1
+gdt_end:
+gdt_desc:       dw gdt_end - gdt - 1
+                dd LOW_STAGE2 + gdt
+        align   8
+gdt_desc64:     dw gdt_end - gdt - 1
+                dq LOW_STAGE2 + gdt

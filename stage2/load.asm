@@ -1,0 +1,240 @@
+; stage2/load.asm: configuration block, stage 3 and the guest's first code
+; (real mode), included by stage2.asm.  Reads go through disk.asm.
+
+; load_config: sector DISK_CONFIG_LBA -> boot_info.config (struct pxhv_config).
+load_config:
+        pushad
+        mov     eax, DISK_CONFIG_LBA
+        mov     cx, 1
+        mov     bx, sector_buf          ; ES = DS
+        call    disk_read
+        jc      disk_fatal
+        mov     si, sector_buf + CFG_MAGIC
+        mov     di, cfg_magic
+        mov     cx, 8
+        repe    cmpsb
+        jne     .bad
+        mov     eax, [sector_buf + CFG_STAGE3_SECTORS]
+        test    eax, eax
+        jz      .bad
+        cmp     eax, DISK_STAGE3_MAX_SECTORS
+        ja      .bad
+        mov     si, sector_buf
+        mov     di, bi + BI_CONFIG
+        mov     cx, CFG_SIZE
+        rep     movsb
+        ; The name is NUL padded; a full 16-byte name still ends at
+        ; boot_info.reserved[0], which is zero.
+        mov     si, msg_cfg
+        call    print
+        call    print_source
+        mov     si, msg_cfg_name
+        call    print
+        mov     si, bi + BI_CONFIG + CFG_GUEST_NAME
+        call    print
+        mov     si, msg_quote_nl
+        call    print
+        popad
+        ret
+.bad:
+        mov     si, msg_cfg_bad
+        jmp     stop16
+
+; print_source: the name of config.guest_source.
+print_source:
+        push    si
+        push    bx
+        mov     bx, [bi + BI_CONFIG + CFG_GUEST_SOURCE]
+        mov     si, msg_src_unknown
+        cmp     dword [bi + BI_CONFIG + CFG_GUEST_SOURCE], GUEST_SRC_BUILTIN
+        ja      .p
+        add     bx, bx
+        mov     si, [src_names + bx]
+.p:     call    print
+        pop     bx
+        pop     si
+        ret
+
+; load_stage3: config.stage3_sectors from config.stage3_lba to
+; LOW_STAGE3_BOUNCE, in 32 KiB chunks that never cross a 64 KiB boundary
+; (ISA DMA limit honoured by BIOS disk services).
+load_stage3:
+        pushad
+        push    es
+        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_LBA]
+        mov     edx, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]  ; 1..512, checked
+        mov     di, LOW_STAGE3_BOUNCE >> 4
+.chunk:
+        mov     cx, 64
+        cmp     edx, 64
+        jae     .read
+        mov     cx, dx
+.read:
+        mov     es, di
+        xor     bx, bx
+        call    disk_read
+        jc      disk_fatal
+        movzx   ecx, cx
+        add     eax, ecx
+        add     di, (64 * 512) >> 4
+        sub     edx, ecx
+        jnz     .chunk
+        pop     es
+        mov     si, msg_s3
+        call    print
+        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
+        call    print_dec
+        mov     si, msg_s3_lba
+        call    print
+        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_LBA]
+        call    print_dec
+        call    crlf
+        popad
+        ret
+
+; load_guest: the guest's first sector(s) to 0000:7C00 as config.guest_source
+; says; the outcome goes to boot_info.guest_*.  Failures are recorded, not
+; fatal: stage 3 reports them.
+load_guest:
+        pushad
+        push    es
+        xor     ax, ax
+        mov     es, ax                  ; ES = 0 for the whole routine
+        mov     eax, [bi + BI_CONFIG + CFG_GUEST_SOURCE]
+        cmp     eax, GUEST_SRC_PARTITION
+        je      .partition
+        cmp     eax, GUEST_SRC_DRIVE
+        je      .drive
+        cmp     eax, GUEST_SRC_BUILTIN
+        je      .builtin
+        mov     al, GUEST_NOT_CONFIGURED
+        jmp     .status
+
+.partition:
+        ; Like a standard MBR: the boot disk's MBR at 0000:0600, the active
+        ; entry's first sector at 0000:7C00, DS:SI -> that entry in the copy.
+        xor     eax, eax
+        mov     cx, 1
+        mov     bx, LOW_MBR_COPY
+        call    disk_read
+        jc      .read_error
+        mov     bx, LOW_MBR_COPY + 0x1BE
+        mov     cx, 4
+.scan:
+        cmp     byte [es:bx], 0x80
+        je      .active
+        add     bx, 16
+        loop    .scan
+        mov     al, GUEST_NO_ACTIVE_PART
+        jmp     .status
+.active:
+        movzx   eax, bx                 ; 0x07BE + 16 * index
+        mov     [bi + BI_GUEST_SI], eax
+        mov     eax, [es:bx + 8]        ; start LBA
+        mov     [bi + BI_GUEST_PART_LBA], eax
+        mov     cx, 1
+        mov     bx, LOW_BOOT_SECTOR
+        call    disk_read
+        jc      .read_error
+        mov     dword [bi + BI_GUEST_LOAD_BYTES], 512
+        jmp     .check
+
+.drive:
+        mov     dl, [bi + BI_CONFIG + CFG_GUEST_DRIVE]
+        movzx   eax, dl
+        mov     [bi + BI_GUEST_DRIVE], eax
+        call    disk_select
+        jc      .no_drive
+        cmp     word [dsk_spt], 0       ; with a geometry, AH=08h also gave
+        je      .drive_read             ; the number of drives of that kind
+        mov     al, [dsk_drive]
+        and     al, 0x7F
+        cmp     al, [dsk_count]
+        jae     .no_drive
+.drive_read:
+        xor     eax, eax
+        mov     cx, 1
+        mov     bx, LOW_BOOT_SECTOR
+        call    disk_read
+        jc      .read_error
+        mov     dword [bi + BI_GUEST_LOAD_BYTES], 512
+        jmp     .check
+.no_drive:
+        mov     al, GUEST_NO_DRIVE
+        jmp     .status
+
+.builtin:
+        mov     ecx, [bi + BI_CONFIG + CFG_GUEST_SECTORS]
+        mov     al, GUEST_TOO_LARGE
+        cmp     ecx, DISK_BUILTIN_MAX_SECTORS
+        ja      .status
+        mov     al, GUEST_NOT_CONFIGURED
+        jecxz   .status
+        mov     eax, [bi + BI_CONFIG + CFG_GUEST_LBA]
+        mov     bx, LOW_BOOT_SECTOR     ; 32 KiB at most: ends below 0x10000
+        call    disk_read
+        jc      .read_error
+        shl     ecx, 9
+        mov     [bi + BI_GUEST_LOAD_BYTES], ecx
+
+.check:
+        mov     di, LOW_BOOT_SECTOR
+        mov     cx, 512
+        xor     al, al
+        repe    scasb
+        mov     al, GUEST_EMPTY
+        je      .status
+        mov     al, GUEST_UNSIGNED
+        cmp     word [es:LOW_BOOT_SECTOR + 510], 0xAA55
+        jne     .status
+        mov     al, GUEST_OK
+        jmp     .status
+.read_error:
+        movzx   edx, ah
+        mov     [bi + BI_GUEST_BIOS_ERR], edx
+        mov     al, GUEST_READ_ERROR
+
+.status:
+        movzx   eax, al
+        mov     [bi + BI_GUEST_STATUS], eax
+        pop     es
+        ; "Guest: builtin, 512 bytes at 0x7C00" or "Guest: partition, status 6"
+        mov     si, msg_guest
+        call    print
+        call    print_source
+        cmp     dword [bi + BI_GUEST_STATUS], GUEST_OK
+        jne     .bad
+        mov     si, msg_comma
+        call    print
+        mov     eax, [bi + BI_GUEST_LOAD_BYTES]
+        call    print_dec
+        mov     si, msg_guest_ok
+        call    print
+        popad
+        ret
+.bad:
+        mov     si, msg_guest_status
+        call    print
+        mov     eax, [bi + BI_GUEST_STATUS]
+        call    print_dec
+        call    crlf
+        popad
+        ret
+
+cfg_magic:      db PXHV_CONFIG_MAGIC_STR
+msg_cfg_bad:    db "Config block missing or invalid", NL, 0
+msg_cfg:        db "Config: guest ", 0
+msg_cfg_name:   db " '", 0
+msg_quote_nl:   db "'", NL, 0
+msg_s3:         db "Stage 3: ", 0
+msg_s3_lba:     db " sectors from LBA ", 0
+msg_guest:      db "Guest: ", 0
+msg_comma:      db ", ", 0
+msg_guest_ok:   db " bytes at 0x7C00", NL, 0
+msg_guest_status: db ", not loaded, status ", 0
+src_names:      dw msg_src_none, msg_src_partition, msg_src_drive, msg_src_builtin
+msg_src_none:   db "none", 0
+msg_src_partition: db "partition", 0
+msg_src_drive:  db "drive", 0
+msg_src_builtin: db "builtin", 0
+msg_src_unknown: db "unknown", 0

@@ -1,0 +1,255 @@
+; pxHV stage 2: the hypervisor loader.
+;
+; Stage 1 loads this image (DISK_STAGE2_SECTORS sectors) to LOW_STAGE2 and
+; far-jumps to STAGE2_SEG:0000 with DL = boot drive, DH = BI_FLAG_A20_*.
+;
+; Real mode (this file and the 16-bit files it includes):
+;   1. banner                          4. stage 3 -> LOW_STAGE3_BOUNCE
+;   2. memory map, disk geometry       5. the guest's first sector(s) -> 0x7C00
+;   3. configuration block (LBA 41)    6. CPUID: long mode, VMX
+; then protected mode -> long mode (cpu.asm), and in 64-bit mode (long64.asm):
+;   7. hypervisor region from the E820 map, stage 3 copied there
+;   8. IA32_FEATURE_CONTROL, CR0/CR4 fixed bits, VMXON
+;   9. call stage 3 with RDI = &boot_info.
+;
+; The image is assembled with org 0 and runs at CS = DS = ES = SS = STAGE2_SEG
+; in real mode; 32-bit code uses LOW_STAGE2 + label, 64-bit code is
+; RIP-relative.  struct boot_info lives in this image (label bi).
+
+%include "layout.inc"
+
+COM1            equ 0x3F8
+STACK_TOP       equ 0xFFF0                  ; SS:SP = 1000:FFF0 -> 0x1FFF0
+STACK_TOP_PHYS  equ LOW_STAGE2 + STACK_TOP  ; below LOW_STAGE3_BOUNCE
+DISK_RETRIES    equ 4
+
+%define NL 13, 10
+
+        org     0
+        bits    16
+
+entry:
+        cli
+        mov     ax, cs
+        mov     ds, ax
+        mov     es, ax
+        mov     ss, ax
+        mov     sp, STACK_TOP
+        sti
+        cld
+
+        mov     dword [bi + BI_MAGIC], BOOTINFO_MAGIC
+        mov     dword [bi + BI_VERSION], BOOTINFO_VERSION
+        movzx   eax, dl
+        mov     [bi + BI_BOOT_DRIVE], eax
+        mov     [bi + BI_GUEST_DRIVE], eax
+        and     dh, BI_FLAG_A20_FAST | BI_FLAG_A20_KBC
+        movzx   eax, dh
+        mov     [bi + BI_FLAGS], eax
+        mov     dword [bi + BI_HV_SIZE], HV_REGION_SIZE
+
+        call    serial_init
+        mov     si, msg_banner
+        call    print
+
+        call    mem_detect              ; memory.asm
+        call    boot_disk_info          ; disk.asm
+        call    load_config             ; load.asm
+        call    load_stage3             ; load.asm
+        call    load_guest              ; load.asm
+        call    cpu_check               ; cpu.asm
+        jmp     enter_long_mode         ; cpu.asm
+
+; ---------------------------------------------------------------------------
+; Real-mode console: COM1 and BIOS teletype.
+
+serial_init:
+        ; 115200 baud 8N1.  LCR is written explicitly: a BIOS (or an
+        ; emulator reset) may leave another word length.
+        push    ax
+        push    dx
+        mov     dx, COM1 + 1
+        xor     al, al
+        out     dx, al                  ; IER: no UART interrupts
+        mov     dl, (COM1 + 3) & 0xFF
+        mov     al, 0x80
+        out     dx, al                  ; LCR: DLAB
+        mov     dl, COM1 & 0xFF
+        mov     al, 1
+        out     dx, al                  ; divisor 1
+        inc     dx
+        xor     al, al
+        out     dx, al
+        mov     dl, (COM1 + 3) & 0xFF
+        mov     al, 3
+        out     dx, al                  ; LCR: 8N1
+        dec     dx
+        mov     al, 0xC7
+        out     dx, al                  ; FCR: FIFO on, cleared
+        mov     dl, (COM1 + 4) & 0xFF
+        mov     al, 3
+        out     dx, al                  ; MCR: DTR, RTS
+        pop     dx
+        pop     ax
+        ret
+
+; putc: AL to COM1 (after LSR bit 5, THR empty) and to the screen.
+putc:
+        pusha
+        mov     ah, al
+        mov     dx, COM1 + 5
+.wait:  in      al, dx
+        test    al, 0x20
+        jz      .wait
+        mov     dl, COM1 & 0xFF
+        mov     al, ah
+        out     dx, al
+        mov     ah, 0x0E
+        mov     bx, 0x0007
+        int     0x10
+        popa
+        ret
+
+; print: DS:SI = NUL-terminated string.
+print:
+        push    si
+        push    ax
+.l:     lodsb
+        test    al, al
+        jz      .done
+        call    putc
+        jmp     .l
+.done:  pop     ax
+        pop     si
+        ret
+
+; print_dec: EAX as unsigned decimal.
+print_dec:
+        pushad
+        mov     ebx, 10
+        xor     cx, cx
+.div:   xor     edx, edx
+        div     ebx
+        push    dx
+        inc     cx
+        test    eax, eax
+        jnz     .div
+.out:   pop     ax
+        add     al, '0'
+        call    putc
+        loop    .out
+        popad
+        ret
+
+; print_hex: EAX, the low CL nibbles (CL = 1..8), as hex digits.
+print_hex:
+        pushad
+        movzx   cx, cl
+        mov     dx, 8
+        sub     dx, cx
+        shl     dx, 2
+        xchg    cx, dx
+        shl     eax, cl                 ; drop the nibbles not printed
+        mov     cx, dx
+.l:     rol     eax, 4
+        push    ax
+        and     al, 0x0F
+        cmp     al, 10
+        sbb     al, 0x69
+        das                             ; 0..15 -> '0'..'9', 'A'..'F'
+        call    putc
+        pop     ax
+        loop    .l
+        popad
+        ret
+
+crlf:
+        push    si
+        mov     si, msg_nl
+        call    print
+        pop     si
+        ret
+
+; ---------------------------------------------------------------------------
+; Fatal errors in real mode.
+
+; disk_fatal: AH = BIOS status.  Prints "Disk read error 0xNN" and stops.
+disk_fatal:
+        mov     si, msg_disk_err
+        call    print
+        movzx   eax, ah
+        mov     cl, 2
+        call    print_hex
+        mov     si, msg_nl
+        ; fall through
+
+; stop16: print DS:SI, try an APM power-off, halt.
+stop16:
+        call    print
+        call    serial_drain
+        test    byte [bi + BI_CONFIG + CFG_FLAGS], 2    ; CFG_FLAG_NO_POWEROFF
+        jnz     .halt
+        ; APM 1.2 (INT 15h AH=53h): installation check, connect the real-mode
+        ; interface, declare driver version 1.2, enable power management,
+        ; then "set power state: off" for all devices.
+        mov     ax, 0x5300
+        xor     bx, bx
+        int     0x15
+        jc      .halt
+        mov     ax, 0x5301
+        xor     bx, bx
+        int     0x15                    ; may fail if already connected
+        mov     ax, 0x530E
+        xor     bx, bx
+        mov     cx, 0x0102
+        int     0x15
+        mov     ax, 0x5308
+        mov     bx, 1
+        mov     cx, 1
+        int     0x15
+        mov     ax, 0x5307
+        mov     bx, 1
+        mov     cx, 3
+        int     0x15
+.halt:
+        cli
+.loop:  hlt
+        jmp     .loop
+
+; serial_drain: wait (bounded) until the UART has sent everything (LSR bit 6).
+serial_drain:
+        push    ax
+        push    cx
+        push    dx
+        mov     dx, COM1 + 5
+        xor     cx, cx
+.l:     in      al, dx
+        test    al, 0x40
+        loopz   .l
+        pop     dx
+        pop     cx
+        pop     ax
+        ret
+
+%include "memory.asm"
+%include "disk.asm"
+%include "load.asm"
+%include "cpu.asm"
+%include "long64.asm"
+
+; ---------------------------------------------------------------------------
+; Data.
+
+msg_banner:     db "Stage 2: Hypervisor loader", NL, 0
+msg_nl:         db NL, 0
+msg_disk_err:   db "Disk read error 0x", 0
+
+        align   16
+bi:     times BI_SIZE db 0              ; struct boot_info
+
+        align   16
+sector_buf:     times 512 db 0          ; config sector, EDD parameters
+
+        ; Stage 1 loads exactly DISK_STAGE2_SECTORS sectors; this fails to
+        ; assemble if the image grows beyond them.
+        times DISK_STAGE2_SECTORS * 512 - ($ - $$) db 0

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# pxHV test runner (make test).  Usage: tests/run.sh [--unit] [--image] [--emu] [FILTER]
+#
+# With no kind given, runs all three kinds, in this order:
+#   unit   tests/unit/test_*.c: host C tests.  The first line of each names the stage 3 sources
+#          it links:  // sources: stage3/printf.c stage3/e820.c
+#          Built with $HOSTCC into build/tests/, pass when the program exits 0.
+#   image  `make check-image` (scripts/image.mk), when that target exists.
+#   emu    tests/test_*.sh: real emulator runs of build/pxhv.img (see tests/lib.sh); the image
+#          is built first, and a failed build counts as a failed test.
+# FILTER keeps only tests whose name contains it (make test T=boot).
+# Ends with the line "N passed, M failed" and exits non-zero if any test failed.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+MAKE=${MAKE:-make}
+HOSTCC=${HOSTCC:-gcc}
+UNIT_CFLAGS=${UNIT_CFLAGS:--std=gnu11 -O1 -g -Wall -Wextra -Iinclude -Istage3 -DPXHV_UNIT_TEST \
+    -fsanitize=undefined -fno-sanitize-recover=all}
+OUT=$BUILD/tests
+kinds=() filter=
+for a in "$@"; do
+    case $a in
+        --unit|--image|--emu) kinds+=("${a#--}") ;;
+        -*) echo "run.sh: unknown option $a" >&2; exit 2 ;;
+        *) filter=$a ;;
+    esac
+done
+[ ${#kinds[@]} -gt 0 ] || kinds=(unit image emu)
+mkdir -p "$OUT/logs"
+
+passed=0 failed=0 failed_names=()
+selected() { [ -z "$filter" ] || [[ $1 == *"$filter"* ]]; }
+want() { [[ " ${kinds[*]} " == *" $1 "* ]]; }
+
+# record NAME LOGFILE CMD...: run CMD with output to LOGFILE; print one line, the log on failure.
+record() {
+    local name=$1 log=$2 start=$SECONDS rc; shift 2
+    "$@" >"$log" 2>&1; rc=$?
+    if [ $rc = 0 ]; then
+        passed=$((passed + 1)); echo "PASS  $name ($((SECONDS - start))s)"
+    else
+        failed=$((failed + 1)); failed_names+=("$name")
+        echo "FAIL  $name ($((SECONDS - start))s, exit $rc)"
+        sed 's/^/    | /' "$log" | tail -n 80
+    fi
+}
+
+unit_one() { # SRC BIN
+    local srcs
+    srcs=$(sed -n '1s|^// *sources:||p' "$1")
+    # shellcheck disable=SC2086  # word splitting of the flag and source lists is wanted
+    $HOSTCC $UNIT_CFLAGS -o "$2" "$1" $srcs && timeout -k 5 120 "$2"
+}
+
+if want unit; then
+    for t in tests/unit/test_*.c; do
+        [ -e "$t" ] || continue
+        name=unit/$(basename "$t" .c)
+        selected "$name" || continue
+        mkdir -p "$OUT/unit"
+        record "$name" "$OUT/logs/${name#unit/}.log" unit_one "$t" "$OUT/unit/$(basename "$t" .c)"
+    done
+fi
+
+if want image && selected check-image; then
+    if $MAKE -n check-image >/dev/null 2>&1; then
+        record check-image "$OUT/logs/check-image.log" $MAKE --no-print-directory check-image
+    else
+        echo "SKIP  check-image (no such make target yet)"
+    fi
+fi
+
+if want emu; then
+    emu=()
+    for t in tests/test_*.sh; do
+        [ -e "$t" ] && selected "$(basename "$t" .sh)" && emu+=("$t")
+    done
+    if [ ${#emu[@]} -gt 0 ]; then
+        record build "$OUT/logs/build.log" $MAKE --no-print-directory all
+        for t in "${emu[@]}"; do
+            name=$(basename "$t" .sh)
+            record "$name" "$OUT/logs/$name.log" timeout -k 10 "${TEST_TIMEOUT:-900}" bash "$t"
+        done
+    fi
+fi
+
+[ $failed = 0 ] || echo "failed: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+[ $failed = 0 ] && [ $((passed + failed)) -gt 0 ]

@@ -1,0 +1,23 @@
+# Tests (included by the top-level Makefile).  tests/run.sh does the work and prints
+# "N passed, M failed"; tests/lib.sh documents the emulator-test helpers.
+#   make test [T=filter]   unit tests, image checks, then emulator tests
+#   make test-unit         host C tests in tests/unit (// sources: line names what to link)
+#   make test-emu          emulator tests (tests/test_*.sh) only
+#   make test-boot         emulator tests whose name contains "boot"
+
+T ?=
+TEST_ENV = MAKE="$(MAKE)" BUILD="$(BUILD)" HOSTCC="$(HOSTCC)"
+
+test:
+	@$(TEST_ENV) tests/run.sh $(T)
+
+test-unit:
+	@$(TEST_ENV) tests/run.sh --unit $(T)
+
+test-emu:
+	@$(TEST_ENV) tests/run.sh --emu $(T)
+
+test-boot:
+	@$(TEST_ENV) tests/run.sh --emu boot
+
+.PHONY: test test-unit test-emu test-boot

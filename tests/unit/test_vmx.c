@@ -1,0 +1,104 @@
+// sources: stage3/vmx_decode.c
+/*
+ * Unit tests for stage3/vmx_decode.c: control adjustment from capability
+ * MSRs, capability-MSR selection, names and exit-qualification decoding.
+ * The capability values are those Bochs 2.7 reports for corei7_skylake_x
+ * and corei7_lynnfield_750 (printed by pxHV's "VMX: caps" line).
+ */
+#include "unit.h"
+#include "vmx.h"
+#include "x86.h"
+
+/* Recorded from Bochs 2.7 (see the header comment). */
+#define SKX_BASIC        0x00DA0400_0000002BULL
+#define SKX_TRUE_PROC    0xF7F9FFFE_0401E172ULL
+
+static void test_adjust(void)
+{
+    u32 missing;
+    /* allowed0 (low) forces bits on; allowed1 (high) forbids bits. */
+    u64 cap = ((u64)0x0000FFFF << 32) | 0x00000016;
+    CHECK_EQ(vmx_adjust_controls(cap, 0, &missing), 0x16);
+    CHECK_EQ(missing, 0);
+    CHECK_EQ(vmx_adjust_controls(cap, 0x10001, &missing), 0x17);
+    CHECK_EQ(missing, 0x10000);
+    /* A wanted bit that must be 1 anyway is not "missing". */
+    CHECK_EQ(vmx_adjust_controls(cap, 0x2, &missing), 0x16);
+    CHECK_EQ(missing, 0);
+    /* Everything allowed. */
+    CHECK_EQ(vmx_adjust_controls(0xFFFFFFFF00000000ULL, 0xDEADBEEF, &missing), 0xDEADBEEF);
+    CHECK_EQ(missing, 0);
+    /* NULL missing pointer is accepted. */
+    CHECK_EQ(vmx_adjust_controls(cap, 0x1, NULL), 0x17);
+}
+
+static void test_ctl_msr(void)
+{
+    CHECK_EQ(vmx_ctl_msr(VMX_BASIC_TRUE_CTLS, MSR_IA32_VMX_PINBASED_CTLS), 0x48D);
+    CHECK_EQ(vmx_ctl_msr(VMX_BASIC_TRUE_CTLS, MSR_IA32_VMX_PROCBASED_CTLS), 0x48E);
+    CHECK_EQ(vmx_ctl_msr(VMX_BASIC_TRUE_CTLS, MSR_IA32_VMX_EXIT_CTLS), 0x48F);
+    CHECK_EQ(vmx_ctl_msr(VMX_BASIC_TRUE_CTLS, MSR_IA32_VMX_ENTRY_CTLS), 0x490);
+    CHECK_EQ(vmx_ctl_msr(VMX_BASIC_TRUE_CTLS, MSR_IA32_VMX_PROCBASED_CTLS2), 0x48B);
+    CHECK_EQ(vmx_ctl_msr(0, MSR_IA32_VMX_PINBASED_CTLS), 0x481);
+    CHECK_EQ(vmx_ctl_msr(0, MSR_IA32_VMX_ENTRY_CTLS), 0x484);
+}
+
+static void test_names(void)
+{
+    CHECK(strcmp(exit_reason_name(10), "CPUID") == 0);
+    CHECK(strcmp(exit_reason_name(48), "EPT violation") == 0);
+    CHECK(strcmp(exit_reason_name(0x80000021), "VM-entry failure: invalid guest state") == 0);
+    CHECK(strcmp(exit_reason_name(35), "unknown exit reason") == 0);
+    CHECK(strcmp(exit_reason_name(9999), "unknown exit reason") == 0);
+    CHECK(strcmp(vm_instruction_error_str(7), "VM entry with invalid control field(s)") == 0);
+    CHECK(strcmp(vm_instruction_error_str(8), "VM entry with invalid host-state field(s)") == 0);
+    CHECK(strcmp(vm_instruction_error_str(28), "Invalid operand to INVEPT/INVVPID") == 0);
+    CHECK(strcmp(vm_instruction_error_str(14), "unknown VM-instruction error") == 0);
+    CHECK(strcmp(vm_instruction_error_str(0), "unknown VM-instruction error") == 0);
+    CHECK(strcmp(vmcs_field_name(0x681E), "GUEST_RIP") == 0);
+    CHECK(strcmp(vmcs_field_name(VMCS_EPT_POINTER), "EPT_POINTER") == 0);
+    CHECK(strcmp(vmcs_field_name(0x1234), "unknown field") == 0);
+    CHECK_EQ(VMCS_GUEST_RIP, 0x681E);
+    CHECK_EQ(VMCS_HOST_RIP, 0x6C16);
+    CHECK_EQ(EXIT_XSETBV, 55);
+}
+
+static void test_decode(void)
+{
+    /* OUT 0xE9, AL: size 1, out, immediate, port 0xE9 (SDM Table 27-5). */
+    struct io_qual q = vmx_decode_io(0x00E90040);
+    CHECK_EQ(q.port, 0xE9);
+    CHECK_EQ(q.size, 1);
+    CHECK(!q.in && !q.string && !q.rep && q.imm);
+    /* REP INSW from DX=0x1F0. */
+    q = vmx_decode_io(0x01F00039);
+    CHECK_EQ(q.port, 0x1F0);
+    CHECK_EQ(q.size, 2);
+    CHECK(q.in && q.string && q.rep && !q.imm);
+    q = vmx_decode_io(0x00000003);
+    CHECK_EQ(q.size, 4);
+
+    /* MOV CR4, RCX: cr 4, type 0, gpr 1 (SDM Table 27-3). */
+    struct cr_qual c = vmx_decode_cr(0x104);
+    CHECK_EQ(c.cr, 4);
+    CHECK_EQ(c.type, 0);
+    CHECK_EQ(c.gpr, 1);
+    /* LMSW with source 0x0001. */
+    c = vmx_decode_cr(0x00010030);
+    CHECK_EQ(c.type, 3);
+    CHECK_EQ(c.lmsw_src, 1);
+    /* MOV R15, CR3. */
+    c = vmx_decode_cr(0xF13);
+    CHECK_EQ(c.cr, 3);
+    CHECK_EQ(c.type, 1);
+    CHECK_EQ(c.gpr, 15);
+}
+
+int main(void)
+{
+    test_adjust();
+    test_ctl_msr();
+    test_names();
+    test_decode();
+    return unit_done("vmx");
+}
