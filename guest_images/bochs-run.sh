@@ -12,11 +12,14 @@
 #     --serial LOG    COM1 output file (default: socket when PXHV_SERIAL_PORT
 #                     is set, see serial-chat.py; else ./serial.log)
 #     --timeout S     hard limit in seconds (default 120)
+#     --screen FILE   keep the VGA screen as drawn by the term display
+#                     (curses escape sequences) in FILE
+#   BOCHS_LOG=FILE    keep Bochs's own log in FILE
 #
 # Bochs ignores SIGTERM while its term display is active, so the limit is
 # enforced with SIGKILL.  Bochs always exits 1: judge a run by its serial log.
 set -euo pipefail
-hd="" hd2="" fd="" boot=disk megs=256 cpu=corei7_skylake_x ips="" log=serial.log tmo=120
+hd="" hd2="" fd="" screen="" boot=disk megs=256 cpu=corei7_skylake_x ips="" log=serial.log tmo=120
 while [ $# -gt 0 ]; do
     case "$1" in
     --hd) hd=$2; shift ;;
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
     --ips) ips=$2; shift ;;
     --serial) log=$2; shift ;;
     --timeout) tmo=$2; shift ;;
+    --screen) screen=$2; shift ;;
     *) echo "bochs-run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -57,11 +61,32 @@ trap 'rm -rf "$dir"' EXIT
     fi
 } > "$dir/bochsrc"
 printf 'continue\nquit\n' > "$dir/cmds"
+
+# The term display library draws the VGA screen with curses on a pty of its
+# own and names it on stderr ("Bochs connected to screen "/dev/pts/N"").
+# Nobody reads that pty, so a guest that keeps updating the screen
+# (memtest86+) fills it and Bochs blocks in write() for good.  Drain it
+# (into --screen FILE if given).
+timeout --foreground -s KILL "$tmo" bochs-bin -q -unlock -f "$dir/bochsrc" \
+    -rc "$dir/cmds" </dev/null >/dev/null 2>"$dir/stderr" &
+bpid=$!
+cpid=""
+for _ in $(seq 100); do
+    pts=$(grep -o '/dev/pts/[0-9]*' "$dir/stderr" 2>/dev/null | head -n 1 || true)
+    if [ -n "$pts" ]; then
+        stty -F "$pts" raw -echo 2>/dev/null || true
+        cat "$pts" > "${screen:-/dev/null}" 2>/dev/null &
+        cpid=$!
+        break
+    fi
+    kill -0 "$bpid" 2>/dev/null || break
+    sleep 0.1
+done
 set +e
-timeout -s KILL "$tmo" bochs-bin -q -unlock -f "$dir/bochsrc" -rc "$dir/cmds" \
-    </dev/null >/dev/null 2>"$dir/stderr"
+wait "$bpid"
 rc=$?
 set -e
+[ -n "$cpid" ] && kill "$cpid" 2>/dev/null
 if [ "$rc" = 137 ]; then echo "bochs-run.sh: time limit ${tmo}s reached" >&2; fi
 if [ -n "${BOCHS_LOG:-}" ]; then cp "$dir/bochs.log" "$BOCHS_LOG"; fi
 exit 0

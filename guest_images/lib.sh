@@ -170,7 +170,7 @@ syslinux_setup() {
 }
 
 # Modules that syslinux/syslinux.cfg uses.
-PROMPT_MODULES="libcom32.c32 libutil.c32 cat.c32 poweroff.c32 reboot.c32"
+PROMPT_MODULES="libcom32.c32 libutil.c32 cat.c32 poweroff.c32 reboot.c32 chain.c32"
 
 # mput FATFILE SRC DEST: copy a file into the FAT image.
 mput() { MTOOLS_SKIP_CHECK=1 mcopy -o -i "$1" "$2" "::$3"; }

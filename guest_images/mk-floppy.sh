@@ -13,6 +13,6 @@ rm -f "$OUT.tmp"
 mkfs.fat -C -F 12 -n PXHVFLOPPY --invariant "$OUT.tmp" 1440 >/dev/null
 say "installing SYSLINUX and its config"
 syslinux_setup "$OUT.tmp" "$GUEST_SRC/syslinux/syslinux.cfg" \
-    "syslinux-floppy ready (labels: marker poweroff reboot)" $PROMPT_MODULES
+    "syslinux-floppy ready (labels: marker poweroff reboot hd0 hd1 hd0p1 hd1p1)" $PROMPT_MODULES
 mv "$OUT.tmp" "$OUT"
 say "done: $OUT"

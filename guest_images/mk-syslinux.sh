@@ -14,7 +14,7 @@ say "making FAT16 partition ($(part_sectors $CYL) sectors)"
 mkfat "$PART" "$(part_sectors $CYL)" 16 PXHVSYSL -s 1
 say "installing SYSLINUX and its config"
 syslinux_setup "$PART" "$GUEST_SRC/syslinux/syslinux.cfg" \
-    "syslinux-disk ready (labels: marker poweroff reboot)" $PROMPT_MODULES
+    "syslinux-disk ready (labels: marker poweroff reboot hd0 hd1 hd0p1 hd1p1)" $PROMPT_MODULES
 say "assembling disk: mbr.bin + partition 1 at LBA $PART_LBA"
 make_disk "$OUT" $CYL "$(syslinux_mbr)" "$PART" 0e
 say "done: $OUT"

@@ -71,6 +71,21 @@ def parse(argv):
     sys.exit("serial-chat.py: missing '-- COMMAND'")
 
 
+def kill_session(sid):
+    """SIGKILL every process of session `sid` (the emulator and helpers
+    such as timeout(1), which moves itself into a process group of its own)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid:       # stat field 6: session id
+                os.kill(int(pid), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            pass
+
+
 def main():
     if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
         print(__doc__)
@@ -163,8 +178,7 @@ def main():
         stamp("TIMEOUT waiting for the emulator to end")
         ok = False
     finally:
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGKILL)
+        kill_session(child.pid)
         child.wait()
         if conn:
             conn.close()

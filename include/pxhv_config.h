@@ -20,6 +20,9 @@ enum guest_source {
 
 #define CFG_FLAG_TRACE_EXITS  (1u << 0) /* print every VM exit            */
 #define CFG_FLAG_NO_POWEROFF  (1u << 1) /* halt instead of powering off   */
+/* Fault injection, so the tests can prove the failure reports: */
+#define CFG_FLAG_BREAK_GUEST_STATE (1u << 2) /* launch with an unusable TR   */
+#define CFG_FLAG_BREAK_CONTROLS    (1u << 3) /* launch with a bad CR3-target count */
 
 struct pxhv_config {
     char magic[8];        /* 0x00 "pxHVCFG1"                              */

@@ -43,6 +43,8 @@ void vmx_setup(void);                 /* capabilities, controls, VMCS, EPT */
 NORETURN void vmx_run(struct guest_regs *initial);
 void vmx_dump_guest(void);            /* registers + VMCS guest state */
 void vmx_diagnose_entry_failure(void);
+void vmx_dump_controls(void);         /* after VM-instruction error 7 */
+void vmx_dump_host(void);             /* after VM-instruction error 8 */
 
 /* ept_setup.c */
 u64  ept_setup(void);                 /* returns the EPTP */

@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 layout_h=$here/../include/layout.h
 
 die() { echo "$prog: $*" >&2; exit 1; }
-usage() { sed -n '4,7p' "$0" | sed 's/^#  *//' >&2; exit 2; }
+usage() { sed -n '4,6p' "$0" | sed 's/^#//' >&2; exit 2; }
 
 layout() {
     local v

@@ -19,7 +19,7 @@ layout_h=$here/../include/layout.h
 die() { echo "$prog: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '5,6p' "$0" | sed 's/^#  *//' >&2
+    sed -n '5,6p' "$0" | sed 's/^#//' >&2
     exit 2
 }
 

@@ -61,7 +61,7 @@ run_qemu() { # extra QEMU args...
 }
 
 run_bochs() {
-    local dir port disk2= floppy= rc fd start
+    local dir port disk2="" floppy="" fd
     dir=$(mktemp -d "${TMPDIR:-/tmp}/pxhv-run.XXXXXX")
     # Bochs sees whole cylinders of 16 x 63 sectors only: pad an unaligned disk in a copy.
     if [ "$guest_kind" = disk ]; then
@@ -112,7 +112,8 @@ run_bochs() {
         wait "$reader" || true
     fi
     echo
-    kill -0 "$pid" 2>/dev/null && echo "run: stopping Bochs" || echo "run: the machine stopped"
+    # COM1's socket closes when Bochs exits: the guest stopped the machine.  Otherwise Ctrl-].
+    if kill -0 "$reader" 2>/dev/null; then echo "run: stopping Bochs"; else echo "run: the machine stopped"; fi
 }
 
 case $engine in

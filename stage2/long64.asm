@@ -17,6 +17,7 @@ FC_VMX_OUTSIDE_SMX      equ 1 << 2
 BDA_VIDEO_MODE          equ 0x449
 BDA_CURSOR_COL          equ 0x450       ; page 0 cursor: column, row
 BDA_CURSOR_ROW          equ 0x451
+BDA_CRTC_PORT           equ 0x463       ; 0x3D4 for colour text
 VGA_TEXT                equ 0xB8000
 
 long_mode:
@@ -452,6 +453,22 @@ vga_putc:
 .store:
         mov     [abs BDA_CURSOR_COL], cl
         mov     [abs BDA_CURSOR_ROW], dl
+        ; hardware cursor: CRTC registers 0Eh/0Fh = row * 80 + column
+        imul    edi, edx, 80
+        add     edi, ecx
+        mov     dx, [abs BDA_CRTC_PORT]
+        mov     al, 0x0E
+        out     dx, al
+        inc     dx
+        mov     eax, edi
+        shr     eax, 8
+        out     dx, al
+        dec     dx
+        mov     al, 0x0F
+        out     dx, al
+        inc     dx
+        mov     eax, edi
+        out     dx, al
         pop     rdi
         pop     rsi
         pop     rdx

@@ -97,7 +97,7 @@ mem_detect:
         mov     eax, 0x1000000          ; 16 MiB ..
         call    add_ram
         mov     si, msg_e801
-        jmp     .summary
+        jmp     .trim
 .use_88:
         mov     dword [bi + BI_MEM_SOURCE], MEMSRC_88
         mov     ecx, [bi + BI_EXT88_KB]
@@ -105,6 +105,18 @@ mem_detect:
         mov     eax, 0x100000
         call    add_ram
         mov     si, msg_88
+.trim:
+        ; Firmware keeps ACPI tables at the top of RAM, and E801h/88h count
+        ; them as memory; a synthesized map cannot show them, so the top
+        ; MiB of the highest range is left out.
+        mov     eax, [bi + BI_E820_COUNT]
+        cmp     eax, 2
+        jb      .summary
+        imul    di, ax, E820_ENTRY_SIZE
+        add     di, bi + BI_E820 - E820_ENTRY_SIZE
+        cmp     dword [di + E820_LENGTH], 0x100000
+        jbe     .summary
+        sub     dword [di + E820_LENGTH], 0x100000
 
 .summary:
         ; e.g. "E820: 7 entries"

@@ -240,7 +240,7 @@ static void handle_ept_misconfig(void)
 
 static void handle_entry_failure(u32 raw)
 {
-    kprintf("pxHV: VM-entry failure: %s (exit reason %u), qualification 0x%llx\n",
+    kprintf("pxHV: %s (exit reason %u), qualification 0x%llx\n",
             exit_reason_name(raw), raw & 0xFFFF, g_vcpu.qual);
     if ((raw & 0xFFFF) == EXIT_INVALID_GUEST_STATE) {
         static const char *const q[] = { "none", "reserved", "PDPTE loading failed",

@@ -299,6 +299,17 @@ void vmx_setup(void)
 
 NORETURN void vmx_run(struct guest_regs *initial)
 {
+    /* Deliberate breakage on request (tests/test_entry_failures.sh):
+     * SDM 26.3.1.2 requires a usable TR; 26.2.1.1 limits the CR3-target
+     * count to what IA32_VMX_MISC bits 24:16 allow. */
+    if (g_boot.config.flags & CFG_FLAG_BREAK_GUEST_STATE) {
+        kprintf("pxHV: test: launching with an unusable guest TR\n");
+        vmwrite(VMCS_GUEST_TR_AR, 0x10000);
+    }
+    if (g_boot.config.flags & CFG_FLAG_BREAK_CONTROLS) {
+        kprintf("pxHV: test: launching with CR3-target count 0x100\n");
+        vmwrite(VMCS_CR3_TARGET_COUNT, 0x100);
+    }
     g_vcpu.launched = true;
     int rc = vmx_launch(initial);
     /* Only reached when VMLAUNCH itself failed (SDM 31.2, 31.4). */
@@ -308,8 +319,10 @@ NORETURN void vmx_run(struct guest_regs *initial)
     } else {
         u32 err = (u32)vmread(VMCS_VM_INSTRUCTION_ERROR);
         kprintf("pxHV: VMLAUNCH failed: VM-instruction error %u: %s\n", err, vm_instruction_error_str(err));
-        if (err == 7 || err == 8)
-            vmx_diagnose_entry_failure();
+        if (err == 7)
+            vmx_dump_controls();
+        else if (err == 8)
+            vmx_dump_host();
     }
     hv_stop("VMLAUNCH failed");
 }
@@ -323,7 +336,8 @@ NORETURN void vmresume_failed(struct guest_regs *regs, u64 rflags)
     } else {
         u32 err = (u32)vmread(VMCS_VM_INSTRUCTION_ERROR);
         kprintf("pxHV: VMRESUME failed: VM-instruction error %u: %s\n", err, vm_instruction_error_str(err));
-        vmx_diagnose_entry_failure();
+        vmx_dump_controls();
+        vmx_dump_guest();
     }
     hv_stop("VMRESUME failed");
 }

@@ -157,3 +157,31 @@ void vmx_diagnose_entry_failure(void)
     else
         kprintf("pxHV: no guest-state check in SDM 26.3.1 coded here is violated; see the dump\n");
 }
+
+/* VM-instruction error 7: the checks of SDM 26.2.1 on the control fields. */
+void vmx_dump_controls(void)
+{
+    u64 cr3_max = (g_caps.misc >> 16) & 0x1FF;     /* IA32_VMX_MISC bits 24:16 */
+    u64 cr3_count = vmread(VMCS_CR3_TARGET_COUNT);
+
+    kprintf("Controls: pin %08llx primary %08llx secondary %08llx exit %08llx entry %08llx\n",
+            vmread(VMCS_PIN_CONTROLS), vmread(VMCS_PRIMARY_CONTROLS), vmread(VMCS_SECONDARY_CONTROLS),
+            vmread(VMCS_EXIT_CONTROLS), vmread(VMCS_ENTRY_CONTROLS));
+    kprintf("Controls: CR3-target count %llu (at most %llu), EPTP %llx, entry interruption %08llx\n",
+            cr3_count, cr3_max, vmread(VMCS_EPT_POINTER), vmread(VMCS_ENTRY_INTR_INFO));
+    if (cr3_count > cr3_max)
+        kprintf("pxHV: violated check: SDM 26.2.1.1: the CR3-target count must not exceed "
+                "IA32_VMX_MISC bits 24:16\n");
+}
+
+/* VM-instruction error 8: the host-state area (SDM 26.2.2, 26.2.3). */
+void vmx_dump_host(void)
+{
+    kprintf("Host state: CR0 %llx CR3 %llx CR4 %llx RIP %llx RSP %llx\n",
+            vmread(VMCS_HOST_CR0), vmread(VMCS_HOST_CR3), vmread(VMCS_HOST_CR4),
+            vmread(VMCS_HOST_RIP), vmread(VMCS_HOST_RSP));
+    kprintf("Host state: CS %llx SS %llx TR %llx TR base %llx GDTR %llx IDTR %llx EFER %llx\n",
+            vmread(VMCS_HOST_CS_SEL), vmread(VMCS_HOST_SS_SEL), vmread(VMCS_HOST_TR_SEL),
+            vmread(VMCS_HOST_TR_BASE), vmread(VMCS_HOST_GDTR_BASE), vmread(VMCS_HOST_IDTR_BASE),
+            vmread(VMCS_HOST_IA32_EFER));
+}

@@ -42,6 +42,11 @@
 #   fail MSG   prints MSG, the last 40 COM1 lines and the emulator log tail, exits 1
 #   pass [MSG] prints PASS and exits 0
 #   need_image [IMG]  fails at once when the image is missing or empty
+# Images
+#   pxhv_image [mkimage.sh option]...  prints the path of a fresh pxHV image made from
+#       build/stage{1,2,3}.bin by scripts/mkimage.sh in this test's scratch directory,
+#       e.g.  img=$(pxhv_image --builtin "$(guest_bin hlt)") || fail "image"
+#   guest_bin NAME    path of build/guests/NAME.bin (make test-guests), fails if missing
 
 PXHV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PXHV_IMG=${PXHV_IMG:-$PXHV_ROOT/build/pxhv.img}
@@ -65,6 +70,8 @@ _lib_cleanup() {
     fi
 }
 trap _lib_cleanup EXIT
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pxhv-$TEST_NAME-tmp.XXXXXX")
+_run_dirs+=("$TEST_TMP")
 trap '_failed=1; exit 130' INT TERM HUP
 
 # Stop a process group: SIGHUP first (Bochs's term display ignores SIGTERM but quits cleanly,
@@ -130,7 +137,7 @@ _watch() {
             for t in "${o_done[@]}"; do
                 grep -aqF -- "$t" "$SERIAL_LOG" 2>/dev/null || { all=0; break; }
             done
-            [ $all = 0 ] || { RUN_END=done; break; }
+            [ $all = 0 ] || { RUN_END="done"; break; }
         fi
         if (( SECONDS - start > o_timeout + 10 )); then RUN_END=timeout; break; fi
         sleep 0.2
@@ -233,7 +240,7 @@ run_qemu() {
     : >"$SERIAL_LOG"
     local disk args fd= a
     disk=$(_copy_image "$o_disk" disk.img 0) || return 1
-    args=(-display none -monitor none -no-reboot -m "$o_mem" -cpu "${o_cpu:-qemu64}"
+    args=(-display none -monitor none -no-reboot -nic none -m "$o_mem" -cpu "${o_cpu:-qemu64}"
           -drive "format=raw,if=ide,index=0,file=$disk"
           -d guest_errors,cpu_reset -D "$EMU_LOG")
     [ "$o_boot" = floppy ] && args+=(-boot order=a) || args+=(-boot order=c)
@@ -315,6 +322,20 @@ expect_end() {
     return 1
 }
 
+pxhv_image() {
+    local b=$PXHV_ROOT/build out
+    out=$(mktemp "$TEST_TMP/pxhv.XXXXXX.img")
+    bash "$PXHV_ROOT/scripts/mkimage.sh" "$out" --stage1 "$b/stage1.bin" --stage2 "$b/stage2.bin" \
+        --stage3 "$b/stage3.bin" "$@" >"$out.log" 2>&1 || { cat "$out.log" >&2; return 1; }
+    echo "$out"
+}
+
+guest_bin() {
+    local f=$PXHV_ROOT/build/guests/$1.bin
+    [ -s "$f" ] || fail "$f missing (make test-guests)"
+    echo "$f"
+}
+
 need_image() {
     local img=${1:-$PXHV_IMG}
     [ -s "$img" ] || fail "$img is missing or empty (run make first)"
@@ -342,4 +363,33 @@ fail() {
 pass() {
     echo "PASS $TEST_NAME${1:+: $1}"
     exit 0
+}
+
+# Built-in test guests (guest_images/tests).
+#   guest_run NAME CPU [run_bochs option]...   boots a private pxHV image whose built-in
+#       guest is NAME on Bochs model CPU, until pxHV stops the machine
+#   guest_expect NAME                          the guest's own expected lines
+#       (guest_images/tests/expect/NAME.txt) in order, and no "NAME: FAIL" line
+#   expect_stats REASON...                     the exit statistics were printed and count
+#       at least one exit of each REASON (a name as pxHV prints it, e.g. CPUID)
+guest_run() {
+    local name=$1 cpu=$2 img
+    shift 2
+    img=$(pxhv_image --builtin "$(guest_bin "$name")" --name "$name") || fail "image for $name"
+    run_bochs --disk "$img" --cpu "$cpu" --timeout 120 --done "pxHV: stopping" "$@"
+}
+
+guest_expect() {
+    local name=$1 lines=()
+    mapfile -t lines <"$PXHV_ROOT/guest_images/tests/expect/$name.txt"
+    expect_in_order "$SERIAL_LOG" "${lines[@]}" || return 1
+    expect_absent "$SERIAL_LOG" "$name: FAIL"
+}
+
+expect_stats() {
+    local r
+    expect_line "$SERIAL_LOG" '^pxHV: exit statistics: [1-9][0-9]* exits' || return 1
+    for r in "$@"; do
+        expect_line "$SERIAL_LOG" "^pxHV:   $r +[1-9][0-9]*\$" || return 1
+    done
 }

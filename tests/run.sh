@@ -7,7 +7,7 @@
 #          Built with $HOSTCC into build/tests/, pass when the program exits 0.
 #   image  `make check-image` (scripts/image.mk), when that target exists.
 #   emu    tests/test_*.sh: real emulator runs of build/pxhv.img (see tests/lib.sh); the image
-#          is built first, and a failed build counts as a failed test.
+#          (and the built-in test guests) are built first; a failed build is a failed test.
 # FILTER keeps only tests whose name contains it (make test T=boot).
 # Ends with the line "N passed, M failed" and exits non-zero if any test failed.
 set -uo pipefail
@@ -44,7 +44,7 @@ record() {
     else
         failed=$((failed + 1)); failed_names+=("$name")
         echo "FAIL  $name ($((SECONDS - start))s, exit $rc)"
-        sed 's/^/    | /' "$log" | tail -n 80
+        sed "s/^/    | /" "$log" | tail -n 120
     fi
 }
 
@@ -79,7 +79,9 @@ if want emu; then
         [ -e "$t" ] && selected "$(basename "$t" .sh)" && emu+=("$t")
     done
     if [ ${#emu[@]} -gt 0 ]; then
-        record build "$OUT/logs/build.log" $MAKE --no-print-directory all
+        goals=(all)    # plus the built-in test guests, once that target exists
+        ! $MAKE -n test-guests >/dev/null 2>&1 || goals+=(test-guests)
+        record build "$OUT/logs/build.log" $MAKE --no-print-directory "${goals[@]}"
         for t in "${emu[@]}"; do
             name=$(basename "$t" .sh)
             record "$name" "$OUT/logs/$name.log" timeout -k 10 "${TEST_TIMEOUT:-900}" bash "$t"

@@ -29,7 +29,7 @@ done
 expect_in_order "$RUN_DIR/empty" "$L1" >/dev/null && fail "an empty log passed"
 
 run_bochs --disk "$mbrs/HANG.img" --timeout 60 --done "$L2"
-expect_end done || fail "bochs: done marker"
+expect_end "done" || fail "bochs: done marker"
 [ "$RUN_SECS" -lt 30 ] || fail "bochs: done marker took ${RUN_SECS}s"
 no_leftovers
 

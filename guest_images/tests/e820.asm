@@ -40,7 +40,9 @@ main:
         movzx   eax, ax
         shl     eax, 10
         mov     [conv_end], eax
-        mov     dword [conv_start], (guest_bss_end + 15) & ~15
+        mov     eax, guest_bss_end + 15
+        and     eax, ~15
+        mov     [conv_start], eax
 
         ENTER_PM32
         mov     ebp, fill32

@@ -1,6 +1,6 @@
 ; ept: the guest touches the hypervisor's own memory and must be stopped.
 ; EPT does not map the hypervisor region (or maps it without write access),
-; so the access causes an EPT violation (SDM Vol. 3C 29.3.3) and pxHV ends
+; so the access causes an EPT violation (SDM Vol. 3C "EPT Violations") and pxHV ends
 ; the run with a report.  The line "ept: still running" must never appear.
 ;
 ; The region base comes from CPUID leaf 0x40000001 (EAX = bits 31:0,

@@ -1,13 +1,15 @@
 ; vmx: VMX stays invisible to the guest.
-;  1. Real mode: VMXON raises #UD from the CPU itself (SDM Vol. 3C 32.3,
-;     "VMXON": #UD if CR0.PE = 0), delivered through the guest's IVT.
-;  2. Protected mode: setting CR4.VMXE gives #GP; pxHV owns the bit through
-;     the CR4 guest/host mask (SDM Vol. 3C 26.1.3: MOV to CR4 exits when it
-;     would change an owned bit from its read shadow) and injects #GP as a
-;     CPU without VMX would (SDM Vol. 3A 2.5: reserved CR4 bit -> #GP(0)).
-;  3. Protected mode: VMXON [mem]; in VMX non-root operation it exits
-;     (SDM Vol. 3C 26.1.2) and pxHV injects #UD.  Natively CR4.VMXE = 0 here,
-;     so the CPU raises #UD itself.
+;  1. Real mode: VMXON raises #UD from the CPU itself (SDM Vol. 3C "VMXON":
+;     #UD if CR0.PE = 0), delivered through the guest's IVT.
+;  2. Protected mode: setting CR4.VMXE gives #GP.  pxHV owns the bit through
+;     the CR4 guest/host mask (SDM Vol. 3C "Instructions That Cause VM Exits
+;     Conditionally": MOV to CR4 exits when it would change an owned bit from
+;     its read shadow) and injects #GP(0) as a CPU without VMX does for a
+;     reserved CR4 bit (SDM Vol. 3A "Control Registers").
+;  3. Protected mode: VMXON [mem].  In VMX non-root operation it always
+;     exits (SDM Vol. 3C "Instructions That Cause VM Exits Unconditionally")
+;     and pxHV injects #UD.  Natively CR4.VMXE = 0 here, so the CPU raises
+;     #UD itself.
 ; Each handler checks that the fault came from the expected instruction and
 ; resumes after it (the saved IP/EIP points at the faulting instruction).
 

@@ -10,8 +10,42 @@
 #include "x86.h"
 
 /* Recorded from Bochs 2.7 (see the header comment). */
-#define SKX_BASIC        0x00DA0400_0000002BULL
-#define SKX_TRUE_PROC    0xF7F9FFFE_0401E172ULL
+#define SKX_BASIC   0x00d810000000002bULL
+#define SKX_PIN     0x0000007f00000016ULL   /* TRUE_PINBASED */
+#define SKX_PROC    0xf7f9fffe04006172ULL   /* TRUE_PROCBASED */
+#define SKX_PROC2   0x02177fff00000000ULL
+#define SKX_EXIT    0x007fffff00036dfbULL   /* TRUE_EXIT */
+#define SKX_ENTRY   0x0000ffff000011fbULL   /* TRUE_ENTRY */
+#define LYN_PROC2   0x0000007f00000000ULL   /* corei5_lynnfield_750: no unrestricted guest */
+
+/* The controls pxHV asks for (stage3/vmx.c) against the recorded MSRs. */
+static void test_fixtures(void)
+{
+    u32 missing;
+    CHECK(SKX_BASIC & VMX_BASIC_TRUE_CTLS);
+    CHECK_EQ(SKX_BASIC & 0x7FFFFFFF, 0x2B);                 /* VMCS revision id */
+    CHECK_EQ(vmx_adjust_controls(SKX_PIN, 0, &missing), 0x16);
+    CHECK_EQ(missing, 0);
+    u32 want = CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS;
+    u32 proc = vmx_adjust_controls(SKX_PROC, want, &missing);
+    CHECK_EQ(proc, 0x960061f2);
+    CHECK_EQ(missing, 0);
+    /* The TRUE MSR lets CR3-load/store exiting be 0 (SDM A.3.2). */
+    CHECK(!(proc & (CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING)));
+    u32 want2 = CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST | CPU2_ENABLE_RDTSCP |
+                CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES;
+    CHECK_EQ(vmx_adjust_controls(SKX_PROC2, want2, &missing), 0x001010aa);
+    CHECK_EQ(missing, 0);
+    CHECK_EQ(vmx_adjust_controls(LYN_PROC2, want2, &missing), 0x0000002a);
+    CHECK_EQ(missing, CPU2_UNRESTRICTED_GUEST | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES);
+    u32 exitw = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT;
+    CHECK_EQ(vmx_adjust_controls(SKX_EXIT, exitw, &missing), 0x003f6ffb);
+    CHECK_EQ(missing, 0);
+    CHECK_EQ(vmx_adjust_controls(SKX_ENTRY, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, &missing), 0x0000d1fb);
+    CHECK_EQ(missing, 0);
+    /* A plain (non-TRUE) default1 word keeps bits 1,4-6,8,13-16,26 forced on. */
+    CHECK_EQ(vmx_adjust_controls(0xfff9fffe0401e172ULL, want, &missing) & 0x0401e172, 0x0401e172);
+}
 
 static void test_adjust(void)
 {
@@ -97,6 +131,7 @@ static void test_decode(void)
 int main(void)
 {
     test_adjust();
+    test_fixtures();
     test_ctl_msr();
     test_names();
     test_decode();

@@ -1,0 +1,51 @@
+#!/bin/bash
+# guest-linux: Debian's kernel (linux-image-amd64) + a busybox-static
+# initramfs, booted by SYSLINUX from FAT16 partition 1 (LBA 2048) of a disk
+# whose MBR is mbr.bin.  /init (linux/init) prints a marker and runs a
+# shell on ttyS0 with the prompt "~ # "; "poweroff -f" turns it off (ACPI).
+TAG=guest-linux
+. "$(dirname "$0")/lib.sh"
+
+CYL=32                                   # 16.5 MB
+OUT=$GUESTS/linux.img
+PART=$WORK/linux.part
+
+# Kernel command line (Documentation/admin-guide/kernel-parameters.txt):
+#   console=ttyS0,115200  kernel log and /dev/console on COM1
+#   nokaslr               same addresses on every boot (debuggable traces)
+#   @@TUNED@@
+LINUX_APPEND=${LINUX_APPEND:-console=ttyS0,115200 nokaslr}
+
+# The kernel package holds ~400 MB of modules that are not needed: take
+# only ./boot out of it (dpkg-deb is what dpkg -x runs underneath).
+kpkg=$(resolve_pkg linux-image-amd64)
+[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (try: apt-get update)"
+kdeb=$(fetch_deb "$kpkg")
+kdir=$PKGROOT/$kpkg-boot
+if [ ! -f "$kdir/.stamp" ] || [ "$(cat "$kdir/.stamp")" != "$(basename "$kdeb")" ]; then
+    say "extracting /boot of $(basename "$kdeb")"
+    rm -rf "$kdir"; mkdir -p "$kdir"
+    dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$kdir" ./boot
+    basename "$kdeb" > "$kdir/.stamp"
+fi
+VMLINUZ=$(ls "$kdir"/boot/vmlinuz-* | head -n 1)
+BUSYBOX=$(unpack busybox-static)/bin/busybox
+[ -x "$BUSYBOX" ] || die "busybox-static has no /bin/busybox"
+
+say "building initramfs (busybox $("$BUSYBOX" | head -n 1 | cut -d' ' -f2))"
+sed -e "s|@BUSYBOX@|$BUSYBOX|" -e "s|@INIT@|$GUEST_SRC/linux/init|" \
+    "$GUEST_SRC/linux/initramfs.list" > "$WORK/initramfs.list"
+"$GUEST_SRC/mkcpio.sh" "$WORK/initramfs.list" "$WORK/initrd.cpio"
+gzip -9 -n -c "$WORK/initrd.cpio" > "$WORK/initrd.gz"
+
+say "making FAT16 partition"
+mkfat "$PART" "$(part_sectors $CYL)" 16 PXHVLINUX -s 1
+sed "s|@APPEND@|$LINUX_APPEND|" "$GUEST_SRC/linux/syslinux.cfg" > "$WORK/linux.cfg"
+say "installing SYSLINUX, $(basename "$VMLINUZ"), initrd.gz"
+say "kernel command line: $LINUX_APPEND"
+syslinux_setup "$PART" "$WORK/linux.cfg" ""
+mput "$PART" "$VMLINUZ" vmlinuz
+mput "$PART" "$WORK/initrd.gz" initrd.gz
+say "assembling disk: mbr.bin + partition 1 at LBA $PART_LBA"
+make_disk "$OUT" $CYL "$(syslinux_mbr)" "$PART" 0e
+say "done: $OUT"

@@ -1,0 +1,46 @@
+# Running and debugging (included by the top-level Makefile).  scripts/run.sh does the work.
+#   make run [GUEST=img] [MEM=256]   KVM when usable with VT-x, else Bochs; COM1 on this terminal
+#   make run-bochs / run-qemu / run-kvm   force an engine (CPU=model, BIOS=legacy for Bochs)
+#   make gdb        QEMU + gdb stopped at stage3_main;  make gdb-real: stopped at 0000:7C00
+#   make deps       install the Debian packages the build and the tests need
+
+GUEST ?=
+MEM   ?= 256
+CPU   ?=
+BIOS  ?=
+RUN_ENV = IMG="$(BUILD)/pxhv.img" GUEST="$(GUEST)" MEM="$(MEM)" CPU="$(CPU)" BIOS="$(BIOS)"
+
+run: $(BUILD)/pxhv.img
+	@$(RUN_ENV) scripts/run.sh auto
+
+run-bochs run-qemu run-kvm: run-%: $(BUILD)/pxhv.img
+	@$(RUN_ENV) scripts/run.sh $*
+
+gdb: $(BUILD)/pxhv.img $(BUILD)/stage3.elf
+	@IMG="$(BUILD)/pxhv.img" ELF="$(BUILD)/stage3.elf" MEM="$(MEM)" scripts/gdb.sh
+
+gdb-real: $(BUILD)/pxhv.img
+	@IMG="$(BUILD)/pxhv.img" MEM="$(MEM)" scripts/gdb.sh --real
+
+deps:
+	@scripts/deps.sh
+
+help:
+	@echo "pxHV make targets:"
+	@echo "  all (default)     build $(BUILD)/pxhv.img"
+	@echo "  clean             remove $(BUILD)/"
+	@echo "  run               boot pxHV with COM1 on this terminal: KVM if /dev/kvm and VT-x"
+	@echo "                    are usable, else Bochs.  GUEST=image attaches a guest disk/floppy"
+	@echo "  run-bochs         Bochs (emulates VT-x; CPU=model MEM=MB BIOS=latest|legacy)"
+	@echo "  run-qemu          QEMU TCG (no VT-x: pxHV reports it and powers off)"
+	@echo "  run-kvm           QEMU with KVM, -cpu host (needs VT-x on the host)"
+	@echo "  gdb               QEMU + gdb, stopped at stage3_main with stage 3's symbols"
+	@echo "  gdb-real          QEMU + gdb, stopped at 0000:7C00 with 16-bit disassembly"
+	@echo "  test              unit tests, image checks, emulator tests; T=text filters by name"
+	@echo "  test-unit         host C tests (tests/unit)"
+	@echo "  test-emu          emulator tests (tests/test_*.sh)"
+	@echo "  test-boot         emulator tests with 'boot' in their name"
+	@echo "  deps              install missing Debian packages (root), else print the command"
+	@echo "  help              this list"
+
+.PHONY: run run-bochs run-qemu run-kvm gdb gdb-real deps help
