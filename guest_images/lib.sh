@@ -108,25 +108,25 @@ chs() {
     printf '%02x %02x %02x' "$h" $((s | (c >> 8 & 3) << 6)) $((c & 255))
 }
 
-# make_disk OUT CYLINDERS MBRCODE PARTFILE TYPE
+# make_disk OUT CYLINDERS MBRCODE PARTFILE TYPE [START]
 # A whole disk: boot code MBRCODE (its first 440 bytes) in sector 0, one
-# active primary partition of type TYPE at LBA 2048 holding PARTFILE, the
-# rest of the disk after it.  The partition fills the disk to its end.
+# active primary partition of type TYPE at LBA START (default 2048) holding
+# PARTFILE, the rest of the disk after it left zero.
 make_disk() {
-    local out=$1 cyl=$2 mbr=$3 part=$4 type=$5 total psize
+    local out=$1 cyl=$2 mbr=$3 part=$4 type=$5 start=${6:-$PART_LBA} total psize
     total=$((cyl * HEADS * SPT))
     psize=$(( $(stat -c %s "$part") / 512 ))
-    [ $((PART_LBA + psize)) -le "$total" ] || die "$part does not fit $cyl cylinders"
+    [ $((start + psize)) -le "$total" ] || die "$part does not fit $cyl cylinders"
     rm -f "$out"
     truncate -s $((total * 512)) "$out"
     dd if="$mbr" of="$out" bs=440 count=1 conv=notrunc status=none
     put_bytes "$out" 440 50 58 48 56 00 00        # disk signature "PXHV"
     # Partition entry 1 (MBR layout: status, CHS first, type, CHS last,
     # LBA first, sector count), then the 0x55AA signature.
-    put_bytes "$out" 446 80 $(chs $PART_LBA) "$type" \
-        $(chs $((PART_LBA + psize - 1))) $(le32 $PART_LBA) $(le32 "$psize")
+    put_bytes "$out" 446 80 $(chs "$start") "$type" \
+        $(chs $((start + psize - 1))) $(le32 "$start") $(le32 "$psize")
     put_bytes "$out" 510 55 aa
-    dd if="$part" of="$out" bs=512 seek=$PART_LBA conv=notrunc status=none
+    dd if="$part" of="$out" bs=512 seek="$start" conv=notrunc status=none
 }
 
 # part_sectors CYLINDERS: sectors the partition gets on such a disk.
