@@ -1,5 +1,7 @@
 # Running and debugging (included by the top-level Makefile).  scripts/run.sh does the work.
-#   make run [GUEST=img] [MEM=256]   KVM when usable with VT-x, else Bochs; COM1 on this terminal
+#   make run [GUEST=img] [MEM=256]   installs what is missing, builds, boots GUEST (default: the
+#                    Linux guest disk) under pxHV: KVM when usable with VT-x, else Bochs; COM1 on
+#                    this terminal
 #   make run-bochs / run-qemu / run-kvm   force an engine (CPU=model, BIOS=legacy for Bochs)
 #   make gdb        QEMU + gdb stopped at stage3_main;  make gdb-real: stopped at 0000:7C00
 #   make deps       install the Debian packages the build and the tests need
@@ -10,11 +12,23 @@ CPU   ?=
 BIOS  ?=
 RUN_ENV = IMG="$(BUILD)/pxhv.img" GUEST="$(GUEST)" MEM="$(MEM)" CPU="$(CPU)" BIOS="$(BIOS)"
 
-run: $(BUILD)/pxhv.img
-	@$(RUN_ENV) scripts/run.sh auto
+DEFAULT_GUEST := $(BUILD)/guests/linux.img
+RUN_GUEST = $(if $(GUEST),$(GUEST),$(DEFAULT_GUEST))
 
-run-bochs run-qemu run-kvm: run-%: $(BUILD)/pxhv.img
-	@$(RUN_ENV) scripts/run.sh $*
+# The packages come first: nothing can be built without them.
+run run-bochs run-qemu run-kvm: run-prepare
+run-prepare:
+	@scripts/deps.sh
+	@echo "run: building pxHV"
+	@$(MAKE) --no-print-directory all
+	@if [ -z "$(GUEST)" ]; then echo "run: building the default guest ($(DEFAULT_GUEST))"; \
+	    $(MAKE) --no-print-directory guest-linux; fi
+
+run:
+	@$(RUN_ENV) GUEST="$(RUN_GUEST)" scripts/run.sh auto
+
+run-bochs run-qemu run-kvm: run-%:
+	@$(RUN_ENV) GUEST="$(RUN_GUEST)" scripts/run.sh $*
 
 gdb: $(BUILD)/pxhv.img $(BUILD)/stage3.elf
 	@IMG="$(BUILD)/pxhv.img" ELF="$(BUILD)/stage3.elf" MEM="$(MEM)" scripts/gdb.sh
@@ -29,8 +43,9 @@ help:
 	@echo "pxHV make targets:"
 	@echo "  all (default)     build $(BUILD)/pxhv.img"
 	@echo "  clean             remove $(BUILD)/"
-	@echo "  run               boot pxHV with COM1 on this terminal: KVM if /dev/kvm and VT-x"
-	@echo "                    are usable, else Bochs.  GUEST=image attaches a guest disk/floppy"
+	@echo "  run               install missing packages, build, boot the Linux guest under pxHV"
+	@echo "                    with COM1 on this terminal: KVM if /dev/kvm and VT-x are usable,"
+	@echo "                    else Bochs.  GUEST=image boots that disk or floppy image instead"
 	@echo "  run-bochs         Bochs (emulates VT-x; CPU=model MEM=MB BIOS=latest|legacy)"
 	@echo "  run-qemu          QEMU TCG (no VT-x: pxHV reports it and powers off)"
 	@echo "  run-kvm           QEMU with KVM, -cpu host (needs VT-x on the host)"
@@ -43,4 +58,4 @@ help:
 	@echo "  deps              install missing Debian packages (root), else print the command"
 	@echo "  help              this list"
 
-.PHONY: run run-bochs run-qemu run-kvm gdb gdb-real deps help
+.PHONY: run run-prepare run-bochs run-qemu run-kvm gdb gdb-real deps help

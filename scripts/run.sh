@@ -33,6 +33,14 @@ if [ -n "$GUEST" ]; then
                die "GUEST=$GUEST: $size bytes; disks larger than 8 GiB are refused" ;;
     esac
     echo "run: guest $GUEST ($size bytes) attached as $([ $guest_kind = floppy ] && echo 'floppy A:' || echo 'second hard disk')"
+    # pxHV chains the guest's drive: a copy of the image with its configuration block set
+    # (scripts/pxhv-config.sh), so build/pxhv.img itself keeps its default.
+    run_img=$(dirname "$IMG")/run.img
+    cp "$IMG" "$run_img"
+    name=$(basename "$GUEST")
+    "$ROOT/scripts/pxhv-config.sh" "$run_img" --drive "$([ $guest_kind = floppy ] && echo 0x00 || echo 0x81)" \
+        --name "${name:0:15}" >/dev/null
+    IMG=$run_img
 fi
 
 # ---- engine ----

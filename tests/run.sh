@@ -79,8 +79,8 @@ if want emu; then
         [ -e "$t" ] && selected "$(basename "$t" .sh)" && emu+=("$t")
     done
     if [ ${#emu[@]} -gt 0 ]; then
-        goals=(all)    # plus the built-in test guests, once that target exists
-        ! $MAKE -n test-guests >/dev/null 2>&1 || goals+=(test-guests)
+        # pxHV, the built-in test guests and the guest disks built from Debian packages.
+        goals=(all test-guests guests)
         record build "$OUT/logs/build.log" $MAKE --no-print-directory "${goals[@]}"
         for t in "${emu[@]}"; do
             name=$(basename "$t" .sh)

@@ -8,7 +8,9 @@
 T ?=
 TEST_ENV = MAKE="$(MAKE)" BUILD="$(BUILD)" HOSTCC="$(HOSTCC)"
 
+# On a fresh machine the packages come first (scripts/deps.sh installs them as root).
 test:
+	@scripts/deps.sh
 	@$(TEST_ENV) tests/run.sh $(T)
 
 test-unit:
