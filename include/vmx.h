@@ -106,6 +106,14 @@
  */
 u32 vmx_adjust_controls(u64 cap, u32 want, u32 *missing);
 
+/*
+ * CR0/CR4 bits the hypervisor must own (guest/host mask): those pinned by
+ * IA32_VMX_CR*_FIXED0 (must be 1) or FIXED1 (must be 0), SDM A.7/A.8,
+ * limited to bits 31:0; for CR0 with unrestricted guest PE and PG are free
+ * (SDM 26.3.1.1).
+ */
+u64 vmx_cr_owned_bits(u64 fixed0, u64 fixed1, u64 free_bits);
+
 /* Which capability MSR to use for a control word (TRUE_* when basic bit 55). */
 u32 vmx_ctl_msr(u64 vmx_basic, u32 plain_msr);
 

@@ -266,8 +266,8 @@ static void setup_controls(void)
      * bit exit; reads of owned bits return the read shadow.  The guest
      * therefore sees CR4.VMXE = 0 and can run in real mode.
      */
-    u64 cr0_own = (g_caps.cr0_fixed0 | ~g_caps.cr0_fixed1) & 0xFFFFFFFFULL & ~(CR0_PE | CR0_PG);
-    u64 cr4_own = (g_caps.cr4_fixed0 | ~g_caps.cr4_fixed1) & 0xFFFFFFFFULL;
+    u64 cr0_own = vmx_cr_owned_bits(g_caps.cr0_fixed0, g_caps.cr0_fixed1, CR0_PE | CR0_PG);
+    u64 cr4_own = vmx_cr_owned_bits(g_caps.cr4_fixed0, g_caps.cr4_fixed1, 0);
     g_vcpu.cr0_mask = cr0_own;
     g_vcpu.cr4_mask = cr4_own;
     vmwrite(VMCS_CR0_GUEST_HOST_MASK, cr0_own);

@@ -16,6 +16,11 @@ u32 vmx_adjust_controls(u64 cap, u32 want, u32 *missing)
     return (want | must_be_one) & may_be_one;
 }
 
+u64 vmx_cr_owned_bits(u64 fixed0, u64 fixed1, u64 free_bits)
+{
+    return (fixed0 | ~fixed1) & 0xFFFFFFFFULL & ~free_bits;
+}
+
 u32 vmx_ctl_msr(u64 vmx_basic, u32 plain_msr)
 {
     /* SDM A.2: with basic bit 55 set, the TRUE_* MSRs report which of the

@@ -22,8 +22,7 @@
 static void test_fixtures(void)
 {
     u32 missing;
-    CHECK(SKX_BASIC & VMX_BASIC_TRUE_CTLS);
-    CHECK_EQ(SKX_BASIC & 0x7FFFFFFF, 0x2B);                 /* VMCS revision id */
+    CHECK_EQ(vmx_ctl_msr(SKX_BASIC, MSR_IA32_VMX_PROCBASED_CTLS), MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
     CHECK_EQ(vmx_adjust_controls(SKX_PIN, 0, &missing), 0x16);
     CHECK_EQ(missing, 0);
     u32 want = CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS;
@@ -64,6 +63,38 @@ static void test_adjust(void)
     CHECK_EQ(missing, 0);
     /* NULL missing pointer is accepted. */
     CHECK_EQ(vmx_adjust_controls(cap, 0x1, NULL), 0x17);
+}
+
+/* Values from ../shared/notes/emulators.md and the Bochs caps line. */
+static void test_cr_and_ept_fixtures(void)
+{
+    /* CR0 fixed0 = 0x80000021 (PG, NE, PE), fixed1 all ones: with unrestricted
+     * guest only NE is the hypervisor's. */
+    CHECK_EQ(vmx_cr_owned_bits(0x80000021, 0xFFFFFFFF, CR0_PE | CR0_PG), CR0_NE);
+    /* Without unrestricted guest PE and PG are owned too. */
+    CHECK_EQ(vmx_cr_owned_bits(0x80000021, 0xFFFFFFFF, 0), 0x80000021);
+    /* CR4 fixed0 = VMXE, fixed1 = 0x3727FF (skylake_x): VMXE plus every bit the
+     * CPU cannot set. */
+    u64 cr4 = vmx_cr_owned_bits(0x2000, 0x3727FF, 0);
+    CHECK(cr4 & CR4_VMXE);
+    CHECK(!(cr4 & CR4_PAE));
+    CHECK(!(cr4 & CR4_OSXSAVE));
+    CHECK(cr4 & BIT(23));                       /* not in fixed1: owned */
+    CHECK_EQ(cr4 >> 32, 0);
+    /* EPT/VPID caps 0xf0106334141: 4-level walk, WB, 2 MiB and 1 GiB pages,
+     * A/D flags, INVEPT single/all, INVVPID single/all. */
+    u64 ept = 0x00000f0106334141ULL;
+    CHECK(ept & EPT_CAP_WALK_4);
+    CHECK(ept & EPT_CAP_WB);
+    CHECK(ept & EPT_CAP_2M);
+    CHECK(ept & EPT_CAP_1G);
+    CHECK(ept & EPT_CAP_AD);
+    CHECK(ept & EPT_CAP_INVEPT);
+    CHECK(ept & EPT_CAP_INVEPT_SINGLE);
+    CHECK(ept & EPT_CAP_INVEPT_ALL);
+    CHECK(ept & VPID_CAP_INVVPID);
+    CHECK(ept & VPID_CAP_SINGLE);
+    CHECK(ept & VPID_CAP_ALL);
 }
 
 static void test_ctl_msr(void)
@@ -132,6 +163,7 @@ int main(void)
 {
     test_adjust();
     test_fixtures();
+    test_cr_and_ept_fixtures();
     test_ctl_msr();
     test_names();
     test_decode();
