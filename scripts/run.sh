@@ -91,6 +91,7 @@ run_bochs() {
     setsid timeout -s HUP -k 5 "${RUN_TIMEOUT:-86400}" bochs -q -unlock -f "$dir/bochsrc" \
         -rc "$dir/cmds" </dev/null >"$dir/bochs.stdout" 2>"$dir/bochs.stderr" &
     local pid=$!
+    "$ROOT/scripts/bochs-screen-drain.sh" "$dir/bochs.stderr" &
     # shellcheck disable=SC2064  # expand now: the values are fixed
     trap "[ ! -t 0 ] || stty sane; kill -HUP -- -$pid 2>/dev/null || true; sleep 1
           kill -KILL -- -$pid 2>/dev/null || true" EXIT

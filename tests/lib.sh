@@ -223,6 +223,8 @@ run_bochs() {
         _kill_group "$_pid"; wait "$_pid" 2>/dev/null; fd=
         echo "[$TEST_NAME] com1 port $port unusable, retrying" >&2
     done
+    # The term display must be read or Bochs stalls (scripts/bochs-screen-drain.sh).
+    "$PXHV_ROOT/scripts/bochs-screen-drain.sh" "$RUN_DIR/bochs.stderr" & _bg_pids+=($!)
     if [ -n "$o_chat" ]; then
         [ -n "$fd" ] || { echo "could not connect to Bochs com1" >&2; return 1; }
         cat <&"$fd" >>"$SERIAL_LOG" & _bg_pids+=($!)
