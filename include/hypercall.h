@@ -24,7 +24,9 @@
 #define PXHV_HC_ENOSYS      0xFFFFFFFFu
 #define PXHV_HC_EINVAL      0xFFFFFFFEu
 
-/* CPUID leaf 0x40000000: EAX = max hypervisor leaf, EBX:ECX:EDX = "pxHVpxHVpxHV". */
+/* CPUID leaf 0x40000000: EAX = max hypervisor leaf, EBX:ECX:EDX = "pxHVpxHVpxHV".
+ * Leaf 0x40000001: EAX/EBX = hypervisor region base (low/high 32 bits), ECX = its
+ * size, EDX = 0 (the test guests aim at it to prove EPT protection). */
 #define PXHV_CPUID_BASE     0x40000000u
 #define PXHV_CPUID_MAX      0x40000001u
 #define PXHV_CPUID_SIG      0x56487870u /* "pxHV" */
