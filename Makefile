@@ -22,6 +22,7 @@ include scripts/image.mk
 -include guest_images/build.mk
 -include tests/tests.mk
 -include scripts/run.mk
+-include scripts/bench.mk
 
 all: $(BUILD)/pxhv.img
 

@@ -55,6 +55,8 @@ help:
 	@echo "  test-unit         host C tests (tests/unit)"
 	@echo "  test-emu          emulator tests (tests/test_*.sh)"
 	@echo "  test-boot         emulator tests with 'boot' in their name"
+	@echo "  bench             benchmarks: image size, hidden memory, exit costs, Linux with/without"
+	@echo "                    pxHV (docs/performance.md; BENCH_LINUX=0 skips the Linux boots)"
 	@echo "  deps              install missing Debian packages (root), else print the command"
 	@echo "  help              this list"
 

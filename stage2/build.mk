@@ -11,7 +11,7 @@ STAGE2_MAX  := 20480
 $(BUILD)/layout_check.c: stage2/layout.inc stage2/build.mk | $(BUILD)
 	@{ echo '/* Generated from stage2/layout.inc by stage2/build.mk. */'; \
 	   echo '#include "layout.h"'; echo '#include "bootinfo.h"'; \
-	   echo '#include "pxhv_config.h"'; echo '#include "stage3_header.h"'; \
+	   echo '#include "pxhv_config.h"'; echo '#include "stage3_header.h"'; echo '#include "hypercall.h"'; \
 	   sed -n 's/^\([A-Za-z0-9_]*\)[[:space:]]*equ[[:space:]]*\([^;]*\);[[:space:]]*@check[[:space:]]*\(.*[^[:space:]]\)[[:space:]]*$$/_Static_assert((\3) == (\2), "stage2\/layout.inc: \1 disagrees with include\/");/p' stage2/layout.inc; \
 	} > $@.tmp
 	@want=$$(grep -cE '^[A-Za-z0-9_]+[[:space:]]+equ.*@check' stage2/layout.inc); got=$$(grep -c '_Static_assert' $@.tmp); \

@@ -19,6 +19,41 @@ PT_PAGES        equ 6
 
         bits    16
 
+; check_reentry: a guest that reboots by jumping to the BIOS reset vector
+; (F000:FFF0) runs the BIOS again inside pxHV's virtual machine, and the BIOS
+; boots this disk: this stage 2 is then pxHV's guest.  CPUID says so (the
+; hypervisor bit, CPUID.1:ECX[31], and pxHV's signature at leaf 0x40000000,
+; include/hypercall.h); ask the hypervisor to reset the machine for real,
+; which is what the guest wanted.  Returns when running on bare hardware.
+check_reentry:
+        pushad
+        pushfd                          ; CPUID exists if EFLAGS.ID can be toggled
+        pop     eax
+        mov     ecx, eax
+        xor     eax, 1 << 21
+        push    eax
+        popfd
+        pushfd
+        pop     eax
+        push    ecx
+        popfd
+        xor     eax, ecx
+        jz      .bare
+        mov     eax, 1
+        cpuid
+        bt      ecx, 31
+        jnc     .bare
+        mov     eax, PXHV_CPUID_BASE
+        cpuid
+        cmp     ebx, PXHV_CPUID_SIG
+        jne     .bare
+        mov     si, msg_reentry
+        call    print
+        mov     eax, PXHV_HC_RESET
+        vmcall                          ; does not return
+.bare:  popad
+        ret
+
 ; cpu_check: long mode is required; VMX is recorded.
 cpu_check:
         pushad

@@ -57,11 +57,17 @@ long_mode:
         lea     rsi, [msg_returned]
         ; fall through
 
-; stop64: print RSI, halt for good.
+; stop64: print RSI, halt for good.  Emulators are told to stop first through
+; their shutdown port (Bochs, QEMU's isa "Shutdown" string at 0x8900), so a
+; failed run ends instead of idling until its timeout; hardware ignores it.
 stop64:
         call    print64
 halt64:
         call    serial_drain64
+        lea     rsi, [msg_shutdown]
+        mov     ecx, 8
+        mov     dx, 0x8900
+        rep     outsb
         cli
 .l:     hlt
         jmp     .l
@@ -513,3 +519,5 @@ idt_desc:       dw 32 * 16 - 1
 idt:            times 32 * 16 db 0
 
         bits    16
+
+msg_shutdown:   db "Shutdown"

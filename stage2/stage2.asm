@@ -52,6 +52,7 @@ entry:
         mov     si, msg_banner
         call    print
 
+        call    check_reentry           ; cpu.asm: a guest reboot led here
         call    mem_detect              ; memory.asm
         call    boot_disk_info          ; disk.asm
         call    load_config             ; load.asm
@@ -242,6 +243,7 @@ serial_drain:
 
 msg_banner:     db "Stage 2: Hypervisor loader", NL, 0
 msg_nl:         db NL, 0
+msg_reentry:    db "Stage 2: running under pxHV: the guest rebooted; resetting the machine", NL, 0
 msg_disk_err:   db "Disk read error 0x", 0
 
         align   16

@@ -68,6 +68,10 @@ void handle_vmcall(void)
         kprintf("pxHV: guest requested shutdown, status %u\n", ebx);
         exit_skip_instruction();
         guest_end("shutdown hypercall", false);
+    case PXHV_HC_RESET:
+        /* pxHV's own stage 2, booted again by the BIOS after the guest jumped
+         * to the reset vector: the guest asked for a reboot. */
+        guest_end("reboot through the BIOS reset vector (pxHV's boot sector ran again)", true);
     case PXHV_HC_INT15:
         guest_int15();
         exit_skip_instruction();
