@@ -25,9 +25,11 @@ TAG=check
 . "$(dirname "$0")/lib.sh"
 
 G=$GUEST_SRC
+need_tool python3 python3
+need_tool bochs-bin "bochs bochsbios vgabios bochs-term"
 OUTDIR=$GUESTS/check
 mkdir -p "$OUTDIR"
-CHAT="python3 $G/serial-chat.py"
+CHAT=$G/serial-chat.py
 BOCHS=$G/bochs-run.sh
 pass=0 fail=0
 
@@ -38,7 +40,7 @@ run() {
     say "$name: running (limit ${tmo}s)"
     t0=$(date +%s)
     set +e
-    $CHAT -t "$tmo" -l "$OUTDIR/$name.log" "$@" 2>"$OUTDIR/$name.times"
+    python3 "$CHAT" -t "$tmo" -l "$OUTDIR/$name.log" "$@" 2>"$OUTDIR/$name.times"
     rc=$?
     set -e
     sed 's/^/    /' "$OUTDIR/$name.times"
@@ -54,33 +56,34 @@ need() { [ -f "$GUESTS/$1" ] || die "$GUESTS/$1 missing: run make guests"; }
 SYSL_STEPS=(-e 'boot: ' -s '\r' -e 'boot: ' -s 'poweroff\r' --keep)
 GRUB_STEPS=(-e 'grub> ' -s 'lsmmap\r' -e 'available RAM' -e 'grub> ' -s 'halt\r' --keep)
 LINUX_STEPS=(-e 'PXHV-GUEST: linux init' -e '~ # ' -s 'uname -r\r'
-             -e '[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64' -e '~ # '
+             -e '[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-(cloud-)?amd64' -e '~ # '
              -s 'poweroff -f\r' -e 'reboot: Power down' --keep)
 
 check_syslinux() {
     need syslinux.img
     run syslinux 60 -e 'PXHV-GUEST: syslinux-disk ready' "${SYSL_STEPS[@]}" \
-        -- $BOCHS --hd "$GUESTS/syslinux.img" --timeout 60
+        -- "$BOCHS" --hd "$GUESTS/syslinux.img" --timeout 60
 }
 check_floppy() {
     need floppy.img
     run floppy 60 -e 'PXHV-GUEST: syslinux-floppy ready' "${SYSL_STEPS[@]}" \
-        -- $BOCHS --floppy "$GUESTS/floppy.img" --boot floppy --timeout 60
+        -- "$BOCHS" --floppy "$GUESTS/floppy.img" --boot floppy --timeout 60
 }
 check_grub() {
     need grub.img
     run grub 60 -e 'PXHV-GUEST: grub ready, root=hd0,msdos1' "${GRUB_STEPS[@]}" \
-        -- $BOCHS --hd "$GUESTS/grub.img" --timeout 60
+        -- "$BOCHS" --hd "$GUESTS/grub.img" --timeout 60
 }
 check_memtest() {
     need memtest.img
-    run memtest 180 -e 'Memtest86\+ v6' -e 'Status: Testing' -e '#1 ' \
-        -- $BOCHS --hd "$GUESTS/memtest.img" --megs 64 --timeout 180
+    run memtest 180 -e 'Memtest86\+ v6' -e 'Status: Testing' \
+        -e '#3  \[Moving inversions, 1s & 0s' -e '#4  \[Moving inversions, 8 bit' \
+        -- "$BOCHS" --hd "$GUESTS/memtest.img" --megs 64 --timeout 180
 }
 check_linux() {
     need linux.img
     run linux 300 "${LINUX_STEPS[@]}" \
-        -- $BOCHS --hd "$GUESTS/linux.img" --megs 256 --timeout 300
+        -- "$BOCHS" --hd "$GUESTS/linux.img" --megs 256 --timeout 300
 }
 check_linux-qemu() {
     need linux.img
@@ -96,7 +99,7 @@ check_grub-vbr() {
     "$G/extract-partition.sh" "$GUESTS/grub.img" "$OUTDIR/grub.part" >/dev/null
     make_disk "$OUTDIR/grub-vbr.img" 16 "$(syslinux_mbr)" "$OUTDIR/grub.part" 0e
     run grub-vbr 60 -e 'PXHV-GUEST: grub ready, root=hd0,msdos1' "${GRUB_STEPS[@]}" \
-        -- $BOCHS --hd "$OUTDIR/grub-vbr.img" --timeout 60
+        -- "$BOCHS" --hd "$OUTDIR/grub-vbr.img" --timeout 60
 }
 check_syslinux-moved() {
     need syslinux.img
@@ -104,7 +107,7 @@ check_syslinux-moved() {
     make_disk "$OUTDIR/syslinux-moved.img" 20 "$(syslinux_mbr)" \
         "$OUTDIR/syslinux.part" 0e 4096
     run syslinux-moved 60 -e 'PXHV-GUEST: syslinux-disk ready' "${SYSL_STEPS[@]}" \
-        -- $BOCHS --hd "$OUTDIR/syslinux-moved.img" --timeout 60
+        -- "$BOCHS" --hd "$OUTDIR/syslinux-moved.img" --timeout 60
 }
 # hd1 NAME IMG LABEL STEPS...: boot the floppy, chain IMG as BIOS disk 0x81.
 # The first hard disk is a blank one, so nothing but the chain can boot.
@@ -116,7 +119,7 @@ hd1() {
     [ -f "$OUTDIR/blank.img" ] || truncate -s $CYL_BYTES "$OUTDIR/blank.img"
     run "$name" 300 -e 'PXHV-GUEST: syslinux-floppy ready' -e 'boot: ' \
         -s "$label\\r" "$@" \
-        -- $BOCHS --floppy "$GUESTS/floppy.img" --boot floppy \
+        -- "$BOCHS" --floppy "$GUESTS/floppy.img" --boot floppy \
         --hd "$OUTDIR/blank.img" --hd2 "$GUESTS/$img" --timeout 300
 }
 check_grub-hd1() {
@@ -132,10 +135,11 @@ check_linux-hd1() {
     hd1 linux-hd1 linux.img hd1 "${LINUX_STEPS[@]}"
 }
 
-ALL="syslinux floppy grub memtest linux linux-qemu grub-vbr syslinux-moved
-     grub-hd1 grub-hd1p1 syslinux-hd1 linux-hd1"
-for c in ${@:-$ALL}; do
-    declare -F "check_$c" >/dev/null || die "unknown check $c (known: $(echo $ALL))"
+ALL=(syslinux floppy grub memtest linux linux-qemu grub-vbr syslinux-moved
+     grub-hd1 grub-hd1p1 syslinux-hd1 linux-hd1)
+[ $# -gt 0 ] || set -- "${ALL[@]}"
+for c in "$@"; do
+    declare -F "check_$c" >/dev/null || die "unknown check $c (known: ${ALL[*]})"
     "check_$c"
 done
 echo "guests: $pass passed, $fail failed"

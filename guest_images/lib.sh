@@ -5,6 +5,9 @@
 # so the recipes run unprivileged: no mounts, no loop devices, no mknod.
 # The host only needs coreutils, apt/dpkg, mtools and dosfstools.
 
+# Variables here are used by the recipes that source this file, and the
+# byte lists of put_bytes are split into words on purpose.
+# shellcheck disable=SC2034,SC2046
 set -euo pipefail
 
 GUEST_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,12 +30,13 @@ TAG=${TAG:-guest}
 say() { printf '[%s] %s\n' "$TAG" "$*"; }
 die() { printf '[%s] error: %s\n' "$TAG" "$*" >&2; exit 1; }
 
-# need_tool TOOL PACKAGE: a host tool; install it as root, else say how.
+# need_tool TOOL "PACKAGE...": a host tool; install it as root, else say how.
 need_tool() {
     command -v "$1" >/dev/null 2>&1 && return 0
     if [ "$(id -u)" = 0 ]; then
-        say "installing host package $2 (for $1)"
-        apt-get install -y "$2" >/dev/null
+        say "installing host package(s) $2 (for $1)"
+        # shellcheck disable=SC2086 # a list of package names
+        apt-get install -y $2 >/dev/null
         command -v "$1" >/dev/null 2>&1 && return 0
     fi
     die "missing host tool $1: run  apt-get install -y $2"
@@ -41,13 +45,29 @@ need_tool() {
 need_tool apt-get apt
 need_tool dpkg dpkg
 
+# apt_update: refresh the package lists once per run, as root only (a
+# fresh machine may have none); returns false when that is not possible.
+APT_UPDATED=0
+apt_update() {
+    [ "$APT_UPDATED" = 0 ] && [ "$(id -u)" = 0 ] || return 1
+    APT_UPDATED=1
+    say "apt-get update" >&2
+    apt-get update >/dev/null 2>&1
+}
+
 # resolve PKG: follow a metapackage such as linux-image-amd64 to the
 # package that holds the files (its first versioned dependency).
 resolve_pkg() {
+    local p
     case "$1" in
-    linux-image-amd64)
-        apt-cache depends linux-image-amd64 2>/dev/null |
-            awk '/Depends: linux-image-[0-9]/ { print $2; exit }' ;;
+    linux-image-amd64|linux-image-cloud-amd64)
+        p=$(apt-cache depends "$1" 2>/dev/null |
+            awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+        if [ -z "$p" ] && apt_update; then
+            p=$(apt-cache depends "$1" 2>/dev/null |
+                awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+        fi
+        echo "$p" ;;
     *) echo "$1" ;;
     esac
 }
@@ -59,6 +79,8 @@ fetch_deb() {
     if [ -z "$deb" ]; then
         say "apt-get download $pkg" >&2
         (cd "$DEBS" && apt-get download "$pkg" >/dev/null 2>"$WORK/apt.err") ||
+            { apt_update &&
+              (cd "$DEBS" && apt-get download "$pkg" >/dev/null 2>"$WORK/apt.err"); } ||
             { cat "$WORK/apt.err" >&2
               die "apt-get download $pkg failed (try: apt-get update)"; }
         deb=$(ls "$DEBS"/"${pkg}"_*.deb | sort | tail -n 1)

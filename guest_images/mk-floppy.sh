@@ -12,6 +12,7 @@ rm -f "$OUT.tmp"
 # 1440 KiB gets the standard 80x2x18 floppy BPB from mkfs.fat.
 mkfs.fat -C -F 12 -n PXHVFLOPPY --invariant "$OUT.tmp" 1440 >/dev/null
 say "installing SYSLINUX and its config"
+# shellcheck disable=SC2086 # one word per module
 syslinux_setup "$OUT.tmp" "$GUEST_SRC/syslinux/syslinux.cfg" \
     "syslinux-floppy ready (labels: marker poweroff reboot hd0 hd1 hd0p1 hd1p1)" $PROMPT_MODULES
 mv "$OUT.tmp" "$OUT"

@@ -9,6 +9,7 @@
 #                partition also boots on its own when a standard MBR chains
 #                its VBR.
 # GRUB ends at its grub> prompt with the serial port as terminal.
+# shellcheck disable=SC2046 # put_bytes takes its bytes as separate words
 TAG=guest-grub
 . "$(dirname "$0")/lib.sh"
 
@@ -27,8 +28,9 @@ $(ldd "$MKIMAGE" | grep 'not found')); run  apt-get install -y grub-common"
 # let core.img find $prefix on the FAT partition.
 MODULES="biosdisk part_msdos fat normal serial terminal terminfo echo
          reboot halt lsmmap ls cat configfile help minicmd test sleep search"
-say "grub-mkimage -O i386-pc ($(echo $MODULES | wc -w) modules)"
+say "grub-mkimage -O i386-pc ($(echo "$MODULES" | wc -w) modules)"
 # "(,msdos1)": the drive GRUB was booted from (DL), its partition 1.
+# shellcheck disable=SC2086 # one word per module
 "$MKIMAGE" -O i386-pc -d "$GRUBDIR" -o "$CORE" -p '(,msdos1)/boot/grub' \
     -c "$GUEST_SRC/grub/early.cfg" $MODULES
 core_sectors=$(( ($(stat -c %s "$CORE") + 511) / 512 ))

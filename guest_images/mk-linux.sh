@@ -6,20 +6,27 @@
 TAG=guest-linux
 . "$(dirname "$0")/lib.sh"
 
-CYL=32                                   # 16.5 MB
 OUT=$GUESTS/linux.img
 PART=$WORK/linux.part
 
+# Kernel package: Debian's standard linux-image-amd64.  Under Bochs it
+# spends ~75-100 s of CPU in its XZ decompressor before printing a line;
+# LINUX_KERNEL=linux-image-cloud-amd64 (Debian's kernel for virtual
+# machines, LZ4-compressed) reaches the shell about 80 s sooner
+# (README.md, timings).
+LINUX_KERNEL=${LINUX_KERNEL:-linux-image-amd64}
+
 # Kernel command line (Documentation/admin-guide/kernel-parameters.txt):
 #   console=ttyS0,115200  kernel log and /dev/console on COM1
-#   nokaslr               same addresses on every boot (debuggable traces)
-#   @@TUNED@@
+#   nokaslr               fixed load address (16 MiB, the bzImage
+#                         pref_address), same addresses on every boot
+# Nothing else measurably shortened the boot under Bochs (README.md).
 LINUX_APPEND=${LINUX_APPEND:-console=ttyS0,115200 nokaslr}
 
 # The kernel package holds ~400 MB of modules that are not needed: take
 # only ./boot out of it (dpkg-deb is what dpkg -x runs underneath).
-kpkg=$(resolve_pkg linux-image-amd64)
-[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (try: apt-get update)"
+kpkg=$(resolve_pkg "$LINUX_KERNEL")
+[ -n "$kpkg" ] || die "cannot resolve $LINUX_KERNEL (try: apt-get update)"
 kdeb=$(fetch_deb "$kpkg")
 kdir=$PKGROOT/$kpkg-boot
 if [ ! -f "$kdir/.stamp" ] || [ "$(cat "$kdir/.stamp")" != "$(basename "$kdeb")" ]; then
@@ -38,7 +45,11 @@ sed -e "s|@BUSYBOX@|$BUSYBOX|" -e "s|@INIT@|$GUEST_SRC/linux/init|" \
 "$GUEST_SRC/mkcpio.sh" "$WORK/initramfs.list" "$WORK/initrd.cpio"
 gzip -9 -n -c "$WORK/initrd.cpio" > "$WORK/initrd.gz"
 
-say "making FAT16 partition"
+# Disk size: kernel + initramfs + 2 MiB for SYSLINUX and FAT overhead,
+# rounded up to whole cylinders.
+need=$(( ($(stat -c %s "$VMLINUZ") + $(stat -c %s "$WORK/initrd.gz")) / 512 + 4096 ))
+CYL=$(( (need + PART_LBA + HEADS * SPT - 1) / (HEADS * SPT) ))
+say "making FAT16 partition ($CYL cylinders)"
 mkfat "$PART" "$(part_sectors $CYL)" 16 PXHVLINUX -s 1
 sed "s|@APPEND@|$LINUX_APPEND|" "$GUEST_SRC/linux/syslinux.cfg" > "$WORK/linux.cfg"
 say "installing SYSLINUX, $(basename "$VMLINUZ"), initrd.gz"
@@ -48,4 +59,6 @@ mput "$PART" "$VMLINUZ" vmlinuz
 mput "$PART" "$WORK/initrd.gz" initrd.gz
 say "assembling disk: mbr.bin + partition 1 at LBA $PART_LBA"
 make_disk "$OUT" $CYL "$(syslinux_mbr)" "$PART" 0e
+# The version the guest's `uname -r` must print (tests/test_guest_linux.sh).
+basename "$VMLINUZ" | sed 's/^vmlinuz-//' > "$GUESTS/linux.kernel-version"
 say "done: $OUT"

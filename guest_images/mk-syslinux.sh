@@ -13,6 +13,7 @@ PART=$WORK/syslinux.part
 say "making FAT16 partition ($(part_sectors $CYL) sectors)"
 mkfat "$PART" "$(part_sectors $CYL)" 16 PXHVSYSL -s 1
 say "installing SYSLINUX and its config"
+# shellcheck disable=SC2086 # one word per module
 syslinux_setup "$PART" "$GUEST_SRC/syslinux/syslinux.cfg" \
     "syslinux-disk ready (labels: marker poweroff reboot hd0 hd1 hd0p1 hd1p1)" $PROMPT_MODULES
 say "assembling disk: mbr.bin + partition 1 at LBA $PART_LBA"

@@ -25,8 +25,9 @@ Options:
                                 by itself (within the limit) instead of
                                 killing it
 
-Prints "[  12.3s] matched: ..." on stderr for each step, so the caller gets
-timings for free.  Exits 0 when every step succeeded, 1 otherwise; the
+Prints "[  12.3s, cpu   11.9s] matched: ..." on stderr for each step: the
+wall time since the start and the CPU time the emulator has used so far
+(on a loaded machine the second is the one to compare).  Exits 0 when every step succeeded, 1 otherwise; the
 emulator's process group is always killed (SIGKILL) before returning.
 """
 import os
@@ -71,9 +72,9 @@ def parse(argv):
     sys.exit("serial-chat.py: missing '-- COMMAND'")
 
 
-def kill_session(sid):
-    """SIGKILL every process of session `sid` (the emulator and helpers
-    such as timeout(1), which moves itself into a process group of its own)."""
+def session_pids(sid):
+    """(pid, stat fields after the command name) of session `sid`."""
+    out = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -81,8 +82,27 @@ def kill_session(sid):
             with open("/proc/%s/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             if int(fields[3]) == sid:       # stat field 6: session id
-                os.kill(int(pid), signal.SIGKILL)
+                out.append((int(pid), fields))
         except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def session_cpu(sid):
+    """CPU seconds used so far by the live processes of session `sid`
+    (utime + stime, stat fields 14 and 15): the emulator's share of a
+    loaded machine, which wall time alone does not tell."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return sum(int(f[11]) + int(f[12]) for _, f in session_pids(sid)) / tick
+
+
+def kill_session(sid):
+    """SIGKILL every process of session `sid` (the emulator and helpers
+    such as timeout(1), which moves itself into a process group of its own)."""
+    for pid, _ in session_pids(sid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
             pass
 
 
@@ -107,8 +127,13 @@ def main():
     ok = True
     conn = None
 
+    last_cpu = [0.0]
+
     def stamp(msg):
-        sys.stderr.write("[%7.1fs] %s\n" % (time.monotonic() - start, msg))
+        # Once the emulator has ended its CPU time is gone: keep the last.
+        last_cpu[0] = max(last_cpu[0], session_cpu(child.pid))
+        sys.stderr.write("[%7.1fs, cpu %6.1fs] %s\n" % (
+            time.monotonic() - start, last_cpu[0], msg))
         sys.stderr.flush()
 
     def pump(until):
@@ -151,8 +176,12 @@ def main():
                         pos = m.end()
                         stamp("matched: %r" % arg)
                         break
-                    if time.monotonic() >= deadline or not pump(deadline):
+                    if time.monotonic() >= deadline:
                         stamp("TIMEOUT waiting for %r" % arg)
+                        ok = False
+                        break
+                    if not pump(deadline):
+                        stamp("emulator ended while waiting for %r" % arg)
                         ok = False
                         break
                 if not ok:
@@ -168,11 +197,10 @@ def main():
                 while time.monotonic() < end and pump(end):
                     pass
         if ok and opts["keep"]:
-            while child.poll() is None and time.monotonic() < deadline:
-                if not pump(min(deadline, time.monotonic() + 0.5)):
-                    break
-            if child.wait(timeout=max(0.1, deadline - time.monotonic())) is None:
-                ok = False
+            # Read until the emulator closes the connection (it ended).
+            while time.monotonic() < deadline and pump(deadline):
+                pass
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
             stamp("emulator ended")
     except subprocess.TimeoutExpired:
         stamp("TIMEOUT waiting for the emulator to end")

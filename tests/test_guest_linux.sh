@@ -7,9 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 linux=$PXHV_ROOT/build/guests/linux.img
 [ -s "$linux" ] || fail "$linux missing (make guest-linux)"
-# The kernel version Debian ships in the image (the package the image was built from).
-kver=$(find "$PXHV_ROOT/build/pkgroot" -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort | tail -n 1)
-[ -n "$kver" ] || fail "no Debian kernel in build/pkgroot"
+# The version of the Debian kernel package the image was built from (mk-linux.sh).
+kver=$(cat "$PXHV_ROOT/build/guests/linux.kernel-version" 2>/dev/null)
+[ -n "$kver" ] || fail "build/guests/linux.kernel-version missing (make guest-linux)"
 MEM=256
 
 img=$(pxhv_image --drive 0x81) || fail "image"
