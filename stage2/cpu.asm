@@ -19,15 +19,10 @@ PT_PAGES        equ 6
 
         bits    16
 
-; check_reentry: a guest that reboots by jumping to the BIOS reset vector
-; (F000:FFF0) runs the BIOS again inside pxHV's virtual machine, and the BIOS
-; boots this disk: this stage 2 is then pxHV's guest.  CPUID says so (the
-; hypervisor bit, CPUID.1:ECX[31], and pxHV's signature at leaf 0x40000000,
-; include/hypercall.h); ask the hypervisor to reset the machine for real,
-; which is what the guest wanted.  Returns when running on bare hardware.
-check_reentry:
-        pushad
-        pushfd                          ; CPUID exists if EFLAGS.ID can be toggled
+; has_cpuid: ZF = 0 if CPUID exists, i.e. EFLAGS.ID (bit 21) can be toggled
+; (SDM Vol. 1 20.1.1).  Clobbers EAX and ECX.
+has_cpuid:
+        pushfd
         pop     eax
         mov     ecx, eax
         xor     eax, 1 << 21
@@ -38,6 +33,17 @@ check_reentry:
         push    ecx
         popfd
         xor     eax, ecx
+        ret
+
+; check_reentry: a guest that reboots by jumping to the BIOS reset vector
+; (F000:FFF0) runs the BIOS again inside pxHV's virtual machine, and the BIOS
+; boots this disk: this stage 2 is then pxHV's guest.  CPUID says so (the
+; hypervisor bit, CPUID.1:ECX[31], and pxHV's signature at leaf 0x40000000,
+; include/hypercall.h); ask the hypervisor to reset the machine for real,
+; which is what the guest wanted.  Returns when running on bare hardware.
+check_reentry:
+        pushad
+        call    has_cpuid
         jz      .bare
         mov     eax, 1
         cpuid
@@ -57,18 +63,7 @@ check_reentry:
 ; cpu_check: long mode is required; VMX is recorded.
 cpu_check:
         pushad
-        ; CPUID exists if EFLAGS.ID (bit 21) can be toggled.
-        pushfd
-        pop     eax
-        mov     ecx, eax
-        xor     eax, 1 << 21
-        push    eax
-        popfd
-        pushfd
-        pop     eax
-        push    ecx
-        popfd
-        xor     eax, ecx
+        call    has_cpuid
         jz      .no_long_mode
         ; CPUID.80000001h:EDX.LM[bit 29] (SDM Vol. 2A, CPUID).
         mov     eax, 0x80000000

@@ -373,6 +373,8 @@ pass() {
 #       guest is NAME on Bochs model CPU, until pxHV stops the machine
 #   guest_expect NAME                          the guest's own expected lines
 #       (guest_images/tests/expect/NAME.txt) in order, and no "NAME: FAIL" line
+#   hv_range                                   HV_START/HV_END from pxHV's "hidden from
+#       the guest" line
 #   expect_stats REASON...                     the exit statistics were printed and count
 #       at least one exit of each REASON (a name as pxHV prints it, e.g. CPUID)
 guest_run() {
@@ -395,4 +397,14 @@ expect_stats() {
     for r in "$@"; do
         expect_line "$SERIAL_LOG" "^pxHV:   $r +[1-9][0-9]*\$" || return 1
     done
+}
+
+# HV_START/HV_END: the hypervisor range from pxHV's "hidden from the guest" line.
+hv_range() {
+    expect_line "$SERIAL_LOG" \
+        '^pxHV: hidden from the guest: [0-9a-f]{16}-[0-9a-f]{16} \(hypervisor' || return 1
+    local r=${MATCH#pxHV: hidden from the guest: }
+    r=${r%% *}
+    HV_START=$((16#${r%-*})) HV_END=$((16#${r#*-}))
+    (( HV_END > HV_START )) || { echo "FAILED: empty hypervisor range in: $MATCH"; return 1; }
 }

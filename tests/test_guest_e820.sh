@@ -12,15 +12,6 @@
 #            with an EPT violation at that GPA, inside the range it hides.
 . "$(dirname "$0")/lib.sh"
 
-# HV_START/HV_END from pxHV's "hidden from the guest" line.
-hv_range() {
-    expect_line "$SERIAL_LOG" \
-        '^pxHV: hidden from the guest: [0-9a-f]{16}-[0-9a-f]{16} \(hypervisor' || return 1
-    local r=${MATCH#pxHV: hidden from the guest: }
-    r=${r%% *}
-    HV_START=$((16#${r%-*})) HV_END=$((16#${r#*-}))
-    (( HV_END > HV_START )) || { echo "FAILED: empty hypervisor range in: $MATCH"; return 1; }
-}
 
 # The map pxHV gives the guest and the map the guest read, as
 # "start end type" lines in decimal; they must be equal, must mark the

@@ -17,15 +17,6 @@
 GRUB_IMG=$PXHV_ROOT/build/guests/grub.img
 [ -s "$GRUB_IMG" ] || fail "$GRUB_IMG missing (make guest-grub)"
 
-# HV_START/HV_END: the hypervisor range from pxHV's own line in this run.
-hv_range() {
-    expect_line "$SERIAL_LOG" \
-        '^pxHV: hidden from the guest: [0-9a-f]{16}-[0-9a-f]{16} \(hypervisor' || return 1
-    local r=${MATCH#pxHV: hidden from the guest: }
-    r=${r%% *}
-    HV_START=$((16#${r%-*})) HV_END=$((16#${r#*-}))
-    (( HV_END > HV_START )) || { echo "FAILED: empty hypervisor range in: $MATCH"; return 1; }
-}
 
 # pxHV's guest map as "start end type" lines, decimal.
 pxhv_map() {

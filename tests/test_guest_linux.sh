@@ -47,10 +47,8 @@ expect_in_order -E "$SERIAL_LOG" \
     "pxHV: stopping \(guest finished\)" || fail "shell session"
 
 # What pxHV hides: the region from its own report; Linux must see it reserved.
-expect_line "$SERIAL_LOG" '^pxHV: hidden from the guest: ([0-9a-f]{16})-([0-9a-f]{16}) \(hypervisor' ||
-    fail "hidden-range line"
-lo=$((16#$(sed -E 's/.*guest: ([0-9a-f]{16})-.*/\1/' <<<"$MATCH")))
-hi=$((16#$(sed -E 's/.*guest: [0-9a-f]{16}-([0-9a-f]{16}).*/\1/' <<<"$MATCH")))
+hv_range || fail "hidden-range line"
+lo=$HV_START hi=$HV_END
 e820=$(printf 'e820: \\[mem 0x%016x-0x%016x\\] reserved' "$lo" $((hi - 1)))
 expect_line "$SERIAL_LOG" "^$e820\$" || fail "Linux's e820 does not show the hidden range reserved"
 expect_line "$SERIAL_LOG" "$(printf '^iomem %08x-%08x : Reserved$' "$lo" $((hi - 1)))" ||
