@@ -7,8 +7,9 @@
 # copied from pxHV's hooked INT 15h, so it must test what pxHV offers (its
 # "of N MB" total equals pxHV's usable memory) and never touch the hypervisor.
 #
-# A full pass takes about an hour under Bochs (measured: 8% of the pass in
-# 5 minutes with 64 MiB), so the run ends when test #4 starts, i.e. after
+# A full pass at this size takes about an hour under Bochs (measured: 8% of the pass in
+# 5 minutes with 64 MiB; test_guest_memtest_pass.sh runs a whole pass on 20 MiB), so the
+# run ends when test #4 starts, i.e. after
 # tests #0-#3 completed: the address tests (walking ones, own address; every
 # word of every tested range written with its own address and read back) and
 # moving inversions 1s & 0s.  That takes 15-60 s depending on the host's load.

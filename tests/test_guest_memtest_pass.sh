@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# memtest86+ completes its whole first pass over the guest's memory under
+# pxHV, with no error and no EPT violation: on a 20 MiB machine (the smallest
+# that holds the hypervisor region, here at 16-18 MiB) a pass takes about
+# 2-4 minutes of Bochs.  test_guest_memtest.sh checks the memory it is given
+# on a larger machine.
+. "$(dirname "$0")/lib.sh"
+MT_IMG=$PXHV_ROOT/build/guests/memtest.img
+[ -s "$MT_IMG" ] || fail "$MT_IMG missing (make guest-memtest)"
+
+img=$(pxhv_image --partition "$MT_IMG") || fail "image"
+run_bochs --disk "$img" --mem 20 --timeout 900 --done "Pass:  1" \
+    --fail PANIC --fail "EPT violation" --fail "pxHV: guest ended"
+expect_in_order -E "$SERIAL_LOG" "VMXON executed successfully!" \
+    'pxHV: hidden from the guest: 0000000001000000-0000000001200000 \(hypervisor, 2048 KiB\), .*' \
+    "pxHV: launching guest 'partition' \(active partition\) at 0000:7C00, DL=0x80, .*" \
+    'Loading memtest.bin... ok' || fail "memtest not loaded"
+expect_end "done" || fail "the first pass did not complete"
+expect_absent "$SERIAL_LOG" "EPT violation" || fail "memtest touched the hypervisor"
+if LC_ALL=C grep -aqE 'Errors: *[1-9]' "$SERIAL_LOG"; then
+    fail "memtest found memory errors"
+fi
+LC_ALL=C grep -aqE 'Errors: *0' "$SERIAL_LOG" || fail "memtest printed no error count"
+pass "pass 1 completed in ${RUN_SECS}s"
