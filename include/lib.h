@@ -8,7 +8,6 @@ void *memcpy(void *d, const void *s, usize n);
 void *memmove(void *d, const void *s, usize n);
 int   memcmp(const void *a, const void *b, usize n);
 usize strlen(const char *s);
-int   strncmp(const char *a, const char *b, usize n);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, flags '-' '0', width,
  * precision for %s, length modifiers hh h l ll z.  Always NUL-terminates

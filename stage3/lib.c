@@ -46,14 +46,3 @@ usize strlen(const char *s)
         n++;
     return n;
 }
-
-int strncmp(const char *a, const char *b, usize n)
-{
-    for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (u8)*a - (u8)*b;
-        if (!*a)
-            return 0;
-    }
-    return 0;
-}

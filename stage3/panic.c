@@ -2,6 +2,7 @@
 #include "hv.h"
 #include "console.h"
 #include "lib.h"
+#include "vmx.h"
 #include "x86.h"
 
 NORETURN void panic(const char *fmt, ...)
@@ -33,7 +34,7 @@ extern const u64 msr_fixups_count;
 
 void host_exception(struct host_frame *f)
 {
-    if (f->vector == 13) {
+    if (f->vector == VEC_GP) {
         for (u64 i = 0; i < msr_fixups_count; i++) {
             if (f->rip == msr_fixups[i][0]) {
                 f->rip = msr_fixups[i][1];

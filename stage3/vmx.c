@@ -63,19 +63,6 @@ static void print_enabled(const char *what, u32 val, const struct ctl_name *name
     kprintf("\n");
 }
 
-static NORETURN void hv_stop_missing(const char *what, u32 bits);
-
-static u32 adjust(u32 plain_msr, u32 want, u32 required, const char *what)
-{
-    u64 cap = msr_or_zero(vmx_ctl_msr(g_caps.basic, plain_msr));
-    u32 missing;
-    u32 val = vmx_adjust_controls(cap, want, &missing);
-
-    if (missing & required)
-        hv_stop_missing(what, missing & required);
-    return val;
-}
-
 static const struct ctl_name cpu2_names[] = {
     { CPU2_ENABLE_EPT, "EPT" }, { CPU2_ENABLE_VPID, "VPID" },
     { CPU2_UNRESTRICTED_GUEST, "unrestricted-guest" }, { CPU2_ENABLE_RDTSCP, "RDTSCP" },
@@ -97,17 +84,29 @@ static const struct ctl_name entry_names_tbl[] = {
     { ENTRY_LOAD_DEBUG_CTLS, "load-debug-controls" },
 };
 
-static NORETURN void hv_stop_missing(const char *what, u32 bits)
+/* A control the CPU cannot set and pxHV cannot do without: name it and stop. */
+static NORETURN void hv_stop_missing(const char *what, u32 bits, const struct ctl_name *names, usize n)
 {
     kprintf("pxHV: this CPU's VMX lacks required %s controls 0x%08x:", what, bits);
-    if (!strncmp(what, "secondary", 9))
-        for (usize i = 0; i < ARRAY_SIZE(cpu2_names); i++)
-            if (bits & cpu2_names[i].bit)
-                kprintf(" %s", cpu2_names[i].name);
+    for (usize i = 0; i < n; i++)
+        if (bits & names[i].bit)
+            kprintf(" %s", names[i].name);
     kprintf("\n");
-    if (bits & CPU2_UNRESTRICTED_GUEST && !strncmp(what, "secondary", 9))
+    if (names == cpu2_names && (bits & CPU2_UNRESTRICTED_GUEST))
         kprintf("pxHV: unrestricted guest is required to run real-mode guests (SDM 26.3.1.1)\n");
     hv_stop("missing VMX feature");
+}
+
+static u32 adjust(u32 plain_msr, u32 want, u32 required, const char *what,
+                  const struct ctl_name *names, usize n)
+{
+    u64 cap = msr_or_zero(vmx_ctl_msr(g_caps.basic, plain_msr));
+    u32 missing;
+    u32 val = vmx_adjust_controls(cap, want, &missing);
+
+    if (missing & required)
+        hv_stop_missing(what, missing & required, names, n);
+    return val;
 }
 
 static void read_caps(void)
@@ -133,22 +132,24 @@ static void read_caps(void)
     kprintf("VMX: caps cr0_fixed0=%llx cr0_fixed1=%llx cr4_fixed0=%llx cr4_fixed1=%llx\n",
             g_caps.cr0_fixed0, g_caps.cr0_fixed1, g_caps.cr4_fixed0, g_caps.cr4_fixed1);
 
-    g_caps.pin = adjust(MSR_IA32_VMX_PINBASED_CTLS, 0, 0, "pin-based");
+    g_caps.pin = adjust(MSR_IA32_VMX_PINBASED_CTLS, 0, 0, "pin-based", NULL, 0);
     g_caps.cpu = adjust(MSR_IA32_VMX_PROCBASED_CTLS,
                         CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
                         CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
-                        "primary processor-based");
+                        "primary processor-based", cpu_names, ARRAY_SIZE(cpu_names));
     /* SDM A.3.3: the secondary controls' MSR has no TRUE variant. */
     g_caps.cpu2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
                          CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST |
                          CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES,
-                         CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST, "secondary processor-based");
+                         CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST, "secondary processor-based",
+                         cpu2_names, ARRAY_SIZE(cpu2_names));
     g_caps.exit = adjust(MSR_IA32_VMX_EXIT_CTLS,
                          EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
                          EXIT_SAVE_PAT | EXIT_LOAD_PAT,
-                         EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit");
+                         EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit",
+                         exit_names_tbl, ARRAY_SIZE(exit_names_tbl));
     g_caps.entry = adjust(MSR_IA32_VMX_ENTRY_CTLS, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
-                          ENTRY_LOAD_EFER, "VM-entry");
+                          ENTRY_LOAD_EFER, "VM-entry", entry_names_tbl, ARRAY_SIZE(entry_names_tbl));
     g_caps.ept_vpid = msr_or_zero(MSR_IA32_VMX_EPT_VPID_CAP);
     if (!(g_caps.ept_vpid & EPT_CAP_WALK_4) || !(g_caps.ept_vpid & EPT_CAP_WB)) {
         kprintf("pxHV: EPT lacks a 4-level walk or write-back paging structures (IA32_VMX_EPT_VPID_CAP 0x%llx)\n",
