@@ -1,6 +1,7 @@
 # pxHV top-level build.  `make help` lists the targets.
-# Each part owns a fragment: stage1/build.mk, stage2/build.mk, stage3/build.mk,
-# scripts/image.mk (pxhv.img), guest_images/build.mk, tests/tests.mk, scripts/run.mk.
+# Each part owns a fragment: scripts/gen.mk (constants from the C headers), stage1/build.mk,
+# stage2/build.mk, stage3/build.mk, scripts/image.mk (pxhv.img), guest_images/build.mk,
+# tests/guests/tests.mk, tests/tests.mk, scripts/run.mk, scripts/bench.mk.
 
 BUILD      ?= build
 NASM       ?= nasm
@@ -9,17 +10,21 @@ LD         ?= ld
 OBJCOPY    ?= objcopy
 HOSTCC     ?= gcc
 
-# Built-in test guest written into the image (guest_images/tests/<name>.asm),
+# Built-in test guest written into the image (tests/guests/<name>.asm),
 # or empty for the configured disk/partition guest.
 TEST_GUEST ?=
 
 .DEFAULT_GOAL := all
 
+include scripts/gen.mk
+# The layout as make variables (DISK_*, SECTOR_SIZE...), generated from include/layout.h.
+include $(GEN)/layout.mk
 include stage1/build.mk
 include stage2/build.mk
 include stage3/build.mk
 include scripts/image.mk
 -include guest_images/build.mk
+-include tests/guests/tests.mk
 -include tests/tests.mk
 -include scripts/run.mk
 -include scripts/bench.mk

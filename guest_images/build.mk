@@ -2,8 +2,6 @@
 # Included by the top-level Makefile; $(BUILD) is its build directory.
 # Downloaded .debs are cached in $(BUILD)/debs, images go to $(BUILD)/guests.
 
--include guest_images/tests/tests.mk
-
 GUEST_OUT  := $(BUILD)/guests
 GUEST_LIB  := guest_images/lib.sh
 GUEST_RUN   = BUILD=$(BUILD) bash guest_images/$(1)

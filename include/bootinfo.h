@@ -1,7 +1,9 @@
 /*
  * struct boot_info: everything only real mode can learn, handed from
- * stage 2 (which fills it, see stage2/layout.inc for the same offsets) to
- * stage 3 (RDI at entry).  Stage 3 copies it before touching low memory.
+ * stage 2 (which fills it through the generated offsets, asm_exports.h) to
+ * stage 3 (RDI at entry).  Stage 3's early start adds where it placed the
+ * hypervisor region; its main copies the structure before the guest owns
+ * low memory.
  */
 #ifndef PXHV_BOOTINFO_H
 #define PXHV_BOOTINFO_H
@@ -9,7 +11,7 @@
 #include "pxhv_config.h"
 
 #define BOOTINFO_MAGIC   0x56487870u /* "pxHV" */
-#define BOOTINFO_VERSION 1
+#define BOOTINFO_VERSION 2
 #define BOOTINFO_E820_MAX 64
 
 /* E820 entry as stage 2 stores it: always 24 bytes (ACPI 3 attr = 1 if the BIOS gave 20). */
@@ -26,15 +28,9 @@ enum e820_type {
 
 enum mem_source { MEMSRC_E820 = 1, MEMSRC_E801 = 2, MEMSRC_88 = 3 };
 
-/* vmx_status: what stage 2 found.  Stage 3 prints and stops unless VMX_OK. */
-enum vmx_status {
-    VMX_OK              = 0,
-    VMX_NO_CPU_SUPPORT  = 1, /* CPUID.1:ECX.VMX[bit 5] = 0                          */
-    VMX_FW_LOCKED_OFF   = 2, /* IA32_FEATURE_CONTROL locked with bit 2 clear        */
-    VMX_VMXON_FAIL_INVALID = 3, /* VMXON: CF=1 (VMfailInvalid)                      */
-    VMX_VMXON_FAIL_VALID   = 4, /* VMXON: ZF=1 (VMfailValid)                        */
-    VMX_CR_FIXED_BAD    = 5, /* CR0/CR4 cannot satisfy IA32_VMX_CR*_FIXED*           */
-};
+/* virt: the hardware virtualization stage 2 found with CPUID. */
+#define VIRT_VMX (1u << 0) /* CPUID.1:ECX.VMX[bit 5]          (SDM Vol. 3C 23.6)  */
+#define VIRT_SVM (1u << 1) /* CPUID.80000001h:ECX.SVM[bit 2]  (APM Vol. 2 15.4)   */
 
 /* guest_status: result of stage 2 reading the guest's first sector(s). */
 enum guest_status {
@@ -58,7 +54,7 @@ struct boot_info {
     u32 version;          /* 0x004 BOOTINFO_VERSION                             */
     u32 flags;            /* 0x008 BI_FLAG_*                                    */
     u32 boot_drive;       /* 0x00C DL at 0x7C00                                 */
-    u32 vmx_status;       /* 0x010 enum vmx_status                              */
+    u32 virt;             /* 0x010 VIRT_*                                       */
     u32 mem_source;       /* 0x014 enum mem_source                              */
     u32 e820_count;       /* 0x018                                              */
     u32 conv_kb;          /* 0x01C INT 12h                                      */
@@ -69,11 +65,11 @@ struct boot_info {
     u32 disk_heads;       /* 0x030                                              */
     u32 disk_spt;         /* 0x034                                              */
     u64 disk_sectors;     /* 0x038 INT 13h AH=48h total sectors (0 if no EDD)   */
-    u64 hv_base;          /* 0x040 physical base of the 2 MiB region            */
-    u64 hv_size;          /* 0x048 HV_REGION_SIZE                               */
-    u64 vmxon_phys;       /* 0x050 VMXON region (in VMX root when VMX_OK)       */
-    u64 vmxon_rflags;     /* 0x058 RFLAGS after VMXON (CF/ZF tell failures)     */
-    u64 feature_control;  /* 0x060 IA32_FEATURE_CONTROL as found                */
+    u64 hv_base;          /* 0x040 the hypervisor region (stage 3's early start) */
+    u64 hv_size;          /* 0x048                                              */
+    u32 cpus;             /* 0x050 CPUs found in the ACPI MADT (early start)    */
+    u32 reserved0;        /* 0x054                                              */
+    u64 reserved1[2];     /* 0x058                                              */
     u32 guest_status;     /* 0x068 enum guest_status                            */
     u32 guest_bios_err;   /* 0x06C AH of the failing INT 13h                    */
     u32 guest_drive;      /* 0x070 DL to give the guest                         */

@@ -1,4 +1,10 @@
-/* Hypervisor output: every message goes to COM1 and the VGA text screen. */
+/*
+ * The hypervisor console: every message goes to COM1 and, in a VGA text
+ * mode, to the screen at the BIOS cursor.  Both keep no state of their own
+ * (the cursor lives in the BIOS data area, the UART needs none), so the
+ * console works from stage 3's first instruction on, before its data exists,
+ * and on every CPU; a lock keeps lines whole.
+ */
 #ifndef PXHV_CONSOLE_H
 #define PXHV_CONSOLE_H
 #include "types.h"
@@ -6,11 +12,8 @@
 void serial_init(void);
 void serial_putc(char c);
 void serial_flush(void);      /* wait for the transmitter to drain (LSR bit 6) */
+void vga_write(const char *s, usize n);
 
-void vga_init(void);
-void vga_putc(char c);
-
-void console_init(void);
 void console_write(const char *s, usize n);
 int  kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

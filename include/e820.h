@@ -43,6 +43,16 @@ u64 e820_ram_bytes_in(const struct e820_map *m, u64 lo, u64 hi);
 bool e820_is_ram(const struct e820_map *m, u64 base, u64 len);
 
 /*
+ * The hypervisor region: the highest HV_REGION_ALIGN-aligned block of `size`
+ * bytes inside one RAM range of a sanitized map, at or above
+ * HV_REGION_MIN_BASE and ending at or below HV_REGION_MAX_END (layout.h).
+ * The top of RAM is chosen because bootloaders and kernels place themselves
+ * low (Linux decompresses at 16 MiB before it reads a memory map).
+ * Returns 0 when no range can hold it.
+ */
+u64 e820_choose_region(const struct e820_map *m, u64 size);
+
+/*
  * Legacy answers derived from the map (Ralf Brown's interrupt list,
  * INT 15h AX=E801h and AH=88h):
  *  e801_ax = KiB of contiguous RAM from 1 MiB up to 16 MiB (max 15360),

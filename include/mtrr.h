@@ -1,6 +1,6 @@
 /*
  * MTRR memory-type resolution (pure; unit-tested on the host).
- * SDM Vol. 3A 12.11 "Memory Type Range Registers (MTRRs)".
+ * SDM Vol. 3A 11.11 "Memory Type Range Registers (MTRRs)".
  */
 #ifndef PXHV_MTRR_H
 #define PXHV_MTRR_H
@@ -9,6 +9,14 @@
 enum mem_type { MT_UC = 0, MT_WC = 1, MT_WT = 4, MT_WP = 5, MT_WB = 6, MT_MIXED = 0xFF };
 
 #define MTRR_VAR_MAX 16
+
+/* Register fields (11.11.1 "MTRR Feature Identification", 11.11.2.1
+ * "IA32_MTRR_DEF_TYPE MSR", 11.11.2.3 "Variable Range MTRRs"). */
+#define MTRRCAP_VCNT        0xFFu
+#define MTRRCAP_FIX         BIT(8)
+#define MTRR_DEF_TYPE_FE    BIT(10)
+#define MTRR_DEF_TYPE_E     BIT(11)
+#define MTRR_PHYSMASK_V     BIT(11)
 
 /* Raw register values as read from the MSRs (stage 3 fills it with RDMSR). */
 struct mtrr_state {
@@ -20,7 +28,7 @@ struct mtrr_state {
     u32 phys_bits;        /* CPUID.80000008h:EAX[7:0] (MAXPHYADDR)                   */
 };
 
-/* Effective type of one physical byte address (SDM 12.11.4.1 precedence:
+/* Effective type of one physical byte address (SDM 11.11.4.1 precedence:
  * fixed ranges below 1 MiB when enabled; otherwise variable ranges: one
  * match -> its type; several: UC if any is UC, WT if WT and WB, else
  * undefined -> UC; no match -> default type; MTRRs disabled -> UC). */

@@ -2,7 +2,8 @@
  * The configuration block: sector DISK_CONFIG_LBA of the pxHV disk.
  * Written by scripts/mkimage.sh, changed in place by scripts/pxhv-config.sh
  * (no rebuild of code needed).  Read by stage 2 in real mode and copied into
- * struct boot_info.  Mirrored in stage2/layout.inc.  All fields little endian.
+ * struct boot_info.  Stage 2 and the scripts read the generated offsets
+ * (include/asm_exports.h).  All fields little endian.
  */
 #ifndef PXHV_CONFIG_H
 #define PXHV_CONFIG_H
@@ -24,6 +25,8 @@ enum guest_source {
 #define CFG_FLAG_BREAK_GUEST_STATE (1u << 2) /* launch with an unusable TR   */
 #define CFG_FLAG_BREAK_CONTROLS    (1u << 3) /* launch with a bad CR3-target count */
 
+#define CFG_GUEST_NAME_LEN  16
+
 struct pxhv_config {
     char magic[8];        /* 0x00 "pxHVCFG1"                              */
     u32  version;         /* 0x08 PXHV_CONFIG_VERSION                     */
@@ -34,7 +37,7 @@ struct pxhv_config {
     u32  guest_lba;       /* 0x1C for GUEST_SRC_BUILTIN                   */
     u32  guest_sectors;   /* 0x20 for GUEST_SRC_BUILTIN                   */
     u32  flags;           /* 0x24 CFG_FLAG_*                              */
-    char guest_name[16];  /* 0x28 label printed at launch, NUL padded     */
+    char guest_name[CFG_GUEST_NAME_LEN]; /* 0x28 label printed at launch, NUL padded */
 } PACKED;                 /* 0x38 bytes; rest of the sector is zero       */
 
 #endif

@@ -27,5 +27,8 @@ typedef _Bool              bool;
 #define BIT(n) (1ULL << (n))
 
 #define STATIC_ASSERT(c, msg) _Static_assert(c, msg)
+#ifndef offsetof
+#define offsetof(type, member) __builtin_offsetof(type, member)
+#endif
 
 #endif

@@ -20,26 +20,19 @@ set -eu
 
 prog=mkimage.sh
 here=$(cd "$(dirname "$0")" && pwd)
-layout_h=$here/../include/layout.h
 
 die() { echo "$prog: $*" >&2; exit 1; }
 usage() { sed -n '4,6p' "$0" | sed 's/^#//' >&2; exit 2; }
 
-layout() {
-    local v
-    v=$(sed -n "s/^#define[[:space:]]\{1,\}$1[[:space:]]\{1,\}\([0-9][0-9a-fA-FxX]*\).*/\1/p" "$layout_h")
-    [ -n "$v" ] || die "$1 not found in $layout_h"
-    echo $((v))
-}
-
-STAGE2_LBA=$(layout DISK_STAGE2_LBA)
-STAGE2_SECTORS=$(layout DISK_STAGE2_SECTORS)
-STAGE3_LBA=$(layout DISK_STAGE3_LBA)
-STAGE3_MAX=$(layout DISK_STAGE3_MAX_SECTORS)
-BUILTIN_LBA=$(layout DISK_BUILTIN_LBA)
-BUILTIN_MAX=$(layout DISK_BUILTIN_MAX_SECTORS)
-PART1_LBA=$(layout DISK_PART1_LBA)
-CYL_BYTES=516096
+. "$here/consts.sh"
+STAGE2_LBA=$DISK_STAGE2_LBA
+STAGE2_SECTORS=$DISK_STAGE2_SECTORS
+STAGE3_LBA=$DISK_STAGE3_LBA
+STAGE3_MAX=$DISK_STAGE3_MAX_SECTORS
+BUILTIN_LBA=$DISK_BUILTIN_LBA
+BUILTIN_MAX=$DISK_BUILTIN_MAX_SECTORS
+PART1_LBA=$DISK_PART1_LBA
+CYL_BYTES=$DISK_CYLINDER_BYTES
 MIN_BYTES=$((4 * 1024 * 1024))
 
 fsize() { stat -L -c %s "$1"; }
@@ -61,13 +54,13 @@ u32le() {
     printf "\\$(printf %03o $((v & 255)))\\$(printf %03o $((v >> 8 & 255)))"
     printf "\\$(printf %03o $((v >> 16 & 255)))\\$(printf %03o $((v >> 24 & 255)))"
 }
-sectors_of() { echo $(( ($(fsize "$1") + 511) / 512 )); }
+sectors_of() { echo $(( ($(fsize "$1") + SECTOR_SIZE - 1) / SECTOR_SIZE )); }
 # put FILE LBA [SKIP COUNT]: copy FILE (or COUNT sectors from SKIP) to LBA.
 put() {
     if [ $# -gt 2 ]; then
-        dd if="$1" of="$tmp" bs=512 seek="$2" skip="$3" count="$4" conv=notrunc status=none
+        dd if="$1" of="$tmp" bs=$SECTOR_SIZE seek="$2" skip="$3" count="$4" conv=notrunc status=none
     else
-        dd if="$1" of="$tmp" bs=512 seek="$2" conv=notrunc status=none
+        dd if="$1" of="$tmp" bs=$SECTOR_SIZE seek="$2" conv=notrunc status=none
     fi
 }
 
@@ -96,23 +89,23 @@ done
 need_file "$stage1" "--stage1"
 need_file "$stage2" "--stage2"
 need_file "$stage3" "--stage3"
-[ "$(fsize "$stage1")" -eq 512 ] || die "stage1: $stage1 is $(fsize "$stage1") bytes, must be 512"
+[ "$(fsize "$stage1")" -eq $SECTOR_SIZE ] || die "stage1: $stage1 is $(fsize "$stage1") bytes, must be $SECTOR_SIZE"
 [ "$(bytes_hex "$stage1" 510 2)" = 55aa ] || die "stage1: $stage1 has no 0xAA55 boot signature"
-[ "$(fsize "$stage2")" -le $((STAGE2_SECTORS * 512)) ] ||
+[ "$(fsize "$stage2")" -le $((STAGE2_SECTORS * $SECTOR_SIZE)) ] ||
     die "stage2: $stage2 is $(fsize "$stage2") bytes, more than $STAGE2_SECTORS sectors"
 s3_sectors=$(sectors_of "$stage3")
 [ "$s3_sectors" -le "$STAGE3_MAX" ] ||
     die "stage3: $stage3 needs $s3_sectors sectors, more than DISK_STAGE3_MAX_SECTORS ($STAGE3_MAX)"
-[ "$(bytes_hex "$stage3" 0 4)" = 50585333 ] || die "stage3: $stage3 does not start with the PXS3 header"
+[ "$(rd32 "$stage3" 0)" = "$STAGE3_MAGIC" ] || die "stage3: $stage3 does not start with the PXS3 header"
 [ "$(rd32 "$stage3" 8)" -le "$(fsize "$stage3")" ] ||
     die "stage3: header image_size $(rd32 "$stage3" 8) exceeds the file size"
 
 gsectors=0
 if [ -n "$builtin" ]; then
     need_file "$builtin" "--builtin"
-    [ "$(fsize "$builtin")" -le $((BUILTIN_MAX * 512)) ] ||
-        die "builtin guest: $builtin is $(fsize "$builtin") bytes, more than $((BUILTIN_MAX * 512))"
-    [ "$(fsize "$builtin")" -ge 512 ] && [ "$(bytes_hex "$builtin" 510 2)" = 55aa ] ||
+    [ "$(fsize "$builtin")" -le $((BUILTIN_MAX * $SECTOR_SIZE)) ] ||
+        die "builtin guest: $builtin is $(fsize "$builtin") bytes, more than $((BUILTIN_MAX * $SECTOR_SIZE))"
+    [ "$(fsize "$builtin")" -ge $SECTOR_SIZE ] && [ "$(bytes_hex "$builtin" 510 2)" = 55aa ] ||
         die "builtin guest: $builtin has no 0xAA55 signature at offset 510"
     gsectors=$(sectors_of "$builtin")
 fi
@@ -145,7 +138,7 @@ if [ -n "$part" ]; then
         # A disk image with an MBR: take the active entry, else the first used one.
         for want in active any; do
             for i in 0 1 2 3; do
-                e=$((0x1BE + 16 * i))
+                e=$((MBR_PART_TABLE + 16 * i))
                 boot=$(bytes_hex "$part" $e 1); type=$((0x$(bytes_hex "$part" $((e + 4)) 1)))
                 start=$(rd32 "$part" $((e + 8))); count=$(rd32 "$part" $((e + 12)))
                 [ "$type" -ne 0 ] && [ "$start" -gt 0 ] && [ "$count" -gt 0 ] || continue
@@ -161,13 +154,13 @@ if [ -n "$part" ]; then
         p_sectors=$img_sectors
     fi
     # The volume's own boot sector decides FAT handling.
-    vbr16=$(dd if="$part" bs=512 skip="$p_skip" count=1 status=none | od -An -tx1 -v -j 54 -N 3 | tr -d ' \n')
-    vbr32=$(dd if="$part" bs=512 skip="$p_skip" count=1 status=none | od -An -tx1 -v -j 82 -N 5 | tr -d ' \n')
+    vbr16=$(dd if="$part" bs=$SECTOR_SIZE skip="$p_skip" count=1 status=none | od -An -tx1 -v -j 54 -N 3 | tr -d ' \n')
+    vbr32=$(dd if="$part" bs=$SECTOR_SIZE skip="$p_skip" count=1 status=none | od -An -tx1 -v -j 82 -N 5 | tr -d ' \n')
     if [ "$vbr32" = 4641543332 ]; then p_fat=32; [ "$p_type" -ne 0 ] || p_type=$((0x0C))
     elif [ "$vbr16" = 464154 ]; then
         p_fat=16
         if [ "$p_type" -eq 0 ]; then
-            fstype=$(dd if="$part" bs=512 skip="$p_skip" count=1 status=none | od -An -c -v -j 54 -N 8 | tr -d ' \n')
+            fstype=$(dd if="$part" bs=$SECTOR_SIZE skip="$p_skip" count=1 status=none | od -An -c -v -j 54 -N 8 | tr -d ' \n')
             case $fstype in FAT12*) p_type=$((0x01)) ;; *) p_type=$((0x0E)) ;; esac
         fi
     fi
@@ -175,9 +168,9 @@ if [ -n "$part" ]; then
 fi
 
 # ---- size ----
-end=$(( (STAGE3_LBA + s3_sectors) * 512 ))
-[ "$gsectors" -eq 0 ] || end=$(( (BUILTIN_LBA + gsectors) * 512 ))
-[ "$p_sectors" -eq 0 ] || end=$(( (PART1_LBA + p_sectors) * 512 ))
+end=$(( (STAGE3_LBA + s3_sectors) * $SECTOR_SIZE ))
+[ "$gsectors" -eq 0 ] || end=$(( (BUILTIN_LBA + gsectors) * $SECTOR_SIZE ))
+[ "$p_sectors" -eq 0 ] || end=$(( (PART1_LBA + p_sectors) * $SECTOR_SIZE ))
 [ "$end" -ge "$MIN_BYTES" ] || end=$MIN_BYTES
 total=$(( (end + CYL_BYTES - 1) / CYL_BYTES * CYL_BYTES ))
 
@@ -185,7 +178,7 @@ total=$(( (end + CYL_BYTES - 1) / CYL_BYTES * CYL_BYTES ))
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 rm -f "$tmp"
-dd if=/dev/zero of="$tmp" bs=512 count=0 seek=$((total / 512)) status=none
+dd if=/dev/zero of="$tmp" bs=$SECTOR_SIZE count=0 seek=$((total / $SECTOR_SIZE)) status=none
 put "$stage1" 0
 put "$stage2" "$STAGE2_LBA"
 put "$stage3" "$STAGE3_LBA"
@@ -203,18 +196,18 @@ put "$stage3" "$STAGE3_LBA"
     else
         head -c 64 /dev/zero
     fi
-} | dd of="$tmp" bs=1 seek=$((0x1BE)) conv=notrunc status=none
+} | dd of="$tmp" bs=1 seek=$MBR_PART_TABLE conv=notrunc status=none
 
 if [ "$p_sectors" -gt 0 ]; then
     put "$part" "$PART1_LBA" "$p_skip" "$p_sectors"
     if [ "$p_fat" -ne 0 ]; then
         # FAT boot code finds its volume through BPB "hidden sectors" (0x1C);
         # FAT32 keeps a backup boot sector (BPB 0x32) that must agree.
-        u32le "$PART1_LBA" | dd of="$tmp" bs=1 seek=$((PART1_LBA * 512 + 0x1C)) conv=notrunc status=none
+        u32le "$PART1_LBA" | dd of="$tmp" bs=1 seek=$((PART1_LBA * $SECTOR_SIZE + 0x1C)) conv=notrunc status=none
         if [ "$p_fat" -eq 32 ]; then
-            bk=$(( 0x$(bytes_hex "$tmp" $((PART1_LBA * 512 + 0x33)) 1)$(bytes_hex "$tmp" $((PART1_LBA * 512 + 0x32)) 1) ))
+            bk=$(( 0x$(bytes_hex "$tmp" $((PART1_LBA * $SECTOR_SIZE + 0x33)) 1)$(bytes_hex "$tmp" $((PART1_LBA * $SECTOR_SIZE + 0x32)) 1) ))
             if [ "$bk" -gt 0 ] && [ "$bk" -lt "$p_sectors" ]; then
-                u32le "$PART1_LBA" | dd of="$tmp" bs=1 seek=$(((PART1_LBA + bk) * 512 + 0x1C)) conv=notrunc status=none
+                u32le "$PART1_LBA" | dd of="$tmp" bs=1 seek=$(((PART1_LBA + bk) * $SECTOR_SIZE + 0x1C)) conv=notrunc status=none
             fi
         fi
     fi
@@ -227,5 +220,5 @@ cfg=(--init --stage3-sectors "$s3_sectors" --guest-sectors "$gsectors" --source 
 
 mv "$tmp" "$out"
 trap - EXIT
-echo "$prog: $out: $((total / 512)) sectors; stage 3 $s3_sectors sectors;" \
+echo "$prog: $out: $((total / $SECTOR_SIZE)) sectors; stage 3 $s3_sectors sectors;" \
      "guest source $source${builtin:+, builtin $gsectors sectors}${part:+, partition 1 type 0x$(printf %02X "$p_type") $p_sectors sectors}"

@@ -14,7 +14,6 @@ set -eu
 
 prog=pxhv-config.sh
 here=$(cd "$(dirname "$0")" && pwd)
-layout_h=$here/../include/layout.h
 
 die() { echo "$prog: $*" >&2; exit 1; }
 
@@ -23,33 +22,28 @@ usage() {
     exit 2
 }
 
-# Numeric #define from include/layout.h (the single source of truth).
-layout() {
-    local v
-    v=$(sed -n "s/^#define[[:space:]]\{1,\}$1[[:space:]]\{1,\}\([0-9][0-9a-fA-FxX]*\).*/\1/p" "$layout_h")
-    [ -n "$v" ] || die "$1 not found in $layout_h"
-    echo $((v))
-}
+# The layout and struct pxhv_config's offsets, generated from the C headers.
+. "$here/consts.sh"
+CONFIG_LBA=$DISK_CONFIG_LBA
+STAGE3_LBA=$DISK_STAGE3_LBA
+BUILTIN_LBA=$DISK_BUILTIN_LBA
+MAGIC=$PXHV_CONFIG_MAGIC
+VERSION=$PXHV_CONFIG_VERSION
+OFF_VERSION=$CFG_VERSION OFF_S3_LBA=$CFG_STAGE3_LBA OFF_S3_SECTORS=$CFG_STAGE3_SECTORS
+OFF_SOURCE=$CFG_GUEST_SOURCE OFF_DRIVE=$CFG_GUEST_DRIVE OFF_GLBA=$CFG_GUEST_LBA
+OFF_GSECTORS=$CFG_GUEST_SECTORS OFF_FLAGS=$CFG_FLAGS OFF_NAME=$CFG_GUEST_NAME
+NAME_MAX=$((CFG_GUEST_NAME_LEN - 1))
 
-CONFIG_LBA=$(layout DISK_CONFIG_LBA)
-STAGE3_LBA=$(layout DISK_STAGE3_LBA)
-BUILTIN_LBA=$(layout DISK_BUILTIN_LBA)
-MAGIC=pxHVCFG1
-VERSION=1
-
-# struct pxhv_config field offsets (include/pxhv_config.h; checked against
-# the C header at build time through stage2/layout.inc).
-OFF_VERSION=8 OFF_S3_LBA=12 OFF_S3_SECTORS=16 OFF_SOURCE=20 OFF_DRIVE=24
-OFF_GLBA=28 OFF_GSECTORS=32 OFF_FLAGS=36 OFF_NAME=40 NAME_MAX=15
-
-source_names=(none partition drive builtin)
+source_names=()
+source_names[GUEST_SRC_NONE]=none source_names[GUEST_SRC_PARTITION]=partition
+source_names[GUEST_SRC_DRIVE]=drive source_names[GUEST_SRC_BUILTIN]=builtin
 
 # is_uint STRING: decimal or 0x hex.
 is_uint() { [[ $1 =~ ^(0[xX][0-9a-fA-F]+|[0-9]+)$ ]]; }
 
 rd32() {  # rd32 OFFSET-in-block
     local b
-    b=($(od -An -tu1 -v -j $((CONFIG_LBA * 512 + $1)) -N4 "$img"))
+    b=($(od -An -tu1 -v -j $((CONFIG_LBA * $SECTOR_SIZE + $1)) -N4 "$img"))
     [ ${#b[@]} -eq 4 ] || die "$img: too short for a config block"
     echo $(( b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24 ))
 }
@@ -82,18 +76,18 @@ while [ $# -gt 0 ]; do
 done
 
 size=$(stat -c %s "$img")
-[ "$size" -ge $(( (CONFIG_LBA + 1) * 512 )) ] || die "$img: too small to hold a config block"
+[ "$size" -ge $(( (CONFIG_LBA + 1) * $SECTOR_SIZE )) ] || die "$img: too small to hold a config block"
 
 if [ $init -eq 1 ]; then
-    version=$VERSION s3_lba=$STAGE3_LBA s3_sectors=0 source=1 drive=0x80
+    version=$VERSION s3_lba=$STAGE3_LBA s3_sectors=0 source=$GUEST_SRC_PARTITION drive=0x80
     glba=$BUILTIN_LBA gsectors=0 flags=0 name=
 else
-    magic=$(dd if="$img" bs=512 skip="$CONFIG_LBA" count=1 status=none | head -c 8 | tr -d '\000')
+    magic=$(dd if="$img" bs=$SECTOR_SIZE skip="$CONFIG_LBA" count=1 status=none | head -c 8 | tr -d '\000')
     [ "$magic" = "$MAGIC" ] || die "$img: no pxHV config block at LBA $CONFIG_LBA (magic '$MAGIC' missing)"
     version=$(rd32 $OFF_VERSION) s3_lba=$(rd32 $OFF_S3_LBA) s3_sectors=$(rd32 $OFF_S3_SECTORS)
     source=$(rd32 $OFF_SOURCE) drive=$(rd32 $OFF_DRIVE) glba=$(rd32 $OFF_GLBA)
     gsectors=$(rd32 $OFF_GSECTORS) flags=$(rd32 $OFF_FLAGS)
-    name=$(dd if="$img" bs=1 skip=$((CONFIG_LBA * 512 + OFF_NAME)) count=16 status=none | tr -d '\000')
+    name=$(dd if="$img" bs=1 skip=$((CONFIG_LBA * $SECTOR_SIZE + OFF_NAME)) count=$CFG_GUEST_NAME_LEN status=none | tr -d '\000')
 fi
 
 if [ -n "$new_s3" ]; then
@@ -112,7 +106,8 @@ if [ -n "$new_drive" ]; then
 fi
 if [ -n "$new_source" ]; then
     case $new_source in
-    none) source=0 ;; partition) source=1 ;; drive) source=2 ;; builtin) source=3 ;;
+    none) source=$GUEST_SRC_NONE ;; partition) source=$GUEST_SRC_PARTITION ;;
+    drive) source=$GUEST_SRC_DRIVE ;; builtin) source=$GUEST_SRC_BUILTIN ;;
     *) die "--source: '$new_source' is not none, partition, drive or builtin" ;;
     esac
     changed=1
@@ -127,7 +122,7 @@ if [ $name_set -eq 1 ]; then
     [ ${#new_name} -le $NAME_MAX ] || die "--name: '$new_name' is longer than $NAME_MAX characters"
     name=$new_name; changed=1
 fi
-if [ "$source" -eq 3 ] && [ "$gsectors" -eq 0 ]; then
+if [ "$source" -eq "$GUEST_SRC_BUILTIN" ] && [ "$gsectors" -eq 0 ]; then
     die "$img: guest source 'builtin' but the image has no built-in guest"
 fi
 
@@ -137,12 +132,12 @@ if [ $changed -eq 1 ] || [ $init -eq 1 ]; then
         u32le "$version"; u32le "$s3_lba"; u32le "$s3_sectors"; u32le "$source"
         u32le "$drive"; u32le "$glba"; u32le "$gsectors"; u32le "$flags"
         printf '%s' "$name"
-        head -c $((512 - OFF_NAME - ${#name})) /dev/zero
-    } | dd of="$img" bs=512 seek="$CONFIG_LBA" count=1 iflag=fullblock conv=notrunc status=none
+        head -c $((SECTOR_SIZE - OFF_NAME - ${#name})) /dev/zero
+    } | dd of="$img" bs="$SECTOR_SIZE" seek="$CONFIG_LBA" count=1 iflag=fullblock conv=notrunc status=none
 fi
 
 if [ $show -eq 1 ] || [ $changed -eq 0 ]; then
-    if [ "$source" -lt ${#source_names[@]} ]; then sname=${source_names[$source]}; else sname=unknown; fi
+    sname=${source_names[$source]:-unknown}
     printf 'magic           %s\n' "$MAGIC"
     printf 'version         %u\n' "$version"
     printf 'stage3_lba      %u\n' "$s3_lba"
@@ -152,7 +147,7 @@ if [ $show -eq 1 ] || [ $changed -eq 0 ]; then
     printf 'guest_lba       %u\n' "$glba"
     printf 'guest_sectors   %u\n' "$gsectors"
     printf 'flags           0x%x%s%s\n' "$flags" \
-        "$( [ $((flags & 1)) -ne 0 ] && echo ' trace-exits')" \
-        "$( [ $((flags & 2)) -ne 0 ] && echo ' no-poweroff')"
+        "$( [ $((flags & CFG_FLAG_TRACE_EXITS)) -ne 0 ] && echo ' trace-exits')" \
+        "$( [ $((flags & CFG_FLAG_NO_POWEROFF)) -ne 0 ] && echo ' no-poweroff')"
     printf 'guest_name      %s\n' "$name"
 fi

@@ -9,10 +9,11 @@
 ; Space is tight (446 bytes), hence variables addressed off BP and strings
 ; placed right after the call that prints them.
 
-%include "layout.inc"
+%include "pxhv.inc"
 
 COM1            equ 0x3F8
 RETRIES         equ 4
+STAGE2_SEG      equ LOW_STAGE2 >> 4
 
         org     LOW_BOOT_SECTOR
         bits    16
@@ -229,7 +230,7 @@ dap_lba         equ 8
 use_ext         equ ext_flag - dap
 
         ; Fails to assemble if the code reaches the partition table.
-        times 0x1BE - ($ - $$) db 0
+        times MBR_PART_TABLE - ($ - $$) db 0
         times 0x1FE - ($ - $$) db 0     ; partition table: written by mkimage.sh
         dw      0xAA55
 sector_end:

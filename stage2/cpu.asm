@@ -5,17 +5,9 @@ SEL_CODE32      equ 0x08
 SEL_DATA        equ 0x10
 SEL_CODE64      equ 0x18
 
-CR0_PE          equ 1 << 0
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-CR4_VMXE        equ 1 << 13
-MSR_EFER        equ 0xC0000080
-EFER_LME        equ 1 << 8
-
 PT_PML4         equ LOW_PAGE_TABLES
 PT_PDPT         equ LOW_PAGE_TABLES + 0x1000
-PT_PD           equ LOW_PAGE_TABLES + 0x2000    ; 4 page directories
-PT_PAGES        equ 6
+PT_PD           equ LOW_PAGE_TABLES + 0x2000
 
         bits    16
 
@@ -47,8 +39,8 @@ check_reentry:
         jz      .bare
         mov     eax, 1
         cpuid
-        bt      ecx, 31
-        jnc     .bare
+        test    ecx, CPUID_1_ECX_HYPERVISOR
+        jz      .bare
         mov     eax, PXHV_CPUID_BASE
         cpuid
         cmp     ebx, PXHV_CPUID_SIG
@@ -60,42 +52,40 @@ check_reentry:
 .bare:  popad
         ret
 
-; cpu_check: long mode is required; VMX is recorded.
+; cpu_check: long mode is required; VMX is recorded in boot_info.virt.
 cpu_check:
         pushad
         call    has_cpuid
         jz      .no_long_mode
-        ; CPUID.80000001h:EDX.LM[bit 29] (SDM Vol. 2A, CPUID).
+        ; CPUID.80000001h:EDX.LM (SDM Vol. 2A, CPUID).
         mov     eax, 0x80000000
         cpuid
         cmp     eax, 0x80000001
         jb      .no_long_mode
         mov     eax, 0x80000001
         cpuid
-        bt      edx, 29
-        jnc     .no_long_mode
-        ; CPUID.1:ECX.VMX[bit 5] (SDM Vol. 3C, 23.6 "Discovering support for VMX").
+        test    edx, CPUID_80000001_EDX_LM
+        jz      .no_long_mode
+        ; CPUID.1:ECX.VMX (SDM Vol. 3C 23.6 "Discovering Support for VMX").
         mov     eax, 1
         cpuid
-        bt      ecx, 5
-        jnc     .no_vmx
-        mov     si, msg_vmx_yes
-        call    print
-        popad
-        ret
-.no_vmx:
         mov     si, msg_vmx_no
+        test    ecx, CPUID_1_ECX_VMX
+        jz      .report
+        or      dword [bi + BI_VIRT], VIRT_VMX
+        mov     si, msg_vmx_yes
+.report:
         call    print
-        mov     dword [bi + BI_VMX_STATUS], VMX_NO_CPU_SUPPORT
         popad
         ret
 .no_long_mode:
         mov     si, msg_no_lm
         jmp     stop16
 
-; enter_long_mode: SDM Vol. 3A, 9.8.5 "Initializing IA-32e Mode": protected
+; enter_long_mode: SDM Vol. 3A 9.8.5 "Initializing IA-32e Mode": protected
 ; mode, PAE, CR3, EFER.LME, then CR0.PG; a far jump to a 64-bit code segment
-; starts executing 64-bit code.
+; starts executing 64-bit code.  The page tables map the first 2 MiB, which
+; hold everything stage 3's early start touches before it builds its own.
 enter_long_mode:
         cli
         lgdt    [gdt_desc]
@@ -109,33 +99,15 @@ pm32:
         mov     ax, SEL_DATA
         mov     ds, ax
         mov     es, ax
-        mov     fs, ax
-        mov     gs, ax
         mov     ss, ax
-        mov     esp, STACK_TOP_PHYS
-
-        ; Identity map 0..4 GiB with 2 MiB pages: PML4[0] -> PDPT,
-        ; PDPT[0..3] -> 4 page directories, 2048 PDEs with PS=1.
-        mov     edi, LOW_PAGE_TABLES
-        mov     ecx, PT_PAGES * 4096 / 4
+        mov     esp, LOW_STAGE2_STACK
+        mov     edi, LOW_PAGE_TABLES            ; PML4, PDPT, PD
+        mov     ecx, 3 * 4096 / 4
         xor     eax, eax
         rep     stosd
-        mov     dword [PT_PML4], PT_PDPT | 3            ; present, writable
-        mov     edi, PT_PDPT
-        mov     eax, PT_PD | 3
-        mov     ecx, 4
-.pdpt:  mov     [edi], eax
-        add     eax, 0x1000
-        add     edi, 8
-        loop    .pdpt
-        mov     edi, PT_PD
-        mov     eax, 0x83                               ; present, writable, 2 MiB
-        mov     ecx, 4 * 512
-.pd:    mov     [edi], eax
-        add     eax, 0x200000
-        add     edi, 8
-        loop    .pd
-
+        mov     dword [PT_PML4], PT_PDPT | PTE_P | PTE_W
+        mov     dword [PT_PDPT], PT_PD | PTE_P | PTE_W
+        mov     dword [PT_PD], PTE_P | PTE_W | PTE_PS   ; 0..2 MiB
         mov     eax, cr4
         or      eax, CR4_PAE
         mov     cr4, eax
@@ -150,13 +122,22 @@ pm32:
         mov     cr0, eax
         jmp     SEL_CODE64:(LOW_STAGE2 + long_mode)
 
+        bits    64
+long_mode:
+        ; Stage 3's entry (checked in real mode, load.asm) with RDI = &boot_info.
+        mov     edi, LOW_STAGE2 + bi
+        mov     eax, LOW_STAGE3_BOUNCE
+        mov     ecx, [rax + S3H_ENTRY_OFFSET]
+        add     rax, rcx
+        jmp     rax
+
         bits    16
 
 msg_vmx_yes:    db "VT-x supported", NL, 0
 msg_vmx_no:     db "VT-x not supported by this CPU", NL, 0
 msg_no_lm:      db "Long mode not supported", NL, 0
 
-; Flat GDT: 32-bit code, data, 64-bit code (L=1, D=0).  SDM Vol. 3A, 3.4.5.
+; Flat GDT: 32-bit code, data, 64-bit code (L=1, D=0).  SDM Vol. 3A 3.4.5 "Segment Descriptors".
         align   8
 gdt:            dq 0
                 dq 0x00CF9A000000FFFF   ; SEL_CODE32: base 0, 4 GiB, 32-bit
@@ -165,6 +146,3 @@ gdt:            dq 0
 gdt_end:
 gdt_desc:       dw gdt_end - gdt - 1
                 dd LOW_STAGE2 + gdt
-        align   8
-gdt_desc64:     dw gdt_end - gdt - 1
-                dq LOW_STAGE2 + gdt

@@ -80,6 +80,7 @@ load_stage3:
         sub     edx, ecx
         jnz     .chunk
         pop     es
+        call    check_stage3
         mov     si, msg_s3
         call    print
         mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
@@ -91,6 +92,25 @@ load_stage3:
         call    crlf
         popad
         ret
+
+; check_stage3: the struct stage3_header at LOW_STAGE3_BOUNCE must carry the
+; magic and an entry inside what was read; anything else stops here, before
+; the jump into it.  Stage 3 checks its own sizes.
+check_stage3:
+        push    es
+        mov     ax, LOW_STAGE3_BOUNCE >> 4
+        mov     es, ax
+        cmp     dword [es:S3H_MAGIC], STAGE3_MAGIC
+        jne     .bad
+        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
+        shl     eax, 9
+        cmp     [es:S3H_ENTRY_OFFSET], eax
+        jae     .bad
+        pop     es
+        ret
+.bad:
+        mov     si, msg_s3_bad
+        jmp     stop16
 
 ; load_guest: the guest's first sector(s) to 0000:7C00 as config.guest_source
 ; says; the outcome goes to boot_info.guest_*.  Failures are recorded, not
@@ -221,12 +241,13 @@ load_guest:
         popad
         ret
 
-cfg_magic:      db PXHV_CONFIG_MAGIC_STR
+cfg_magic:      db PXHV_CONFIG_MAGIC
 msg_cfg_bad:    db "Config block missing or invalid", NL, 0
 msg_cfg:        db "Config: guest ", 0
 msg_cfg_name:   db " '", 0
 msg_quote_nl:   db "'", NL, 0
 msg_s3:         db "Stage 3: ", 0
+msg_s3_bad:     db "Stage 3 image invalid", NL, 0
 msg_s3_lba:     db " sectors from LBA ", 0
 msg_guest:      db "Guest: ", 0
 msg_comma:      db ", ", 0

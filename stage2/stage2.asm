@@ -4,23 +4,22 @@
 ; far-jumps to STAGE2_SEG:0000 with DL = boot drive, DH = BI_FLAG_A20_*.
 ;
 ; Real mode (this file and the 16-bit files it includes):
-;   1. banner                          4. stage 3 -> LOW_STAGE3_BOUNCE
+;   1. banner                          4. stage 3 -> LOW_STAGE3_BOUNCE, header checked
 ;   2. memory map, disk geometry       5. the guest's first sector(s) -> 0x7C00
 ;   3. configuration block (LBA 41)    6. CPUID: long mode, VMX
-; then protected mode -> long mode (cpu.asm), and in 64-bit mode (long64.asm):
-;   7. hypervisor region from the E820 map, stage 3 copied there
-;   8. IA32_FEATURE_CONTROL, CR0/CR4 fixed bits, VMXON
-;   9. call stage 3 with RDI = &boot_info.
+; then protected mode -> long mode (cpu.asm) and a jump to stage 3's entry in
+; the bounce buffer with RDI = &boot_info.  Stage 3 (C) places itself.
 ;
 ; The image is assembled with org 0 and runs at CS = DS = ES = SS = STAGE2_SEG
-; in real mode; 32-bit code uses LOW_STAGE2 + label, 64-bit code is
-; RIP-relative.  struct boot_info lives in this image (label bi).
+; in real mode; 32- and 64-bit code uses LOW_STAGE2 + label.  struct boot_info
+; lives in this image (label bi).  The constants come from the C headers
+; (pxhv.inc, generated from include/asm_exports.h).
 
-%include "layout.inc"
+%include "pxhv.inc"
 
 COM1            equ 0x3F8
-STACK_TOP       equ 0xFFF0                  ; SS:SP = 1000:FFF0 -> 0x1FFF0
-STACK_TOP_PHYS  equ LOW_STAGE2 + STACK_TOP  ; below LOW_STAGE3_BOUNCE
+STAGE2_SEG      equ LOW_STAGE2 >> 4
+STACK_TOP       equ LOW_STAGE2_STACK - LOW_STAGE2   ; SS:SP = STAGE2_SEG:STACK_TOP
 DISK_RETRIES    equ 4
 
 %define NL 13, 10
@@ -46,10 +45,8 @@ entry:
         and     dh, BI_FLAG_A20_FAST | BI_FLAG_A20_KBC
         movzx   eax, dh
         mov     [bi + BI_FLAGS], eax
-        mov     dword [bi + BI_HV_SIZE], HV_REGION_SIZE
 
-        call    serial_init
-        mov     si, msg_banner
+        mov     si, msg_banner          ; COM1 is set up: stage 1 did it
         call    print
 
         call    check_reentry           ; cpu.asm: a guest reboot led here
@@ -62,37 +59,7 @@ entry:
         jmp     enter_long_mode         ; cpu.asm
 
 ; ---------------------------------------------------------------------------
-; Real-mode console: COM1 and BIOS teletype.
-
-serial_init:
-        ; 115200 baud 8N1.  LCR is written explicitly: a BIOS (or an
-        ; emulator reset) may leave another word length.
-        push    ax
-        push    dx
-        mov     dx, COM1 + 1
-        xor     al, al
-        out     dx, al                  ; IER: no UART interrupts
-        mov     dl, (COM1 + 3) & 0xFF
-        mov     al, 0x80
-        out     dx, al                  ; LCR: DLAB
-        mov     dl, COM1 & 0xFF
-        mov     al, 1
-        out     dx, al                  ; divisor 1
-        inc     dx
-        xor     al, al
-        out     dx, al
-        mov     dl, (COM1 + 3) & 0xFF
-        mov     al, 3
-        out     dx, al                  ; LCR: 8N1
-        dec     dx
-        mov     al, 0xC7
-        out     dx, al                  ; FCR: FIFO on, cleared
-        mov     dl, (COM1 + 4) & 0xFF
-        mov     al, 3
-        out     dx, al                  ; MCR: DTR, RTS
-        pop     dx
-        pop     ax
-        ret
+; Real-mode console: COM1 (8N1 at 115200 since stage 1) and BIOS teletype.
 
 ; putc: AL to COM1 (after LSR bit 5, THR empty) and to the screen.
 putc:
@@ -184,38 +151,21 @@ disk_fatal:
         mov     si, msg_nl
         ; fall through
 
-; stop16: print DS:SI, try an APM power-off, halt.
+; stop16: print DS:SI, halt for good with the message on the screen.  Emulators
+; are told to stop first through their shutdown port (Bochs, QEMU's isa
+; "Shutdown" string at 0x8900), so a failed run ends; hardware ignores it.
 stop16:
         call    print
         call    serial_drain
-        test    byte [bi + BI_CONFIG + CFG_FLAGS], 2    ; CFG_FLAG_NO_POWEROFF
+        test    byte [bi + BI_CONFIG + CFG_FLAGS], CFG_FLAG_NO_POWEROFF
         jnz     .halt
-        ; APM 1.2 (INT 15h AH=53h): installation check, connect the real-mode
-        ; interface, declare driver version 1.2, enable power management,
-        ; then "set power state: off" for all devices.
-        mov     ax, 0x5300
-        xor     bx, bx
-        int     0x15
-        jc      .halt
-        mov     ax, 0x5301
-        xor     bx, bx
-        int     0x15                    ; may fail if already connected
-        mov     ax, 0x530E
-        xor     bx, bx
-        mov     cx, 0x0102
-        int     0x15
-        mov     ax, 0x5308
-        mov     bx, 1
-        mov     cx, 1
-        int     0x15
-        mov     ax, 0x5307
-        mov     bx, 1
-        mov     cx, 3
-        int     0x15
-.halt:
+        mov     si, msg_shutdown
+        mov     cx, 8
+        mov     dx, 0x8900
+        rep     outsb
         cli
-.loop:  hlt
-        jmp     .loop
+.halt:  hlt
+        jmp     .halt
 
 ; serial_drain: wait (bounded) until the UART has sent everything (LSR bit 6).
 serial_drain:
@@ -236,7 +186,6 @@ serial_drain:
 %include "disk.asm"
 %include "load.asm"
 %include "cpu.asm"
-%include "long64.asm"
 
 ; ---------------------------------------------------------------------------
 ; Data.
@@ -245,6 +194,7 @@ msg_banner:     db "Stage 2: Hypervisor loader", NL, 0
 msg_nl:         db NL, 0
 msg_reentry:    db "Stage 2: running under pxHV: the guest rebooted; resetting the machine", NL, 0
 msg_disk_err:   db "Disk read error 0x", 0
+msg_shutdown:   db "Shutdown"
 
         align   16
 bi:     times BI_SIZE db 0              ; struct boot_info

@@ -1,6 +1,7 @@
-# Stage 3: freestanding C, linked position-independent, flat binary.
-STAGE3_C    := $(wildcard stage3/*.c)
-STAGE3_ASM  := stage3/entry.asm stage3/int15.asm
+# Stage 3: freestanding C (stage3/core, stage3/vmx, stage3/lib) and the little
+# assembly C cannot express, linked position-independent into a flat binary.
+STAGE3_C    := $(wildcard stage3/*/*.c)
+STAGE3_ASM  := $(wildcard stage3/*.asm stage3/*/*.asm)
 STAGE3_OBJS := $(patsubst stage3/%.c,$(BUILD)/stage3/%.o,$(STAGE3_C)) \
                $(patsubst stage3/%.asm,$(BUILD)/stage3/%.o,$(STAGE3_ASM))
 
@@ -13,20 +14,23 @@ STAGE3_CFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-builtin -fno-stack-pro
     -O2 -g -Wall -Wextra -Werror -Iinclude -MMD -MP \
     --param=min-pagesize=0
 STAGE3_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z text -Bsymbolic \
-    --no-warn-rwx-segments -T stage3/linker.ld
+    --no-warn-rwx-segments -T $(BUILD)/stage3/linker.ld
 
-$(BUILD)/stage3/%.o: stage3/%.c | $(BUILD)/stage3
-	$(CC) $(STAGE3_CFLAGS) -c $< -o $@
+$(BUILD)/stage3/%.o: stage3/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STAGE3_CFLAGS) -I$(dir $<) -c $< -o $@
 
-$(BUILD)/stage3/%.o: stage3/%.asm | $(BUILD)/stage3
-	$(NASM) -f elf64 -g -o $@ $<
+$(BUILD)/stage3/%.o: stage3/%.asm $(GEN)/pxhv.inc stage3/gprs.inc
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -I stage3/ -I $(GEN)/ -o $@ $<
 
-$(BUILD)/stage3:
-	mkdir -p $@
+$(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/layout.h
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -x c -Iinclude -o $@ $<
 
-$(BUILD)/stage3.elf: $(STAGE3_OBJS) stage3/linker.ld
+$(BUILD)/stage3.elf: $(STAGE3_OBJS) $(BUILD)/stage3/linker.ld
 	$(LD) $(STAGE3_LDFLAGS) -o $@ $(STAGE3_OBJS)
-	@# Only R_X86_64_RELATIVE may remain: that is all entry.asm applies.
+	@# Only R_X86_64_RELATIVE may remain: that is all core/early.c applies.
 	@if readelf -rW $@ | awk 'NR>3 && $$3 ~ /^R_X86_64/ && $$3 != "R_X86_64_RELATIVE"' | grep -q .; then \
 	    echo "stage3: unsupported relocation types:"; readelf -rW $@ | grep -v RELATIVE; rm -f $@; exit 1; fi
 
@@ -34,4 +38,4 @@ $(BUILD)/stage3.bin: $(BUILD)/stage3.elf
 	$(OBJCOPY) -O binary -j .header -j .text -j .rodata -j .data.rel.ro -j .dynamic -j .got \
 	    -j .rela.dyn -j .data $< $@
 
--include $(wildcard $(BUILD)/stage3/*.d)
+-include $(shell find $(BUILD)/stage3 -name '*.d' 2>/dev/null)

@@ -368,11 +368,11 @@ pass() {
     exit 0
 }
 
-# Built-in test guests (guest_images/tests).
+# Built-in test guests (tests/guests).
 #   guest_run NAME CPU [run_bochs option]...   boots a private pxHV image whose built-in
 #       guest is NAME on Bochs model CPU, until pxHV stops the machine
 #   guest_expect NAME                          the guest's own expected lines
-#       (guest_images/tests/expect/NAME.txt) in order, and no "NAME: FAIL" line
+#       (tests/guests/expect/NAME.txt) in order, and no "NAME: FAIL" line
 #   hv_range                                   HV_START/HV_END from pxHV's "hidden from
 #       the guest" line
 #   expect_stats REASON...                     the exit statistics were printed and count
@@ -386,7 +386,7 @@ guest_run() {
 
 guest_expect() {
     local name=$1 lines=()
-    mapfile -t lines <"$PXHV_ROOT/guest_images/tests/expect/$name.txt"
+    mapfile -t lines <"$PXHV_ROOT/tests/guests/expect/$name.txt"
     expect_in_order "$SERIAL_LOG" "${lines[@]}" || return 1
     expect_absent "$SERIAL_LOG" "$name: FAIL"
 }
@@ -397,6 +397,22 @@ expect_stats() {
     for r in "$@"; do
         expect_line "$SERIAL_LOG" "^pxHV:   $r +[1-9][0-9]*\$" || return 1
     done
+}
+
+# expect_region_at_top MAX_KIB: the hidden hypervisor range is where stage 3 places it:
+# page-aligned, at or above 16 MiB, ending exactly at the top of the firmware's RAM range
+# that holds it (its "E820: ... type 1" lines), and at most MAX_KIB long.
+expect_region_at_top() {
+    hv_range || return 1
+    local max=$1 s e found=
+    (( HV_START % 4096 == 0 && HV_END % 4096 == 0 )) || { echo "FAILED: region not page-aligned"; return 1; }
+    (( HV_START >= 0x1000000 )) || { echo "FAILED: region below 16 MiB"; return 1; }
+    (( HV_END - HV_START <= max * 1024 )) ||
+        { echo "FAILED: region $(( (HV_END - HV_START) / 1024 )) KiB, more than $max KiB"; return 1; }
+    while read -r s e; do
+        (( 16#$s <= HV_START && HV_END == 16#$e )) && found=1
+    done < <(tr -d '\r' <"$SERIAL_LOG" | sed -nE 's/^E820: ([0-9a-f]{16})-([0-9a-f]{16}) type 1$/\1 \2/p')
+    [ -n "$found" ] || { echo "FAILED: region does not end at the top of a firmware RAM range"; return 1; }
 }
 
 # HV_START/HV_END: the hypervisor range from pxHV's "hidden from the guest" line.

@@ -3,7 +3,7 @@
 #
 # With no kind given, runs all three kinds, in this order:
 #   unit   tests/unit/test_*.c: host C tests.  The first line of each names the stage 3 sources
-#          it links:  // sources: stage3/printf.c stage3/e820.c
+#          it links:  // sources: stage3/lib/printf.c stage3/lib/e820.c
 #          Built with $HOSTCC into build/tests/, pass when the program exits 0.
 #   image  `make check-image` (scripts/image.mk), when that target exists.
 #   emu    tests/test_*.sh: real emulator runs of build/pxhv.img (see tests/lib.sh); the image
@@ -56,6 +56,8 @@ unit_one() { # SRC BIN
 }
 
 if want unit; then
+    # The generated headers, whose test reads them (tests/unit/test_genconsts.c).
+    $MAKE --no-print-directory -s gen >/dev/null || echo "run.sh: make gen failed" >&2
     for t in tests/unit/test_*.c; do
         [ -e "$t" ] || continue
         name=unit/$(basename "$t" .c)

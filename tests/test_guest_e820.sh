@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test guests "e820" and "e820bad" (guest_images/tests/e820.asm): the guest
+# Test guests "e820" and "e820bad" (tests/guests/e820.asm): the guest
 # may use every byte its memory map calls RAM, and not one byte of what pxHV
 # hides.  Run with 256 MiB and 32 MiB, so that the hypervisor region (the
 # highest 2 MiB block of RAM at or above 16 MiB) moves and the checks use

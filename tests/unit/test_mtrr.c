@@ -1,4 +1,4 @@
-// sources: stage3/mtrr.c
+// sources: stage3/lib/mtrr.c
 /*
  * Unit tests for stage3/mtrr.c (SDM Vol. 3A 12.11): fixed-range decoding,
  * enable bits, variable-range matching and precedence, and range queries.

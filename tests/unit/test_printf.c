@@ -1,4 +1,4 @@
-// sources: stage3/printf.c stage3/lib.c
+// sources: stage3/lib/printf.c stage3/lib/lib.c
 /* Unit tests for the freestanding vsnprintf (stage3/printf.c). */
 #include "unit.h"
 #include "lib.h"

@@ -1,6 +1,6 @@
-// sources: stage3/vmx_decode.c
+// sources: stage3/vmx/decode.c
 /*
- * Unit tests for stage3/vmx_decode.c: control adjustment from capability
+ * Unit tests for stage3/vmx/decode.c: control adjustment from capability
  * MSRs, capability-MSR selection, names and exit-qualification decoding.
  * The capability values are those Bochs 2.7 reports for corei7_skylake_x
  * and corei7_lynnfield_750 (printed by pxHV's "VMX: caps" line).

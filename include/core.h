@@ -1,0 +1,76 @@
+/*
+ * The vendor-neutral core: what each guest action means.  A backend's exit
+ * handler decodes its exit information into one of these calls; the core
+ * decides, updates the guest's registers (struct guest_regs and struct
+ * virt_ops) and lets the backend resume.
+ */
+#ifndef PXHV_CORE_H
+#define PXHV_CORE_H
+#include "types.h"
+#include "cpu.h"
+#include "virt.h"
+#include "pt.h"
+
+/* An I/O instruction (IN, OUT, INS, OUTS, with or without REP). */
+struct io_access {
+    u16 port;
+    u8  size;         /* 1, 2 or 4 bytes                       */
+    bool in, string, rep;
+    u8  addr_bytes;   /* string forms: address size, 2, 4 or 8  */
+    u8  seg;          /* string forms: enum seg_reg of the source (OUTS) */
+};
+
+/* A guest access that the second-level tables refused. */
+struct mem_violation {
+    u64 gpa, gla;
+    bool gla_valid;
+    u8 access;        /* PT_R, PT_W or PT_X (pt.h)       */
+    u8 allowed;       /* what the entry allowed          */
+    bool qual_valid;  /* the backend's raw report, for the record */
+    u64 qual;
+};
+
+/* MSRs and I/O ports whose accesses the core must see, ranges ending in {0, 0}. */
+struct msr_range { u32 first, last; };
+extern const struct msr_range msr_intercepted[];
+u32 io_intercepted(u16 *ports, u32 max);   /* fills ports, returns how many */
+
+void core_cpuid(struct cpu *c);
+void core_io(struct cpu *c, const struct io_access *io);
+void core_rdmsr(struct cpu *c);
+void core_wrmsr(struct cpu *c);
+void core_hypercall(struct cpu *c);
+void core_xsetbv(struct cpu *c);
+void core_hlt(struct cpu *c);
+void core_invd(struct cpu *c);
+NORETURN void core_triple_fault(struct cpu *c);
+NORETURN void core_init_signal(struct cpu *c);
+NORETURN void core_mem_violation(struct cpu *c, const struct mem_violation *v);
+
+/* The guest is done: report why with its CS:RIP, print the statistics, then
+ * reset the machine (reset) or stop it. */
+NORETURN void guest_end(struct cpu *c, const char *why, bool reset);
+
+/* ---- the guest's memory (core/guestmem.c) ---- */
+bool guest_read(u64 gpa, void *dst, u64 len);   /* false where pxHV's memory is touched */
+bool guest_write(u64 gpa, const void *src, u64 len);
+bool guest_linear_to_phys(struct cpu *c, u64 gla, u64 *gpa); /* the guest's own paging */
+u32  guest_cpl(struct cpu *c);
+
+/* ---- the guest's memory map and INT 15h hook (core/memmap.c, core/int15.asm) ---- */
+extern const u8 int15_stub[], int15_stub_end[], int15_old[];
+void guest_plan_memory(void);       /* before the EPT is built */
+void guest_install_hook(void);      /* into the guest's IVT, before launch */
+void guest_int15(struct cpu *c);    /* PXHV_HC_INT15 */
+bool guest_may_read(u64 gpa, u64 len);   /* not in a range pxHV keeps from it */
+bool guest_may_write(u64 gpa, u64 len);
+/* What the second-level tables give [base, base + len) (a pt_classify_fn). */
+struct pt_attr guest_classify(void *ctx, u64 base, u64 len);
+
+/* ---- the first instruction (core/boot.c) ---- */
+void guest_boot_regs(struct guest_regs *r);   /* as a BIOS leaves a boot sector */
+
+/* ---- statistics (core/stats.c) ---- */
+void stats_print(void);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * Per-CPU state: one struct cpu per logical processor pxHV runs on, in a
+ * page-aligned block of its own taken from the hypervisor region at start-up
+ * (only for the CPUs that exist).  A CPU reaches its own block through its
+ * GS base (struct cpu's first field points to itself), which VM exits reload
+ * from the VMCS host-state area.
+ */
+#ifndef PXHV_CPU_H
+#define PXHV_CPU_H
+#include "types.h"
+#include "layout.h"
+#include "vmx.h"
+
+/* Guest GPRs as the exit stub pushes them, indexed by register number
+ * (SDM Vol. 2A Table 3-1 order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15).
+ * The RSP slot is not used: the guest's RSP lives in the VMCS. */
+enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
+       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+struct guest_regs { u64 r[16]; };
+
+/* Exit statistics: per backend exit reason and per core event. */
+#define STAT_REASONS 80
+enum core_event {
+    EV_CPUID, EV_IO, EV_MSR_READ, EV_MSR_WRITE, EV_HYPERCALL, EV_HLT, EV_CR, EV_XSETBV,
+    EV_INT15, EV_COUNT
+};
+struct exit_stats {
+    u64 total;
+    u64 reason[STAT_REASONS];
+    u64 vmcs_ops[STAT_REASONS];   /* VMREAD + VMWRITE spent on exits of each reason */
+    u64 event[EV_COUNT];
+};
+
+/* 64-bit TSS (SDM Vol. 3A 7.7 "Task Management in 64-bit Mode"). */
+struct tss64 {
+    u32 reserved0;
+    u64 rsp[3];
+    u64 reserved1;
+    u64 ist[7];
+    u64 reserved2;
+    u16 reserved3;
+    u16 iomap_base;
+} PACKED;
+
+/* The host GDT: null, 64-bit code, data, a 16-byte TSS descriptor. */
+#define HOST_CS 0x08
+#define HOST_DS 0x10
+#define HOST_TR 0x18
+#define HOST_GDT_ENTRIES 5
+
+#define CPU_STACK_SIZE 16384
+#define CPU_IST_SIZE   4096
+enum { IST_DF = 1, IST_NMI = 2 };    /* TSS IST slots (1-based, as the IDT names them) */
+
+struct cpu {
+    struct cpu *self;             /* %gs:0                                        */
+    u32 index;                    /* 0 = the boot CPU                              */
+    u32 apic_id;
+    struct guest_regs *regs;      /* the frame of the exit being handled           */
+    bool launched;
+    u32 shutdown_len;             /* bytes of "Shutdown" seen on port 0x8900       */
+    struct vmx_cpu vmx;
+    struct exit_stats stats;
+    u64 gdt[HOST_GDT_ENTRIES] ALIGNED(16);
+    struct tss64 tss ALIGNED(16);
+};
+
+/* The page-aligned block of one CPU. */
+struct cpu_block {
+    union { struct cpu cpu; u8 page[4096]; } u;
+    u8 vmxon[4096];               /* VMXON region                                  */
+    u8 vmcs[4096];                /* its VMCS                                      */
+    u8 ist_df[CPU_IST_SIZE];      /* double fault                                  */
+    u8 ist_nmi[CPU_IST_SIZE];     /* NMI                                           */
+    u8 stack[CPU_STACK_SIZE];     /* exits and host code                           */
+};
+STATIC_ASSERT(sizeof(struct cpu) <= 4096, "struct cpu fits its page");
+#define CPU_BLOCK_SIZE sizeof(struct cpu_block)
+
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/* cpu.c */
+struct cpu *cpu_alloc(u32 index, u32 apic_id);  /* a zeroed block from the region */
+void cpu_load(struct cpu *c);                   /* GDT, TSS, IDT and GS base of the running CPU */
+u64  cpu_stack_top(const struct cpu *c);
+u32  cpu_count(void);
+struct cpu *cpu_get(u32 index);
+u32  cpu_apic_id(void);                         /* of the CPU running this */
+
+#endif

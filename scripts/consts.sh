@@ -1,0 +1,10 @@
+# Sourced by the image scripts: the layout constants (DISK_*, CFG_*, ...) generated
+# from the C headers (include/asm_exports.h, scripts/gen.mk), built on first use.
+_pxhv_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+_pxhv_consts=${PXHV_GEN:-$_pxhv_root/build/gen}/layout.sh
+if [ ! -s "$_pxhv_consts" ]; then
+    make -s --no-print-directory -C "$_pxhv_root" "$_pxhv_consts" >&2 ||
+        { echo "cannot generate $_pxhv_consts (make gen)" >&2; exit 1; }
+fi
+# shellcheck disable=SC1090
+. "$_pxhv_consts"

@@ -1,0 +1,60 @@
+/*
+ * The guest's first instruction: the boot sector stage 2 loaded, started as
+ * a BIOS starts one (real mode at 0000:7C00, DL = the drive, DS:SI at the
+ * partition entry when chained from a partition).  A guest stage 2 could not
+ * load is refused here with the reason.
+ */
+#include "core.h"
+#include "console.h"
+#include "hv.h"
+#include "lib.h"
+#include "power.h"
+
+static const char *const source_names[] = {
+    [GUEST_SRC_NONE] = "none", [GUEST_SRC_PARTITION] = "active partition",
+    [GUEST_SRC_DRIVE] = "BIOS drive", [GUEST_SRC_BUILTIN] = "built-in",
+};
+
+static const char *const status_msgs[] = {
+    [GUEST_OK] = "ok",
+    [GUEST_NOT_CONFIGURED] = "no guest configured (scripts/pxhv-config.sh --source ...)",
+    [GUEST_READ_ERROR] = "disk read error while loading the guest boot sector",
+    [GUEST_NO_DRIVE] = "the guest's BIOS drive is missing",
+    [GUEST_EMPTY] = "the guest boot sector is empty (all zero)",
+    [GUEST_UNSIGNED] = "the guest boot sector has no 0xAA55 signature",
+    [GUEST_NO_ACTIVE_PART] = "no active partition on the boot disk",
+    [GUEST_TOO_LARGE] = "the built-in guest is larger than 32 KiB",
+};
+
+void guest_boot_regs(struct guest_regs *regs)
+{
+    const struct boot_info *bi = &g_boot;
+    u32 src = bi->config.guest_source;
+
+    if (bi->guest_status != GUEST_OK) {
+        const char *msg = bi->guest_status < ARRAY_SIZE(status_msgs) && status_msgs[bi->guest_status]
+                              ? status_msgs[bi->guest_status] : "unknown guest status";
+        kprintf("pxHV: no guest launched: %s", msg);
+        if (bi->guest_status == GUEST_READ_ERROR)
+            kprintf(" (drive 0x%02x, BIOS status 0x%02x)", bi->guest_drive, bi->guest_bios_err);
+        else if (bi->guest_status == GUEST_NO_DRIVE)
+            kprintf(" (drive 0x%02x)", bi->config.guest_drive);
+        kprintf("\n");
+        hv_stop("no guest");
+    }
+    guest_install_hook();
+
+    memset(regs, 0, sizeof *regs);
+    regs->r[R_RDX] = bi->guest_drive;            /* DL = boot drive */
+    regs->r[R_RSI] = bi->guest_si;               /* DS:SI = partition entry (MBR chain) */
+
+    char name[CFG_GUEST_NAME_LEN + 1];
+    memcpy(name, bi->config.guest_name, CFG_GUEST_NAME_LEN);
+    name[CFG_GUEST_NAME_LEN] = 0;
+    kprintf("pxHV: launching guest '%s' (%s) at 0000:7C00, DL=0x%02x",
+            name[0] ? name : "guest", src < ARRAY_SIZE(source_names) ? source_names[src] : "?",
+            bi->guest_drive);
+    if (bi->guest_si)
+        kprintf(", DS:SI=0000:%04x (partition at LBA %u)", bi->guest_si, bi->guest_part_lba);
+    kprintf("\n");
+}

@@ -1,0 +1,123 @@
+/*
+ * Stage 3's early start.  Stage 2 read stage 3 into a low bounce buffer and
+ * jumps here in long mode with the first 2 MiB identity-mapped; entry.asm has
+ * applied the relocations for the bounce address.  This code places the
+ * hypervisor: it maps the low 4 GiB, sizes the region (the image, a block per
+ * CPU the ACPI MADT lists, the page-table pool), takes the highest place the
+ * memory map allows, copies and relocates itself there and continues in
+ * stage3_main on the region's boot stack.
+ *
+ * Until then the bss does not exist: nothing here (nor what it calls: the
+ * console, printf, the ACPI, E820 and page-table code) may write static data.
+ */
+#include "early.h"
+#include "acpi.h"
+#include "console.h"
+#include "cpu.h"
+#include "e820.h"
+#include "hv.h"
+#include "lib.h"
+#include "pt.h"
+#include "stage3_header.h"
+#include "x86.h"
+
+/* Apply the image's R_X86_64_RELATIVE relocations to the copy at `image`, for
+ * that copy to run at `base`.  Runs before any relocation: only RIP-relative
+ * addressing. */
+void reloc_apply(u8 *image, u64 base)
+{
+    for (const struct elf_rela *r = __rela_start; r < __rela_end; r++) {
+        if ((u32)r->info != R_X86_64_RELATIVE)
+            for (;;)
+                hlt();              /* the build admits no other type */
+        *(u64 *)(image + r->offset) = base + (u64)r->addend;
+    }
+}
+
+/* Pages of the early identity map, after stage 2's three. */
+struct low_pool { u64 next, end; };
+
+static u64 *low_alloc(void *ctx)
+{
+    struct low_pool *p = ctx;
+    if (p->next >= p->end)
+        return NULL;
+    u64 *page = (u64 *)(usize)p->next;
+    p->next += 4096;
+    memset(page, 0, 4096);
+    return page;
+}
+
+static struct pt_attr all_rw(void *ctx, u64 base, u64 len)
+{
+    (void)ctx, (void)base, (void)len;
+    return (struct pt_attr){ .mixed = false, .perms = PT_RWX, .memtype = 0 };
+}
+
+bool has_1g_pages(void)
+{
+    u32 a, b, c, d;
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000001)
+        return false;
+    cpuid(0x80000001, 0, &a, &b, &c, &d);
+    return d & CPUID_80000001_EDX_PDPE1GB;
+}
+
+static NORETURN void early_stop(const char *why)
+{
+    kprintf("%s\n", why);
+    serial_flush();
+    /* Emulators end the run on their shutdown port; hardware ignores it. */
+    for (const char *s = "Shutdown"; *s; s++)
+        outb(0x8900, (u8)*s);
+    for (;;) {
+        cli();
+        hlt();
+    }
+}
+
+NORETURN void stage3_early(struct boot_info *bi)
+{
+    struct low_pool pool = { LOW_PAGE_TABLES + 3 * 4096, LOW_PAGE_TABLES_END };
+    struct pt_builder b = {
+        .fmt = &pt_host, .classify = all_rw, .alloc = low_alloc, .ctx = &pool,
+        .allow_1g = has_1g_pages(), .allow_2m = true,
+    };
+    u64 *root = pt_build(&b, HV_REGION_MAX_END);
+    if (!root)
+        early_stop("Stage 3: no room for the early page tables");
+    write_cr3((u64)(usize)root);
+    serial_init();
+    kprintf("Long mode enabled\n");
+
+    struct acpi_info acpi;
+    acpi_scan(&acpi);
+    u32 cpus = acpi.cpus.count ? acpi.cpus.count : 1;
+
+    const struct stage3_header *h = (const struct stage3_header *)__image_start;
+    if (h->image_size > bi->config.stage3_sectors * SECTOR_SIZE || h->mem_size < h->image_size)
+        early_stop("Stage 3 image invalid");
+    struct e820_map map;
+    e820_from_bios(&map, bi->e820, bi->e820_count < BOOTINFO_E820_MAX ? bi->e820_count
+                                                                      : BOOTINFO_E820_MAX);
+    u64 size = h->mem_size + (u64)cpus * CPU_BLOCK_SIZE + HV_PT_POOL_PAGES * 4096ULL;
+    u64 base = e820_choose_region(&map, size);
+    if (!base)
+        early_stop("Not enough memory for the hypervisor region");
+    kprintf("Hypervisor region at 0x%016llX\n", base);
+
+    u8 *image = (u8 *)(usize)base;
+    memcpy(image, __image_start, h->image_size);
+    memset(image + h->image_size, 0, h->mem_size - h->image_size);   /* the bss */
+    reloc_apply(image, base);
+    bi->hv_base = base;
+    bi->hv_size = size;
+    bi->cpus = cpus;
+
+    u64 delta = base - (u64)(usize)__image_start;
+    u64 stack = (u64)(usize)boot_stack + delta + BOOT_STACK_SIZE;
+    u64 entry = (u64)(usize)stage3_main + delta;
+    __asm__ volatile("mov %0, %%rsp\n\tcall *%1" :: "r"(stack), "r"(entry), "D"(bi) : "memory");
+    __builtin_unreachable();
+}

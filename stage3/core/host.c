@@ -1,0 +1,90 @@
+/*
+ * The environment the hypervisor runs in: one IDT for every CPU (handlers
+ * that report and stop, core/panic.c), its own identity page tables in the
+ * region (stage 2's and the early ones live in memory the guest will own),
+ * and the pool those tables and the EPT come from.
+ */
+#include "host.h"
+#include "console.h"
+#include "cpu.h"
+#include "early.h"
+#include "hv.h"
+#include "lib.h"
+#include "pt.h"
+#include "x86.h"
+
+struct dtr host_idtr;
+u64 host_cr3;
+
+/* The pool: HV_PT_POOL_PAGES pages after the CPU blocks (core/early.c sized it). */
+static u64 pool_next, pool_end;
+
+u64 *page_alloc(void)
+{
+    if (pool_next >= pool_end)
+        return NULL;
+    u64 *p = (u64 *)(usize)pool_next;
+    pool_next += 4096;
+    memset(p, 0, 4096);
+    return p;
+}
+
+/* 64-bit interrupt gate (SDM Vol. 3A 6.14.1 "64-Bit Mode IDT"). */
+struct idt_gate { u16 off0, sel; u8 ist, type; u16 off1; u32 off2, zero; } PACKED;
+#define GATE_INTERRUPT 0x8E          /* present, DPL 0, 64-bit interrupt gate */
+static ALIGNED(16) struct idt_gate idt[32];
+
+static void setup_idt(void)
+{
+    for (int v = 0; v < 32; v++) {
+        u64 a = exc_stubs[v];
+        u8 ist = v == VEC_DF ? IST_DF : v == VEC_NMI ? IST_NMI : 0;
+        idt[v] = (struct idt_gate){
+            .off0 = (u16)a, .sel = HOST_CS, .ist = ist, .type = GATE_INTERRUPT,
+            .off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32), .zero = 0,
+        };
+    }
+    host_idtr.limit = sizeof idt - 1;
+    host_idtr.base = (u64)(usize)idt;
+}
+
+static u64 *pool_alloc(void *ctx)
+{
+    (void)ctx;
+    return page_alloc();
+}
+
+static struct pt_attr all_rw(void *ctx, u64 base, u64 len)
+{
+    (void)ctx, (void)base, (void)len;
+    return (struct pt_attr){ .mixed = false, .perms = PT_RWX, .memtype = 0 };
+}
+
+/* Identity map of [0, max(4 GiB, end of RAM)): everything pxHV may touch
+ * (firmware may list reserved ranges far above RAM, which pxHV never uses). */
+static void setup_paging(void)
+{
+    u64 top = 1ULL << 32;
+    for (u32 i = 0; i < g_host_map.count; i++) {
+        u64 end = g_host_map.e[i].base + g_host_map.e[i].length;
+        if (g_host_map.e[i].type == E820_RAM && end > top)
+            top = end;
+    }
+    struct pt_builder b = {
+        .fmt = &pt_host, .classify = all_rw, .alloc = pool_alloc,
+        .allow_1g = has_1g_pages(), .allow_2m = true,
+    };
+    u64 *root = pt_build(&b, top);
+    if (!root)
+        panic("out of pages for the host page tables");
+    host_cr3 = (u64)(usize)root;
+    write_cr3(host_cr3);
+}
+
+void host_init(void)
+{
+    pool_next = g_hv_base + (u64)(__mem_end - __image_start) + (u64)g_boot.cpus * CPU_BLOCK_SIZE;
+    pool_end = pool_next + HV_PT_POOL_PAGES * 4096ULL;
+    setup_idt();
+    setup_paging();
+}

@@ -1,0 +1,75 @@
+/* VMCALL: the pxHV hypercall ABI (include/hypercall.h, docs/hypercalls.md). */
+#include "core.h"
+#include "console.h"
+#include "hv.h"
+#include "hypercall.h"
+#include "lib.h"
+
+static u32 hc_puts(u64 gpa, u64 len)
+{
+    char buf[256];
+
+    if (len > PXHV_PUTS_MAX)
+        return PXHV_HC_EINVAL;
+    while (len) {
+        u64 n = len < sizeof buf ? len : sizeof buf;
+        if (!guest_read(gpa, buf, n))
+            return PXHV_HC_EINVAL;
+        console_write(buf, n);
+        gpa += n;
+        len -= n;
+    }
+    return 0;
+}
+
+void core_hypercall(struct cpu *c)
+{
+    struct guest_regs *r = c->regs;
+    u32 fn = (u32)r->r[R_RAX], ret = 0;
+    u32 ebx = (u32)r->r[R_RBX];
+
+    /* On hardware without a hypervisor VMCALL is #UD; a user-mode program
+     * must not reach the hypervisor either. */
+    if (guest_cpl(c) != 0) {
+        inject_ud(c);
+        return;
+    }
+    c->stats.event[EV_HYPERCALL]++;
+    switch (fn) {
+    case PXHV_HC_VERSION:
+        ret = PXHV_VERSION_NUM;
+        r->r[R_RBX] = PXHV_CPUID_SIG;
+        break;
+    case PXHV_HC_PUTS:
+        ret = hc_puts(ebx, (u32)r->r[R_RCX]);
+        break;
+    case PXHV_HC_PUTC: {
+        char ch = (char)ebx;
+        console_write(&ch, 1);
+        break;
+    }
+    case PXHV_HC_EXIT_STATS:
+        stats_print();
+        break;
+    case PXHV_HC_PUTHEX:
+        kprintf("0x%08x\n", ebx);
+        break;
+    case PXHV_HC_SHUTDOWN:
+        kprintf("pxHV: guest requested shutdown, status %u\n", ebx);
+        virt->skip(c);
+        guest_end(c, "shutdown hypercall", false);
+    case PXHV_HC_RESET:
+        /* pxHV's own stage 2, booted again by the BIOS after the guest jumped
+         * to the reset vector: the guest asked for a reboot. */
+        guest_end(c, "reboot through the BIOS reset vector (pxHV's boot sector ran again)", true);
+    case PXHV_HC_INT15:
+        guest_int15(c);
+        virt->skip(c);
+        return;
+    default:
+        ret = PXHV_HC_ENOSYS;
+        break;
+    }
+    r->r[R_RAX] = ret;
+    virt->skip(c);
+}

@@ -1,0 +1,73 @@
+/* Stage 3 on the boot CPU: from the early start to a running guest. */
+#include "hv.h"
+#include "acpi.h"
+#include "console.h"
+#include "core.h"
+#include "cpu.h"
+#include "early.h"
+#include "host.h"
+#include "lib.h"
+#include "power.h"
+#include "virt.h"
+
+struct boot_info g_boot;
+struct e820_map g_host_map;
+u64 g_hv_base, g_hv_size;
+struct acpi_info g_acpi;
+const struct virt_ops *virt;
+ALIGNED(16) u8 boot_stack[BOOT_STACK_SIZE];
+
+static void summary(void)
+{
+    u64 ram = e820_ram_bytes(&g_host_map);
+    static const char *const src[] = { "?", "E820", "E801", "88h" };
+
+    kprintf("Stage 3 loaded at 0x%llx (image %llu KiB, %llu KiB with data, region %llu KiB)\n",
+            g_hv_base, (u64)(__image_end - __image_start) / 1024,
+            (u64)(__mem_end - __image_start) / 1024, g_hv_size / 1024);
+    kprintf("Boot drive 0x%02x, %u cylinders, %u heads, %u sectors/track%s, %llu sectors\n",
+            g_boot.boot_drive, g_boot.disk_cyls, g_boot.disk_heads, g_boot.disk_spt,
+            g_boot.flags & BI_FLAG_EDD ? ", EDD" : "", g_boot.disk_sectors);
+    kprintf("E820: %u entries, usable RAM %llu KiB (from %s)\n", g_host_map.count, ram / 1024,
+            g_boot.mem_source < 4 ? src[g_boot.mem_source] : "?");
+    for (u32 i = 0; i < g_host_map.count; i++)
+        kprintf("E820: %016llx-%016llx type %u\n", g_host_map.e[i].base,
+                g_host_map.e[i].base + g_host_map.e[i].length, g_host_map.e[i].type);
+}
+
+NORETURN void stage3_main(const struct boot_info *bi)
+{
+    /* Copy first: the boot_info lives in low memory the guest will own. */
+    memcpy(&g_boot, bi, sizeof g_boot);
+    g_hv_base = g_boot.hv_base;
+    g_hv_size = g_boot.hv_size;
+    e820_from_bios(&g_host_map, g_boot.e820,
+                   g_boot.e820_count < BOOTINFO_E820_MAX ? g_boot.e820_count : BOOTINFO_E820_MAX);
+    acpi_scan(&g_acpi);
+    host_init();
+    struct cpu *c = cpu_alloc(0, cpu_apic_id());
+    cpu_load(c);
+
+    const char *refused = "VT-x not supported by this CPU";
+    if (g_boot.virt & VIRT_VMX) {
+        virt = &vmx_ops;
+        refused = virt->cpu_enable(c);
+    }
+    kprintf("Stage 3: C runtime ready\n");
+    if (g_boot.magic != BOOTINFO_MAGIC || g_boot.version != BOOTINFO_VERSION)
+        panic("boot_info magic/version mismatch (0x%x/%u)", g_boot.magic, g_boot.version);
+    summary();
+    if (refused) {
+        kprintf("pxHV: cannot run guests: %s\n", refused);
+        hv_stop("no VT-x");
+    }
+
+    guest_plan_memory();
+    virt->setup();
+    virt->cpu_init(c);
+
+    static struct guest_regs regs;
+    guest_boot_regs(&regs);
+    virt->guest_start(c, START_BOOT_SECTOR, &regs);
+    virt->run(c);
+}

@@ -1,0 +1,55 @@
+/* Fatal errors: say what happened, then stop the machine cleanly. */
+#include "hv.h"
+#include "console.h"
+#include "cpu.h"
+#include "host.h"
+#include "lib.h"
+#include "power.h"
+#include "x86.h"
+
+NORETURN void panic(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+
+    cli();
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    kprintf("PANIC: %s\n", buf);
+    hv_stop("panic");
+}
+
+static const char *const exc_names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD error", "#VE virtualization exception",
+    "#CP control protection",
+};
+
+void host_exception(struct host_frame *f)
+{
+    if (f->vector == VEC_GP) {
+        /* An instruction listed in .extable (x86.h) resumes at its fix-up. */
+        for (const struct extable_entry *e = __extable_start; e < __extable_end; e++) {
+            if (f->rip == e->insn) {
+                f->rip = e->fixup;
+                return;
+            }
+        }
+    }
+    cli();
+    const char *name = f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "exception";
+    kprintf("PANIC: host exception %llu (%s), error code 0x%llx\n", f->vector, name, f->error);
+    kprintf("  RIP %016llx (stage 3 offset 0x%llx)  CS %04llx  RFLAGS %016llx\n",
+            f->rip, f->rip - g_hv_base, f->cs, f->rflags);
+    kprintf("  RSP %016llx  SS %04llx  CR2 %016llx  CR3 %016llx\n", f->rsp, f->ss, read_cr2(), read_cr3());
+    kprintf("  RAX %016llx  RBX %016llx  RCX %016llx  RDX %016llx\n", f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("  RSI %016llx  RDI %016llx  RBP %016llx  R8  %016llx\n", f->rsi, f->rdi, f->rbp, f->r8);
+    kprintf("  R9  %016llx  R10 %016llx  R11 %016llx  R12 %016llx\n", f->r9, f->r10, f->r11, f->r12);
+    kprintf("  R13 %016llx  R14 %016llx  R15 %016llx\n", f->r13, f->r14, f->r15);
+    hv_stop("host exception");
+}

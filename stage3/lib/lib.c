@@ -1,0 +1,46 @@
+/* The few libc routines the freestanding build needs (GCC may emit calls
+ * to memset/memcpy/memmove/memcmp itself, so the names are the standard ones).
+ * The string instructions make copies and fills one step per byte. */
+#include "lib.h"
+
+void *memset(void *d, int c, usize n)
+{
+    void *p = d;
+    __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+    return d;
+}
+
+void *memcpy(void *d, const void *s, usize n)
+{
+    void *dp = d;
+    __asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) :: "memory");
+    return d;
+}
+
+void *memmove(void *d, const void *s, usize n)
+{
+    u8 *dp = d;
+    const u8 *sp = s;
+    if (dp <= sp || dp >= sp + n)
+        return memcpy(d, s, n);
+    while (n--)
+        dp[n] = sp[n];
+    return d;
+}
+
+int memcmp(const void *a, const void *b, usize n)
+{
+    const u8 *x = a, *y = b;
+    for (; n; n--, x++, y++)
+        if (*x != *y)
+            return *x - *y;
+    return 0;
+}
+
+usize strlen(const char *s)
+{
+    usize n = 0;
+    while (s[n])
+        n++;
+    return n;
+}

@@ -1,0 +1,134 @@
+/*
+ * The page-table builder (include/pt.h).  Pure code; the page allocator and
+ * the classifier (which knows the memory map and MTRRs) come from the
+ * caller.  Unit-tested on the host (tests/unit/test_pt.c).
+ */
+#include "pt.h"
+
+#define ENTRIES 512
+
+/* Bytes one entry maps at a level: 4 KiB at 1, 2 MiB at 2, 1 GiB at 3,
+ * 512 GiB at 4. */
+static u64 slot_size(int level)
+{
+    return 1ULL << (12 + 9 * (level - 1));
+}
+
+/*
+ * EPT leaf (SDM Vol. 3C 28.2.2): permissions in bits 2:0, the memory type
+ * in bits 5:3 (28.2.6 "EPT and Memory Typing").  Only UC, WC, WT, WP and WB
+ * are allowed there; a reserved value is an EPT misconfiguration
+ * (28.2.3.1), so anything else falls back to UC.
+ */
+static u64 ept_leaf(u64 addr, int level, const struct pt_attr *a)
+{
+    u8 t = a->memtype;
+    if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6)
+        t = 0;
+    u64 e = (addr & PT_ADDR_MASK) | EPT_MT(t);
+    e |= (a->perms & PT_R ? EPT_R : 0) | (a->perms & PT_W ? EPT_W : 0) |
+         (a->perms & PT_X ? EPT_X : 0);
+    return level > 1 ? e | EPT_LARGE : e;
+}
+
+/* Hypervisor mapping: present and writable (the host never maps anything
+ * read-only); the memory type is left to the MTRRs (PAT entry 0, WB). */
+static u64 host_leaf(u64 addr, int level, const struct pt_attr *a)
+{
+    u64 e = (addr & PT_ADDR_MASK) | PTE_P | (a->perms & PT_W ? PTE_W : 0);
+    return level > 1 ? e | PTE_PS : e;
+}
+
+/* Non-leaf EPT entries are RWX so that the leaves alone decide access (the
+ * walk ANDs the rights); their bits 7:3 must be zero. */
+const struct pt_format pt_ept = { "EPT", ept_leaf, EPT_RWX, EPT_RWX, EPT_LARGE };
+const struct pt_format pt_host = { "host", host_leaf, PTE_P | PTE_W, PTE_P, PTE_PS };
+
+static bool large_ok(const struct pt_builder *b, int level)
+{
+    return level == 1 || (level == 2 && b->allow_2m) || (level == 3 && b->allow_1g);
+}
+
+/*
+ * Fill `table` (a level-`level` structure mapping [base, base + 512 slots))
+ * for [0, top).  `known` is the parent's answer when the parent's whole range
+ * was uniform: the classifier need not be asked again for its pieces.
+ * Returns false when the allocator ran out.
+ */
+static bool fill(struct pt_builder *b, u64 *table, int level, u64 base, u64 top,
+                 const struct pt_attr *known)
+{
+    u64 size = slot_size(level);
+
+    for (u32 i = 0; i < ENTRIES; i++) {
+        u64 sb = base + (u64)i * size;
+        if (sb >= top)
+            break;                         /* beyond top: not present */
+        u64 se = sb + size;
+        bool whole = se <= top;
+        u64 len = (whole ? se : top) - sb;
+        struct pt_attr a = known ? *known : b->classify(b->ctx, sb, len);
+
+        if (!a.mixed && (a.perms & PT_RWX) == 0) {
+            /* Uniformly not present: a zero entry at any level covers it,
+             * and so does one that reaches past top.  No table needed. */
+            table[i] = 0;
+            continue;
+        }
+        if (!a.mixed && whole && large_ok(b, level)) {
+            table[i] = b->fmt->leaf(sb, level, &a);
+            b->leaves[level - 1]++;
+            continue;
+        }
+        if (level == 1) {
+            /* A 4 KiB page is mixed (a classifier bug) or sticks out past
+             * top: leave it unmapped rather than guess. */
+            table[i] = 0;
+            continue;
+        }
+        u64 *next = b->alloc(b->ctx);
+        if (!next)
+            return false;
+        b->tables++;
+        table[i] = ((u64)(usize)next & PT_ADDR_MASK) | b->fmt->table_bits;
+        if (!fill(b, next, level - 1, sb, top, a.mixed ? NULL : &a))
+            return false;
+    }
+    return true;
+}
+
+u64 *pt_build(struct pt_builder *b, u64 top)
+{
+    b->tables = 0;
+    b->leaves[0] = b->leaves[1] = b->leaves[2] = 0;
+
+    u64 *root = b->alloc(b->ctx);
+    if (!root)
+        return NULL;
+    b->tables = 1;
+    if (!fill(b, root, 4, 0, top, NULL))
+        return NULL;
+    return root;
+}
+
+u64 pt_lookup(const struct pt_format *f, const u64 *root, u64 addr, u64 *page_size)
+{
+    const u64 *table = root;
+    for (int level = 4; level >= 1; level--) {
+        u64 e = table[(addr >> (12 + 9 * (level - 1))) & (ENTRIES - 1)];
+        if (page_size)
+            *page_size = slot_size(level);
+        if ((e & f->present) == 0)
+            return 0;                      /* not present */
+        if (level == 1 || (level <= 3 && (e & f->large)))
+            return e;
+        table = (const u64 *)(usize)(e & PT_ADDR_MASK);
+    }
+    return 0;   /* not reached: level 1 always returns */
+}
+
+u64 ept_make_eptp(const u64 *pml4, bool ad)
+{
+    u64 eptp = ((u64)(usize)pml4 & PT_ADDR_MASK) | EPTP_MT_WB | EPTP_WALK_4;
+    return ad ? eptp | EPTP_AD : eptp;
+}

@@ -1,0 +1,259 @@
+/*
+ * The VMX backend: capabilities, the controls chosen from them (never from
+ * constants: the CPU decides what may be set), VMX root operation on each
+ * CPU, the shared MSR and I/O bitmaps, and the operations table.
+ * SDM Vol. 3C ch. 23-30 and Appendix A.
+ */
+#include "vmx_impl.h"
+#include "console.h"
+#include "core.h"
+#include "hv.h"
+#include "lib.h"
+#include "power.h"
+#include "x86.h"
+
+struct vmx_caps vmx_caps;
+struct vmx_controls vmx_ctl;
+static ALIGNED(4096) u8 msr_bitmap[4096];
+static ALIGNED(4096) u8 io_bitmap[2][4096];
+
+/* ---- VMX root operation (23.7 "Enabling and Entering VMX Operation") ---- */
+
+/* A bit set in FIXED0 must be 1, a bit clear in FIXED1 must be 0 (A.7, A.8). */
+static u64 fixed(u64 v, u32 msr0, u32 msr1)
+{
+    return (v | rdmsr(msr0)) & rdmsr(msr1);
+}
+
+static const char *vmx_cpu_enable(struct cpu *c)
+{
+    u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if (!(fc & FEATURE_CONTROL_LOCK))
+        wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX);
+    else if (!(fc & FEATURE_CONTROL_VMX))
+        return "VT-x disabled by firmware (IA32_FEATURE_CONTROL locked)";
+
+    u64 cr0 = fixed(read_cr0(), MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1);
+    u64 cr4 = fixed(read_cr4() | CR4_VMXE, MSR_IA32_VMX_CR4_FIXED0, MSR_IA32_VMX_CR4_FIXED1);
+    if ((cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || !(cr4 & CR4_PAE) || !(cr4 & CR4_VMXE))
+        return "CR0/CR4 cannot meet the VMX fixed-bit requirements";
+    write_cr0(cr0);
+    write_cr4(cr4);
+
+    /* The VMXON region starts with the revision id (24.11.5 "VMXON Region"). */
+    *(u32 *)(usize)c->vmx.vmxon_pa = VMX_BASIC_REVISION(rdmsr(MSR_IA32_VMX_BASIC));
+    int rc = vmxon(c->vmx.vmxon_pa);
+    if (rc == 1)
+        return "VMXON failed: VMfailInvalid (CF=1)";
+    if (rc == 2)
+        return "VMXON failed: VMfailValid (ZF=1)";
+    if (c->index == 0)
+        kprintf("VMXON executed successfully!\n");
+    return NULL;
+}
+
+static void vmx_cpu_disable(struct cpu *c)
+{
+    (void)c;
+    /* VMXOFF outside VMX operation is #UD: only when CR4.VMXE says we may be inside. */
+    if (read_cr4() & CR4_VMXE)
+        vmxoff();
+}
+
+/* ---- capabilities and controls ---- */
+
+/* Some capability MSRs exist only when others say so (A.3.3, A.10). */
+static u64 msr_or_zero(u32 msr)
+{
+    u64 v;
+    return rdmsr_safe(msr, &v) ? v : 0;
+}
+
+struct ctl_name { u32 bit; const char *name; };
+
+static void print_enabled(const char *what, u32 val, const struct ctl_name *names, usize n)
+{
+    kprintf("VMX: %s 0x%08x:", what, val);
+    for (usize i = 0; i < n; i++)
+        if (val & names[i].bit)
+            kprintf(" %s", names[i].name);
+    kprintf("\n");
+}
+
+static const struct ctl_name cpu2_names[] = {
+    { CPU2_ENABLE_EPT, "EPT" }, { CPU2_ENABLE_VPID, "VPID" },
+    { CPU2_UNRESTRICTED_GUEST, "unrestricted-guest" }, { CPU2_ENABLE_RDTSCP, "RDTSCP" },
+    { CPU2_ENABLE_INVPCID, "INVPCID" }, { CPU2_ENABLE_XSAVES, "XSAVES" },
+};
+static const struct ctl_name cpu_names[] = {
+    { CPU_HLT_EXITING, "HLT-exiting" }, { CPU_USE_IO_BITMAPS, "I/O-bitmaps" },
+    { CPU_USE_MSR_BITMAPS, "MSR-bitmaps" }, { CPU_SECONDARY_CONTROLS, "secondary-controls" },
+    { CPU_CR3_LOAD_EXITING, "CR3-load-exiting" }, { CPU_CR3_STORE_EXITING, "CR3-store-exiting" },
+    { CPU_MWAIT_EXITING, "MWAIT-exiting" }, { CPU_MONITOR_EXITING, "MONITOR-exiting" },
+};
+static const struct ctl_name exit_names_tbl[] = {
+    { EXIT_HOST_ADDR_SPACE_SIZE, "host-64-bit" }, { EXIT_SAVE_EFER, "save-EFER" },
+    { EXIT_LOAD_EFER, "load-EFER" }, { EXIT_SAVE_PAT, "save-PAT" }, { EXIT_LOAD_PAT, "load-PAT" },
+    { EXIT_SAVE_DEBUG_CTLS, "save-debug-controls" },
+};
+static const struct ctl_name entry_names_tbl[] = {
+    { ENTRY_LOAD_EFER, "load-EFER" }, { ENTRY_LOAD_PAT, "load-PAT" },
+    { ENTRY_LOAD_DEBUG_CTLS, "load-debug-controls" },
+};
+
+/* A control the CPU cannot set and pxHV cannot do without: name it and stop. */
+static NORETURN void stop_missing(const char *what, u32 bits, const struct ctl_name *names, usize n)
+{
+    kprintf("pxHV: this CPU's VMX lacks required %s controls 0x%08x:", what, bits);
+    for (usize i = 0; i < n; i++)
+        if (bits & names[i].bit)
+            kprintf(" %s", names[i].name);
+    kprintf("\n");
+    if (names == cpu2_names && (bits & CPU2_UNRESTRICTED_GUEST))
+        kprintf("pxHV: unrestricted guest is required to run real-mode guests (SDM 26.3.1.1)\n");
+    hv_stop("missing VMX feature");
+}
+
+static u32 adjust(u32 plain_msr, u32 want, u32 required, const char *what,
+                  const struct ctl_name *names, usize n)
+{
+    u64 cap = msr_or_zero(vmx_ctl_msr(vmx_caps.basic, plain_msr));
+    u32 missing;
+    u32 val = vmx_adjust_controls(cap, want, &missing);
+
+    if (missing & required)
+        stop_missing(what, missing & required, names, n);
+    return val;
+}
+
+static void read_caps(void)
+{
+    struct vmx_caps *k = &vmx_caps;
+    k->basic = rdmsr(MSR_IA32_VMX_BASIC);
+    k->misc = rdmsr(MSR_IA32_VMX_MISC);
+    k->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+    k->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+    k->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+    k->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+    k->ept_vpid = msr_or_zero(MSR_IA32_VMX_EPT_VPID_CAP);
+
+    /* Raw capability MSRs: what this CPU reports, for bug reports and the
+     * unit-test fixtures (tests/unit/test_vmx.c). */
+    bool t = k->basic & VMX_BASIC_TRUE_CTLS;
+    kprintf("VMX: caps basic=%016llx pin=%016llx proc=%016llx proc2=%016llx\n", k->basic,
+            rdmsr(t ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS),
+            rdmsr(t ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS),
+            msr_or_zero(MSR_IA32_VMX_PROCBASED_CTLS2));
+    kprintf("VMX: caps exit=%016llx entry=%016llx misc=%016llx ept_vpid=%016llx\n",
+            rdmsr(t ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS),
+            rdmsr(t ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS),
+            k->misc, k->ept_vpid);
+    kprintf("VMX: caps cr0_fixed0=%llx cr0_fixed1=%llx cr4_fixed0=%llx cr4_fixed1=%llx\n",
+            k->cr0_fixed0, k->cr0_fixed1, k->cr4_fixed0, k->cr4_fixed1);
+}
+
+static void choose_controls(void)
+{
+    struct vmx_controls *v = &vmx_ctl;
+    v->pin = adjust(MSR_IA32_VMX_PINBASED_CTLS, 0, 0, "pin-based", NULL, 0);
+    v->cpu = adjust(MSR_IA32_VMX_PROCBASED_CTLS,
+                    CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
+                    CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
+                    "primary processor-based", cpu_names, ARRAY_SIZE(cpu_names));
+    /* A.3.3: the secondary controls' MSR has no TRUE variant. */
+    v->cpu2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+                     CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST |
+                     CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES,
+                     CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST, "secondary processor-based",
+                     cpu2_names, ARRAY_SIZE(cpu2_names));
+    v->exit = adjust(MSR_IA32_VMX_EXIT_CTLS,
+                     EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+                     EXIT_SAVE_PAT | EXIT_LOAD_PAT,
+                     EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit",
+                     exit_names_tbl, ARRAY_SIZE(exit_names_tbl));
+    v->entry = adjust(MSR_IA32_VMX_ENTRY_CTLS, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+                      ENTRY_LOAD_EFER, "VM-entry", entry_names_tbl, ARRAY_SIZE(entry_names_tbl));
+    if (!(vmx_caps.ept_vpid & EPT_CAP_WALK_4) || !(vmx_caps.ept_vpid & EPT_CAP_WB)) {
+        kprintf("pxHV: EPT lacks a 4-level walk or write-back paging structures (IA32_VMX_EPT_VPID_CAP 0x%llx)\n",
+                vmx_caps.ept_vpid);
+        hv_stop("missing VMX feature");
+    }
+    /* VPID needs INVVPID to flush stale translations (28.3.3.3). */
+    if (!(vmx_caps.ept_vpid & VPID_CAP_INVVPID))
+        v->cpu2 &= ~CPU2_ENABLE_VPID;
+
+    /*
+     * CR0/CR4 bits the guest may not own: those fixed by the FIXED0/1 MSRs,
+     * except CR0.PE and CR0.PG with unrestricted guest (26.3.1.1).  Guest
+     * writes that change an owned bit exit; reads of owned bits return the
+     * read shadow, so the guest sees CR4.VMXE = 0 and can run in real mode.
+     */
+    v->cr0_mask = vmx_cr_owned_bits(vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1, CR0_PE | CR0_PG);
+    v->cr4_mask = vmx_cr_owned_bits(vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1, 0);
+
+    kprintf("VMX: revision 0x%x, VMCS %u bytes, %s controls, EPT/VPID caps 0x%llx\n",
+            VMX_BASIC_REVISION(vmx_caps.basic), VMX_BASIC_VMCS_SIZE(vmx_caps.basic),
+            vmx_caps.basic & VMX_BASIC_TRUE_CTLS ? "TRUE" : "default", vmx_caps.ept_vpid);
+    kprintf("VMX: pin-based 0x%08x\n", v->pin);
+    print_enabled("primary", v->cpu, cpu_names, ARRAY_SIZE(cpu_names));
+    print_enabled("secondary", v->cpu2, cpu2_names, ARRAY_SIZE(cpu2_names));
+    print_enabled("exit", v->exit, exit_names_tbl, ARRAY_SIZE(exit_names_tbl));
+    print_enabled("entry", v->entry, entry_names_tbl, ARRAY_SIZE(entry_names_tbl));
+}
+
+/* ---- bitmaps: what the core intercepts (24.6.4, 24.6.9) ---- */
+
+static void msr_intercept(u32 msr)
+{
+    /* Read-low at 0, read-high at 1024, write-low at 2048, write-high at
+     * 3072; low = 0..0x1FFF, high = 0xC0000000..0xC0001FFF. */
+    u32 base = msr >= 0xC0000000 ? 1024 : 0;
+    u32 idx = msr & 0x1FFF;
+    msr_bitmap[base + idx / 8] |= (u8)(1 << (idx % 8));
+    msr_bitmap[2048 + base + idx / 8] |= (u8)(1 << (idx % 8));
+}
+
+static void setup_bitmaps(void)
+{
+    for (const struct msr_range *m = msr_intercepted; m->first || m->last; m++)
+        for (u32 msr = m->first; msr <= m->last; msr++)
+            msr_intercept(msr);
+    u16 ports[16];
+    u32 n = io_intercepted(ports, ARRAY_SIZE(ports));
+    for (u32 i = 0; i < n; i++)
+        io_bitmap[ports[i] >> 15][(ports[i] & 0x7FFF) / 8] |= (u8)(1 << (ports[i] % 8));
+    vmx_ctl.io_bitmap_a = (u64)(usize)io_bitmap[0];
+    vmx_ctl.io_bitmap_b = (u64)(usize)io_bitmap[1];
+    vmx_ctl.msr_bitmap = (u64)(usize)msr_bitmap;
+}
+
+static void vmx_setup(void)
+{
+    read_caps();
+    choose_controls();
+    setup_bitmaps();
+    vmx_ctl.eptp = ept_setup();
+}
+
+static const char *vmx_exit_name(u32 reason)
+{
+    return exit_reason_name(reason);
+}
+
+const struct virt_ops vmx_ops = {
+    .name = "VMX",
+    .setup = vmx_setup,
+    .cpu_enable = vmx_cpu_enable,
+    .cpu_init = vmx_cpu_init,
+    .guest_start = vmx_guest_start,
+    .run = vmx_run,
+    .cpu_disable = vmx_cpu_disable,
+    .get = vmx_get,
+    .set = vmx_set,
+    .get_seg = vmx_get_seg,
+    .get_pdptes = vmx_get_pdptes,
+    .skip = vmx_skip,
+    .inject = vmx_inject,
+    .dump = vmx_dump_guest,
+    .exit_name = vmx_exit_name,
+};

@@ -1,0 +1,84 @@
+/*
+ * Shared by the VMX backend's files only: the capabilities (read once by
+ * the boot CPU, read-only afterwards), the controls pxHV chose from them,
+ * and the per-exit VMCS cache (include/vmx.h, struct vmx_cpu).
+ */
+#ifndef PXHV_VMX_IMPL_H
+#define PXHV_VMX_IMPL_H
+#include "cpu.h"
+#include "vmx.h"
+#include "virt.h"
+
+struct vmx_caps {
+    u64 basic, misc, ept_vpid;
+    u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+/* The controls chosen on the boot CPU; each CPU's VMCS starts from them. */
+struct vmx_controls {
+    u32 pin, cpu, cpu2, exit, entry;
+    u64 cr0_mask, cr4_mask;         /* guest/host masks: bits pxHV owns */
+    u64 eptp, io_bitmap_a, io_bitmap_b, msr_bitmap;
+};
+extern struct vmx_caps vmx_caps;
+extern struct vmx_controls vmx_ctl;
+
+/* VMREAD/VMWRITE that stop the machine with the field's name on failure;
+ * counted into the current exit's cost when c is given. */
+u64  vmx_read(struct cpu *c, enum vmcs_field f);
+void vmx_write(struct cpu *c, enum vmcs_field f, u64 v);
+
+extern const u16 vmx_cached_field[VC_COUNT];
+
+static inline u64 vmcs_get(struct cpu *c, enum vmx_cached i)
+{
+    if (!(c->vmx.valid & (1u << i))) {
+        c->vmx.val[i] = vmx_read(c, (enum vmcs_field)vmx_cached_field[i]);
+        c->vmx.valid |= 1u << i;
+    }
+    return c->vmx.val[i];
+}
+
+static inline void vmcs_set(struct cpu *c, enum vmx_cached i, u64 v)
+{
+    c->vmx.val[i] = v;
+    c->vmx.valid |= 1u << i;
+    c->vmx.dirty |= 1u << i;
+}
+
+void vmcs_flush(struct cpu *c);             /* write back, forget the cache */
+
+/* vmx_entry.asm */
+void vmx_exit_stub(void);
+NORETURN void vmx_launch(struct guest_regs *regs);
+NORETURN void vmx_entry_failed(struct guest_regs *regs, u64 rflags);
+void vmx_exit(struct guest_regs *regs);
+
+/* vmcs.c */
+void vmx_cpu_init(struct cpu *c);
+void vmx_guest_start(struct cpu *c, enum vcpu_start how, const struct guest_regs *r);
+NORETURN void vmx_run(struct cpu *c);
+u64  vmx_get(struct cpu *c, enum guest_reg r);
+void vmx_set(struct cpu *c, enum guest_reg r, u64 v);
+void vmx_get_seg(struct cpu *c, enum seg_reg s, struct segment *out);
+void vmx_get_pdptes(struct cpu *c, u64 pdpte[4]);
+void vmx_skip(struct cpu *c);
+void vmx_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
+
+/* ept.c */
+u64  ept_setup(void);                      /* builds the EPT, returns the EPTP */
+void vmx_ept_violation(struct cpu *c);
+void vmx_ept_misconfig(struct cpu *c);
+
+/* cr.c */
+void vmx_cr_access(struct cpu *c);
+
+/* exit.c */
+NORETURN void vmx_unexpected(struct cpu *c, const char *what);
+
+/* diag.c */
+void vmx_dump_guest(struct cpu *c);
+void vmx_diagnose_entry_failure(struct cpu *c);
+void vmx_dump_controls(void);               /* after VM-instruction error 7 */
+void vmx_dump_host(void);                   /* after VM-instruction error 8 */
+
+#endif

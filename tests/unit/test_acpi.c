@@ -1,0 +1,143 @@
+// sources: stage3/core/acpi.c stage3/lib/lib.c
+/*
+ * Unit tests for the ACPI parsers (stage3/core/acpi.c) on synthetic tables:
+ * the MADT's processor entries (ACPI 6.5 5.2.12) and the DSDT's \_S5
+ * package (7.4.2), and the checksum rule (5.2.6).
+ */
+#include "unit.h"
+#include "acpi.h"
+
+static u8 buf[4096];
+
+/* A MADT with the given entries appended (each `len` bytes). */
+static struct acpi_madt *madt_begin(void)
+{
+    memset(buf, 0, sizeof buf);
+    struct acpi_madt *m = (struct acpi_madt *)buf;
+    memcpy(m->h.sig, "APIC", 4);
+    m->h.length = sizeof *m;
+    m->lapic_addr = 0xFEE00000;
+    return m;
+}
+
+static void add_lapic(struct acpi_madt *m, u8 uid, u8 id, u32 flags)
+{
+    struct madt_lapic *l = (struct madt_lapic *)(buf + m->h.length);
+    l->e.type = MADT_LAPIC;
+    l->e.length = sizeof *l;
+    l->uid = uid;
+    l->apic_id = id;
+    l->flags = flags;
+    m->h.length += sizeof *l;
+}
+
+static void add_x2apic(struct acpi_madt *m, u32 id, u32 flags)
+{
+    struct madt_x2apic *x = (struct madt_x2apic *)(buf + m->h.length);
+    x->e.type = MADT_X2APIC;
+    x->e.length = sizeof *x;
+    x->x2apic_id = id;
+    x->flags = flags;
+    m->h.length += sizeof *x;
+}
+
+static void test_madt(void)
+{
+    struct acpi_cpus c;
+    struct acpi_madt *m = madt_begin();
+
+    add_lapic(m, 0, 0, MADT_ENABLED);
+    add_lapic(m, 1, 1, MADT_ENABLED);
+    add_lapic(m, 2, 2, 0);                          /* neither: not usable  */
+    add_lapic(m, 3, 6, MADT_ONLINE_CAPABLE);        /* hot-pluggable: usable */
+    /* An I/O APIC entry (type 1, 12 bytes) between them is skipped. */
+    buf[m->h.length] = 1;
+    buf[m->h.length + 1] = 12;
+    m->h.length += 12;
+    add_x2apic(m, 0x100, MADT_ENABLED);
+    add_x2apic(m, 1, MADT_ENABLED);                 /* named twice: counted once */
+    acpi_parse_madt(m, &c);
+    CHECK_EQ(c.count, 4);
+    CHECK_EQ(c.listed, 4);
+    CHECK_EQ(c.apic_id[0], 0);
+    CHECK_EQ(c.apic_id[1], 1);
+    CHECK_EQ(c.apic_id[2], 6);
+    CHECK_EQ(c.apic_id[3], 0x100);
+    CHECK(!c.x2apic[2]);
+    CHECK(c.x2apic[3]);
+
+    /* A truncated entry ends the walk instead of reading past the table. */
+    m = madt_begin();
+    add_lapic(m, 0, 0, MADT_ENABLED);
+    buf[m->h.length] = MADT_LAPIC;
+    buf[m->h.length + 1] = 40;                      /* claims more than is left */
+    m->h.length += 4;
+    acpi_parse_madt(m, &c);
+    CHECK_EQ(c.count, 1);
+    /* A zero length ends it too (it would loop forever). */
+    m = madt_begin();
+    buf[m->h.length] = MADT_LAPIC;
+    m->h.length += 8;
+    acpi_parse_madt(m, &c);
+    CHECK_EQ(c.count, 0);
+
+    /* More CPUs than the build-time maximum: the first ones are kept, all counted. */
+    m = madt_begin();
+    for (u32 i = 0; i < PXHV_MAX_CPUS + 5; i++)
+        add_x2apic(m, 10 + i, MADT_ENABLED);
+    acpi_parse_madt(m, &c);
+    CHECK_EQ(c.count, PXHV_MAX_CPUS);
+    CHECK_EQ(c.listed, PXHV_MAX_CPUS + 5);
+    CHECK_EQ(c.apic_id[PXHV_MAX_CPUS - 1], 10 + PXHV_MAX_CPUS - 1);
+}
+
+/* A DSDT whose AML is `prefix` + "_S5_" + `pkg`. */
+static struct acpi_header *dsdt(const u8 *prefix, u32 plen, const u8 *pkg, u32 klen)
+{
+    memset(buf, 0, sizeof buf);
+    struct acpi_header *h = (struct acpi_header *)buf;
+    memcpy(h->sig, "DSDT", 4);
+    u32 off = sizeof *h + 20;                       /* some other AML first */
+    memcpy(buf + off, prefix, plen);
+    memcpy(buf + off + plen, "_S5_", 4);
+    memcpy(buf + off + plen + 4, pkg, klen);
+    h->length = off + plen + 4 + klen + 16;
+    return h;
+}
+
+static void test_s5(void)
+{
+    u8 a = 0xEE, b = 0xEE;
+    static const u8 name[] = { 0x08 }, rooted[] = { 0x08, '\\' }, none[] = { 0x10 };
+    /* Package (4) { 0x05, 0x05, 0, 0 } with BytePrefix (Bochs, SeaBIOS). */
+    static const u8 bytes[] = { 0x12, 0x0A, 0x04, 0x0A, 0x05, 0x0A, 0x05, 0x00, 0x00 };
+    /* Package (2) { Zero, One } */
+    static const u8 ops[] = { 0x12, 0x04, 0x02, 0x00, 0x01 };
+    /* Not a package: ignored. */
+    static const u8 notpkg[] = { 0x0A, 0x05 };
+
+    CHECK(acpi_parse_s5(dsdt(name, 1, bytes, sizeof bytes), &a, &b));
+    CHECK_EQ(a, 5);
+    CHECK_EQ(b, 5);
+    CHECK(acpi_parse_s5(dsdt(rooted, 2, ops, sizeof ops), &a, &b));
+    CHECK_EQ(a, 0);
+    CHECK_EQ(b, 1);
+    CHECK(!acpi_parse_s5(dsdt(none, 1, bytes, sizeof bytes), &a, &b));
+    CHECK(!acpi_parse_s5(dsdt(name, 1, notpkg, sizeof notpkg), &a, &b));
+}
+
+static void test_checksum(void)
+{
+    u8 t[8] = { 1, 2, 3, 4, 5, 6, 7, 0 };
+    CHECK(!acpi_checksum_ok(t, 8));
+    t[7] = (u8)(0x100 - (1 + 2 + 3 + 4 + 5 + 6 + 7));
+    CHECK(acpi_checksum_ok(t, 8));
+}
+
+int main(void)
+{
+    test_madt();
+    test_s5();
+    test_checksum();
+    return unit_done("acpi");
+}
