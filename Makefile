@@ -1,7 +1,7 @@
 # pxHV top-level build.  `make help` lists the targets.
 # Each part owns a fragment: scripts/gen.mk (constants from the C headers), stage1/build.mk,
 # stage2/build.mk, stage3/build.mk, scripts/image.mk (pxhv.img), guest_images/build.mk,
-# tests/guests/tests.mk, tests/tests.mk, scripts/run.mk, scripts/bench.mk.
+# tests/guests/tests.mk, tests/tests.mk, scripts/run.mk, scripts/bench.mk, scripts/install.mk.
 
 BUILD      ?= build
 NASM       ?= nasm
@@ -28,6 +28,7 @@ include scripts/image.mk
 -include tests/tests.mk
 -include scripts/run.mk
 -include scripts/bench.mk
+-include scripts/install.mk
 
 all: $(BUILD)/pxhv.img
 

@@ -20,11 +20,13 @@ GUESTS=$BUILD/guests        # finished images
 WORK=$BUILD/guests/work     # scratch files of the recipes
 mkdir -p "$DEBS" "$PKGROOT" "$GUESTS" "$WORK"
 
-# Geometry Bochs derives from the image size; sizes are whole cylinders.
+# Geometry Bochs derives from the image size (sizes are whole cylinders), and
+# where partition 1 starts: the layout constants of the C headers.
+. "$GUEST_SRC/../scripts/consts.sh"
 HEADS=16
 SPT=63
-CYL_BYTES=$((HEADS * SPT * 512))    # 516096
-PART_LBA=2048                       # = DISK_PART1_LBA in include/layout.h
+CYL_BYTES=$DISK_CYLINDER_BYTES
+PART_LBA=$DISK_PART1_LBA
 
 TAG=${TAG:-guest}
 say() { printf '[%s] %s\n' "$TAG" "$*"; }

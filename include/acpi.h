@@ -87,6 +87,33 @@ struct madt_x2apic {             /* 5.2.12.12 "Processor Local x2APIC Structure"
 #define MADT_ENABLED        BIT(0)
 #define MADT_ONLINE_CAPABLE BIT(1)
 
+/* The MP table (Intel MultiProcessor Specification 1.4, 4.1 "MP Floating
+ * Pointer Structure", 4.2 "MP Configuration Table Header", 4.3.1 "Processor
+ * Entries"): where firmware has no MADT. */
+struct mp_floating {
+    char sig[4];             /* "_MP_"                              */
+    u32  config;             /* the configuration table, 0 if none  */
+    u8   length, revision, checksum, feature[5];
+} PACKED;
+struct mp_config {
+    char sig[4];             /* "PCMP"                              */
+    u16  length;
+    u8   revision, checksum;
+    char oem[8], product[12];
+    u32  oem_table;
+    u16  oem_size, entries;
+    u32  lapic_addr;
+    u16  ext_length;
+    u8   ext_checksum, reserved;
+} PACKED;
+struct mp_processor {
+    u8  type;                /* 0                                   */
+    u8  apic_id, apic_version, flags;
+    u32 signature, features;
+    u32 reserved[2];
+} PACKED;
+#define MP_CPU_ENABLED BIT(0)
+
 /* The PM1 control register (4.8.3.2.1): SLP_TYP in bits 12:10, SLP_EN bit 13. */
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_EN        BIT(13)
@@ -100,6 +127,7 @@ struct acpi_cpus {
 };
 struct acpi_info {
     bool found;                 /* an RSDP with a valid checksum                   */
+    const char *cpus_from;      /* "ACPI MADT", "MP table" or NULL                 */
     u16  pm1a_cnt, pm1b_cnt;    /* I/O ports, 0 if none                             */
     bool s5;                    /* \_S5 found                                       */
     u8   slp_typa, slp_typb;
@@ -110,9 +138,16 @@ struct acpi_info {
 bool acpi_checksum_ok(const void *p, u32 len);
 /* \_S5's SLP_TYPa/b from a DSDT's AML: false if the DSDT has no \_S5 package. */
 bool acpi_parse_s5(const struct acpi_header *dsdt, u8 *typa, u8 *typb);
+/* \_S1..\_S4 renamed in one definition block; bit n of the result: Sn hidden. */
+u32 acpi_hide_sleep_states(struct acpi_header *t);
+/* The same in the firmware's DSDT and SSDTs (in place, before the guest runs). */
+u32 acpi_hide_sleep(void);
 /* The usable CPUs of a MADT: enabled or online-capable entries, in table order. */
 void acpi_parse_madt(const struct acpi_madt *madt, struct acpi_cpus *out);
-/* Everything above, from the firmware's tables in physical memory. */
-void acpi_scan(struct acpi_info *out);
+/* The same from an MP configuration table: its enabled processor entries. */
+void mp_parse_config(const struct mp_config *cfg, struct acpi_cpus *out);
+/* The CPUs and, with `power`, the power-management ports and \_S5, from the
+ * firmware's tables in physical memory. */
+void acpi_scan(struct acpi_info *out, bool power);
 
 #endif

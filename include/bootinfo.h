@@ -44,7 +44,6 @@ enum guest_status {
     GUEST_TOO_LARGE     = 7, /* builtin guest_sectors > DISK_BUILTIN_MAX_SECTORS   */
 };
 
-#define BI_FLAG_LONG_MODE  (1u << 0)
 #define BI_FLAG_EDD        (1u << 1) /* INT 13h extensions on the boot drive */
 #define BI_FLAG_A20_FAST   (1u << 2)
 #define BI_FLAG_A20_KBC    (1u << 3)
@@ -67,9 +66,13 @@ struct boot_info {
     u64 disk_sectors;     /* 0x038 INT 13h AH=48h total sectors (0 if no EDD)   */
     u64 hv_base;          /* 0x040 the hypervisor region (stage 3's early start) */
     u64 hv_size;          /* 0x048                                              */
-    u32 cpus;             /* 0x050 CPUs found in the ACPI MADT (early start)    */
-    u32 reserved0;        /* 0x054                                              */
-    u64 reserved1[2];     /* 0x058                                              */
+    u32 cpus;             /* 0x050 CPUs the region holds blocks for             */
+    /* The switch to long mode (stage2/cpu.asm), for the boot CPU and then for
+     * each AP that stage 3 starts at stage 2's entry: CR3 to load, then RSP,
+     * RDI and the 64-bit entry point to jump to. */
+    u32 lm_cr3;           /* 0x054                                              */
+    u64 lm_stack;         /* 0x058                                              */
+    u64 lm_entry;         /* 0x060                                              */
     u32 guest_status;     /* 0x068 enum guest_status                            */
     u32 guest_bios_err;   /* 0x06C AH of the failing INT 13h                    */
     u32 guest_drive;      /* 0x070 DL to give the guest                         */
@@ -77,7 +80,9 @@ struct boot_info {
     u32 guest_part_lba;   /* 0x078 start LBA of the chained partition           */
     u32 guest_load_bytes; /* 0x07C bytes placed at 0x7C00                       */
     struct pxhv_config config; /* 0x080 copy of the configuration block (0x38)  */
-    u8  reserved[0x100 - 0x080 - sizeof(struct pxhv_config)];
+    u64 lm_arg;           /* 0x0B8 RDI at the entry point                       */
+    u32 config_lba;       /* 0x0C0 where stage 1 says the configuration is      */
+    u8  reserved[0x100 - 0x0C4];
     struct e820_entry e820[BOOTINFO_E820_MAX]; /* 0x100                         */
 } PACKED;
 

@@ -31,7 +31,9 @@ struct mem_violation {
 };
 
 /* MSRs and I/O ports whose accesses the core must see, ranges ending in {0, 0}. */
-struct msr_range { u32 first, last; };
+#define MSR_READ  BIT(0)
+#define MSR_WRITE BIT(1)
+struct msr_range { u32 first, last; u8 access; };   /* MSR_READ | MSR_WRITE */
 extern const struct msr_range msr_intercepted[];
 u32 io_intercepted(u16 *ports, u32 max);   /* fills ports, returns how many */
 
@@ -44,24 +46,42 @@ void core_xsetbv(struct cpu *c);
 void core_hlt(struct cpu *c);
 void core_invd(struct cpu *c);
 NORETURN void core_triple_fault(struct cpu *c);
-NORETURN void core_init_signal(struct cpu *c);
-NORETURN void core_mem_violation(struct cpu *c, const struct mem_violation *v);
+void core_init_signal(struct cpu *c);
+void core_sipi(struct cpu *c, u8 vector);
+void core_nmi(struct cpu *c);
+void core_mem_violation(struct cpu *c, const struct mem_violation *v);
 
 /* The guest is done: report why with its CS:RIP, print the statistics, then
  * reset the machine (reset) or stop it. */
 NORETURN void guest_end(struct cpu *c, const char *why, bool reset);
+/* Something pxHV does not let the guest do: "pxHV: refused: <why> at CS:RIP";
+ * the guest carries on. */
+void guest_refuse(struct cpu *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- the guest's memory (core/guestmem.c) ---- */
 bool guest_read(u64 gpa, void *dst, u64 len);   /* false where pxHV's memory is touched */
 bool guest_write(u64 gpa, const void *src, u64 len);
 bool guest_linear_to_phys(struct cpu *c, u64 gla, u64 *gpa); /* the guest's own paging */
-u32  guest_cpl(struct cpu *c);
+/* A data access of the guest's at seg:off, checked and faulted as the CPU
+ * would (segment limit, paging rights, A/D flags); false: a fault was
+ * injected.  An access to pxHV's memory ends the guest. */
+bool guest_linear_access(struct cpu *c, enum seg_reg seg, u64 off, void *buf, u32 size,
+                         bool write);
+/* Up to `max` bytes of the instruction at the guest's CS:RIP (to decode it);
+ * *mode gets the code size: 16, 32 or 64. */
+u32 guest_fetch(struct cpu *c, u8 *bytes, u32 max, u32 *mode);
 
 /* ---- the guest's memory map and INT 15h hook (core/memmap.c, core/int15.asm) ---- */
-extern const u8 int15_stub[], int15_stub_end[], int15_old[];
+extern const u8 int15_stub[], int15_stub_end[], int15_old[], int15_hypercall[];
 void guest_plan_memory(void);       /* before the EPT is built */
+const struct mtrr_state *host_mtrrs(void);   /* as the firmware set them */
+void mtrr_report(void);             /* are the real ones still so? */
+u64  guest_map_top(void);           /* the end of the EPT/NPT identity map */
 void guest_install_hook(void);      /* into the guest's IVT, before launch */
 void guest_int15(struct cpu *c);    /* PXHV_HC_INT15 */
+/* A range the guest may only access as `perms` allow (pt.h PT_*); in_map: the
+ * guest's memory map reports it reserved too. */
+void guest_keep(u64 base, u64 len, u8 perms, bool in_map);
 bool guest_may_read(u64 gpa, u64 len);   /* not in a range pxHV keeps from it */
 bool guest_may_write(u64 gpa, u64 len);
 /* What the second-level tables give [base, base + len) (a pt_classify_fn). */
@@ -69,6 +89,10 @@ struct pt_attr guest_classify(void *ctx, u64 base, u64 len);
 
 /* ---- the first instruction (core/boot.c) ---- */
 void guest_boot_regs(struct guest_regs *r);   /* as a BIOS leaves a boot sector */
+
+/* ---- the machine before the guest gets it (core/chipset.c, core/io.c) ---- */
+void chipset_lock_smram(void);
+void cmos_start(void);
 
 /* ---- statistics (core/stats.c) ---- */
 void stats_print(void);

@@ -10,6 +10,8 @@
 #include "types.h"
 #include "layout.h"
 #include "vmx.h"
+#include "svm.h"
+#include "mtrr.h"
 
 /* Guest GPRs as the exit stub pushes them, indexed by register number
  * (SDM Vol. 2A Table 3-1 order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15).
@@ -58,9 +60,24 @@ struct cpu {
     u32 apic_id;
     struct guest_regs *regs;      /* the frame of the exit being handled           */
     bool launched;
+    volatile bool online;         /* an AP: in VMX root with its VMCS ready        */
+    bool nmi_pending;             /* an NMI for the guest, not yet delivered       */
+    u64 sipi_exit;                /* stats.total at the last SIPI                  */
+    /* Virtual INIT and SIPI (core/ipi.c): posted by the sending CPU, taken
+     * by this one at its next exit or while it is parked. */
+    volatile u32 vipi;            /* VIPI_INIT | VIPI_SIPI | vector << 8            */
+    volatile bool parked;         /* an AP in pxHV, waiting for a SIPI              */
+    u32 icr_high;                 /* the guest's ICR high half (xAPIC)              */
     u32 shutdown_len;             /* bytes of "Shutdown" seen on port 0x8900       */
-    struct vmx_cpu vmx;
+    struct guest_regs boot_regs;  /* the guest's registers until the first VM entry */
+    u64 vm_host_pa, vm_ctl_pa;    /* VMXON region and VMCS, or VM_HSAVE area and VMCB */
+    union {                       /* the backend's own                             */
+        struct vmx_cpu vmx;
+        struct svm_cpu svm;
+    };
     struct exit_stats stats;
+    bool mtrrs_ready;
+    struct mtrr_state mtrrs;      /* the guest's MTRRs (core/msr.c)                 */
     u64 gdt[HOST_GDT_ENTRIES] ALIGNED(16);
     struct tss64 tss ALIGNED(16);
 };
@@ -68,8 +85,8 @@ struct cpu {
 /* The page-aligned block of one CPU. */
 struct cpu_block {
     union { struct cpu cpu; u8 page[4096]; } u;
-    u8 vmxon[4096];               /* VMXON region                                  */
-    u8 vmcs[4096];                /* its VMCS                                      */
+    u8 vm_host[4096];             /* VMXON region, or the VM_HSAVE area (SVM)      */
+    u8 vm_ctl[4096];              /* its VMCS, or its VMCB                         */
     u8 ist_df[CPU_IST_SIZE];      /* double fault                                  */
     u8 ist_nmi[CPU_IST_SIZE];     /* NMI                                           */
     u8 stack[CPU_STACK_SIZE];     /* exits and host code                           */

@@ -21,6 +21,11 @@ struct e820_map {
 /* Copy n raw BIOS entries into m (dropping zero-length ones) and sanitize. */
 void e820_from_bios(struct e820_map *m, const struct e820_entry *raw, u32 n);
 
+/* The machine's map from what stage 2 collected: its E820 list, or, from a
+ * BIOS without E820h, RAM entries made from INT 12h and E801h (else AH=88h).
+ * Returns where it came from (enum mem_source). */
+u32 e820_from_boot(struct e820_map *m, const struct boot_info *bi);
+
 /*
  * Sort by base; resolve overlaps so that where ranges overlap the more
  * restrictive type wins (any non-RAM type beats RAM; among non-RAM types the
@@ -38,9 +43,6 @@ u64 e820_ram_bytes(const struct e820_map *m);
 
 /* Bytes of type-1 RAM in [lo, hi). */
 u64 e820_ram_bytes_in(const struct e820_map *m, u64 lo, u64 hi);
-
-/* Is [base, base+len) entirely covered by type-1 RAM? */
-bool e820_is_ram(const struct e820_map *m, u64 base, u64 len);
 
 /*
  * The hypervisor region: the highest HV_REGION_ALIGN-aligned block of `size`

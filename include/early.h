@@ -3,18 +3,27 @@
 #define PXHV_EARLY_H
 #include "types.h"
 #include "bootinfo.h"
+#include "layout.h"
 
 #define BOOT_STACK_SIZE 16384
 
-/* ELF relocations of the image (linker.ld.S); only R_X86_64_RELATIVE occurs. */
-struct elf_rela { u64 offset, info; s64 addend; };
-#define R_X86_64_RELATIVE 8
-extern const struct elf_rela __rela_start[], __rela_end[];
+/* The image's relative relocations in the packed SHT_RELR format (linker.ld.S,
+ * ld -z pack-relative-relocs): an even entry is the offset of a u64 to adjust,
+ * an odd one a bitmap of the 63 u64s that follow the last offset. */
+extern const u64 __relr_start[], __relr_end[];
 extern u8 boot_stack[];                        /* the boot CPU's until its first VM entry */
 
-void reloc_apply(u8 *image, u64 base);         /* entry.asm, then the copy in the region */
+void reloc_apply(u8 *image, u64 delta);        /* entry.asm, then the copy in the region */
 NORETURN void stage3_early(struct boot_info *bi);
-NORETURN void stage3_main(const struct boot_info *bi);
+
+/* The region's page pool: the host's and the guest's page tables (and with
+ * SVM its permission maps), plus with SVM one page per CPU for pxHV's own
+ * VMSAVE state. */
+static inline u64 hv_pool_pages(u32 virt, u32 cpus)
+{
+    return HV_PT_POOL_PAGES + ((virt & VIRT_SVM) && !(virt & VIRT_VMX) ? cpus : 0);
+}
+NORETURN void stage3_main(struct boot_info *bi);
 bool has_1g_pages(void);
 
 #endif

@@ -7,6 +7,7 @@
 void host_init(void);                 /* IDT and page tables, on the boot CPU */
 extern struct dtr host_idtr;
 extern u64 host_cr3;
+extern u64 host_map_end;               /* the host maps [0, host_map_end) */
 
 /* Exception frame built by the stubs in entry.asm: the registers as the
  * VM-exit frame has them (gprs.inc; the RSP slot is unused), then what the

@@ -7,7 +7,6 @@
 #include "x86.h"
 #include "acpi.h"
 
-#define PXHV_VERSION_STR "0.1"
 #define PXHV_VERSION_NUM 0x0001 /* major << 8 | minor */
 
 extern struct boot_info g_boot;        /* copy of stage 2's boot_info        */
@@ -22,7 +21,8 @@ extern const struct extable_entry __extable_start[], __extable_end[];
 /* Fatal: report, then stop the machine (core/panic.c). */
 NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Pages for page tables, from the region's pool (core/host.c); NULL when out. */
-u64 *page_alloc(void);
+/* Pages for page tables, from the region's pool (core/host.c); NULL when out.
+ * A pt_alloc_fn (pt.h): the argument is not used. */
+u64 *page_alloc(void *unused);
 
 #endif

@@ -9,7 +9,6 @@
 
 /* ---- Disk (512-byte sectors) ---- */
 #define SECTOR_SIZE           512
-#define DISK_STAGE1_LBA       0     /* MBR: stage 1 + partition table      */
 #define DISK_STAGE2_LBA       1     /* 40 sectors = 20 KiB                  */
 #define DISK_STAGE2_SECTORS   40
 #define DISK_CONFIG_LBA       41    /* struct pxhv_config, one sector       */
@@ -19,6 +18,8 @@
 #define DISK_BUILTIN_MAX_SECTORS 64 /* 32 KiB, loaded at 0000:7C00          */
 #define DISK_PART1_LBA        2048  /* optional guest partition 1           */
 #define MBR_PART_TABLE        0x1BE /* partition table offset in sector 0  */
+#define MBR_CODE_BYTES        440   /* boot code; then disk signature, table */
+#define MBR_STAGE2_LBA        0x1B0 /* u64 in stage 1: where stage 2 is      */
 /* Bochs sees a hard disk as whole cylinders of 16 heads x 63 sectors. */
 #define DISK_CYLINDER_BYTES   (16 * 63 * SECTOR_SIZE)
 
@@ -39,7 +40,9 @@
 #define HV_PT_POOL_PAGES      24              /* host page tables + EPT/NPT        */
 
 /* ---- CPUs ---- */
+#ifndef PXHV_MAX_CPUS                 /* make PXHV_MAX_CPUS=N changes it        */
 #define PXHV_MAX_CPUS         64    /* build-time maximum of virtualized CPUs  */
+#endif
 
 /* Stage 3 flat image header (first bytes of stage3.bin). */
 #define STAGE3_MAGIC          0x33535850 /* no suffix: the linker script reads it too */ /* "PXS3" */

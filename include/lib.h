@@ -5,9 +5,13 @@
 
 void *memset(void *d, int c, usize n);
 void *memcpy(void *d, const void *s, usize n);
-void *memmove(void *d, const void *s, usize n);
 int   memcmp(const void *a, const void *b, usize n);
 usize strlen(const char *s);
+
+/* Name tables without pointers (a pointer costs a run-time relocation): the
+ * strings of a table one after another, each ending in NUL.  Returns the
+ * n-th string, or `dflt` past the last. */
+const char *str_nth(const char *blob, usize blob_size, u32 n, const char *dflt);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, flags '-' '0', width,
  * precision for %s, length modifiers hh h l ll z.  Always NUL-terminates

@@ -39,4 +39,13 @@ u8 mtrr_range_type(const struct mtrr_state *s, u64 base, u64 len);
 
 const char *mtrr_type_name(u8 type);
 
+/* The MTRR MSRs as registers of one CPU (the guest's view: with EPT the CPU
+ * no longer applies them to its accesses, SDM Vol. 3C 28.2.6.2, so pxHV keeps
+ * them and leaves the real ones as the firmware set them).  The register of
+ * `msr` in s, NULL when the CPU has no such MTRR (RDMSR/WRMSR: #GP). */
+u64 *mtrr_msr(struct mtrr_state *s, u32 msr);
+/* May `v` be written to `msr` (a register mtrr_msr found)?  False: the CPU
+ * raises #GP (reserved bits, undefined memory types; 11.11.2). */
+bool mtrr_msr_value_ok(const struct mtrr_state *s, u32 msr, u64 v);
+
 #endif

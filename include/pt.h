@@ -1,10 +1,12 @@
 /*
  * The one page-table builder (pure; unit-tested on the host): a 4-level
  * identity map of [0, top) with the largest page each uniform range allows,
- * in one of three entry formats:
+ * in one of three entry formats (pt_host and pt_npt share one layout):
  *   pt_ept    EPT entries, SDM Vol. 3C 28.2.2 "EPT Translation Mechanism"
  *   pt_host   IA-32e paging entries for the hypervisor itself,
  *             SDM Vol. 3A 4.5 "4-Level Paging"
+ *   pt_npt    AMD nested paging: the same format, user pages, memory types
+ *             through the PAT index (APM Vol. 2 15.25)
  * Addresses are physical and identity mapped, so a table's address is its
  * pointer value.  Tables come from a caller-supplied page allocator, and a
  * classifier says what each range of the address space is.
@@ -53,10 +55,13 @@ struct pt_format {
     u64 present;          /* bits that make an entry present         */
     u64 large;            /* the page-size bit of a level-2/3 leaf   */
 };
-extern const struct pt_format pt_ept, pt_host;
+extern const struct pt_format pt_ept, pt_host, pt_npt;
 
 typedef struct pt_attr (*pt_classify_fn)(void *ctx, u64 base, u64 len);
 typedef u64 *(*pt_alloc_fn)(void *ctx); /* a zeroed, 4 KiB-aligned page, or NULL */
+
+/* The classifier of a plain identity map: everything present and writable. */
+struct pt_attr pt_all_rw(void *ctx, u64 base, u64 len);
 
 struct pt_builder {
     const struct pt_format *fmt;

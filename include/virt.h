@@ -1,6 +1,6 @@
 /*
  * The backend interface between pxHV's vendor-neutral core and a
- * hardware-virtualization backend (VMX today), in the manner of Linux KVM's
+ * hardware-virtualization backend (VMX or SVM), in the manner of Linux KVM's
  * kvm_x86_ops.  The core decides what a CPUID leaf, an I/O port, an MSR, a
  * hypercall, a reset or a memory violation means (include/core.h); a backend
  * turns its exit information into those events and applies the result
@@ -12,7 +12,7 @@
 #include "cpu.h"
 #include "x86.h"
 
-enum guest_reg { GR_RIP, GR_RSP, GR_RFLAGS, GR_CR0, GR_CR3, GR_CR4, GR_EFER, GR_COUNT };
+enum guest_reg { GR_RIP, GR_RSP, GR_RFLAGS, GR_CR0, GR_CR2, GR_CR3, GR_CR4, GR_EFER, GR_COUNT };
 enum seg_reg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
 
 /* A segment register as the core sees it (SDM Vol. 3A 3.4.5 descriptor fields). */
@@ -24,30 +24,42 @@ struct segment {
     bool s, present, l, db, g, unusable;
 };
 
-/* How a vCPU starts: the boot CPU as a BIOS leaves a boot sector, the
- * others as the firmware leaves application processors. */
-enum vcpu_start { START_BOOT_SECTOR, START_WAIT_FOR_SIPI };
+/* How a vCPU (re)starts (SDM Vol. 3A 9.1 "Initialization Overview", Table
+ * 9-1): the boot CPU as a BIOS leaves a boot sector; an AP as the firmware
+ * leaves it and as INIT leaves any AP (INIT state, waiting for a SIPI); the
+ * boot CPU after INIT (INIT state at the reset vector F000:FFF0); an AP woken
+ * by a SIPI (real mode at vector * 4 KiB). */
+enum vcpu_start { START_BOOT_SECTOR, START_WAIT_FOR_SIPI, START_RESET_VECTOR, START_SIPI };
 
 struct virt_ops {
     const char *name;
+    const char *second_level;                     /* "EPT" or "NPT", for reports       */
+    u8 hypercall_insn[3];                         /* VMCALL or VMMCALL: the hook's      */
     void (*setup)(void);                          /* once: capabilities, controls, EPT */
     const char *(*cpu_enable)(struct cpu *c);     /* enter VMX root: NULL, or why not   */
     void (*cpu_init)(struct cpu *c);              /* this CPU's VMCS                    */
-    void (*guest_start)(struct cpu *c, enum vcpu_start how, const struct guest_regs *r);
+    void (*guest_start)(struct cpu *c, enum vcpu_start how, u8 sipi_vector);
     NORETURN void (*run)(struct cpu *c);
     void (*cpu_disable)(struct cpu *c);           /* leave VMX operation (reset)        */
     u64  (*get)(struct cpu *c, enum guest_reg r);
     void (*set)(struct cpu *c, enum guest_reg r, u64 v);
     void (*get_seg)(struct cpu *c, enum seg_reg s, struct segment *out);
     void (*get_pdptes)(struct cpu *c, u64 pdpte[4]);  /* PAE paging outside IA-32e mode */
-    void (*skip)(struct cpu *c);                  /* past the instruction that exited  */
+    u32  (*cpl)(struct cpu *c);                   /* the guest's current privilege level */
+    void (*skip)(struct cpu *c, u32 len);         /* past the instruction that exited:
+                                                     its length, or 0: as the exit says */
     void (*inject)(struct cpu *c, u8 vector, bool has_code, u32 code); /* a CPU exception */
+    void (*halt)(struct cpu *c, bool guest_if);   /* resume in the HLT activity state */
     void (*dump)(struct cpu *c);                  /* guest state, for reports          */
     const char *(*exit_name)(u32 reason);
+    bool (*can_wait_for_sipi)(void);              /* the activity state exists         */
+    /* Intercepts the core turns on while the guest runs (all CPUs at once). */
+    void (*msr_intercept)(u32 first, u32 last, u8 access);
+    void (*io_intercept)(u16 port, bool on);
 };
 
 extern const struct virt_ops *virt;
-extern const struct virt_ops vmx_ops;
+extern const struct virt_ops vmx_ops, svm_ops;
 
 static inline void inject_ud(struct cpu *c) { virt->inject(c, VEC_UD, false, 0); }
 static inline void inject_gp0(struct cpu *c) { virt->inject(c, VEC_GP, true, 0); }

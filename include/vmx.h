@@ -2,7 +2,7 @@
  * VMX: the architectural definitions (controls, capability MSRs, exit
  * information formats), the VMX instruction wrappers, the per-CPU VMX state,
  * and the pure decoding/adjustment helpers (stage3/vmx/decode.c, unit-tested
- * on the host).  Intel SDM Vol. 3C, edition named in docs/architecture.md.
+ * on the host).  Intel SDM Vol. 3C, edition named in docs/vmx.md.
  */
 #ifndef PXHV_VMX_H
 #define PXHV_VMX_H
@@ -118,6 +118,8 @@ enum { ACT_ACTIVE = 0, ACT_HLT = 1, ACT_SHUTDOWN = 2, ACT_WAIT_SIPI = 3 };
 #define INTR_BLOCK_SMI           BIT(2)
 #define INTR_BLOCK_NMI           BIT(3)
 /* Segment access rights (24.4.1, Table 24-2). */
+#define AR_L                     BIT(13)     /* segment access rights (24.4.1) */
+#define AR_DB                    BIT(14)
 #define AR_UNUSABLE              BIT(16)
 
 /* Interruption-information format (24.8.3, Table 24-17). */
@@ -188,10 +190,10 @@ enum vmx_cached {
     VC_ENTRY_CTLS, VC_ENTRY_INTR, VC_ENTRY_ERROR, VC_COUNT
 };
 struct vmx_cpu {
-    u64 vmxon_pa, vmcs_pa;
     u32 valid, dirty;             /* bit per enum vmx_cached                  */
     u64 ops;                      /* VMREAD + VMWRITE during the current exit */
     bool resumed;                 /* an exit came back: the next entry is VMRESUME */
+    bool on;                      /* in VMX operation (VMXON succeeded)         */
     u64 val[VC_COUNT];
 };
 

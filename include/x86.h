@@ -3,7 +3,7 @@
  * or special instruction outside VMX/SVM (those are in vmx.h and svm.h), and
  * the architectural names: MSRs, control-register, EFER and RFLAGS bits,
  * exception vectors, CPUID feature bits.  Intel SDM citations follow the
- * edition named in docs/architecture.md.
+ * edition named in docs/vmx.md.
  */
 #ifndef PXHV_X86_H
 #define PXHV_X86_H
@@ -62,6 +62,11 @@ enum { VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_NM = 7, 
 #define PF_I  BIT(4)
 /* Single-step trap in DR6 and the pending debug exceptions (SDM Vol. 3A 17.2.3 "Debug Status Register (DR6)"). */
 #define DR6_BS BIT(14)
+/* Exceptions of the fault class (SDM Vol. 3A Table 6-1): the CPU sets RF in
+ * the RFLAGS image it pushes for them, so an injected one must too. */
+#define FAULT_VECTORS (BIT(VEC_DE) | BIT(5) | BIT(VEC_UD) | BIT(VEC_NM) | BIT(VEC_TS) | \
+                       BIT(VEC_NP) | BIT(VEC_SS) | BIT(VEC_GP) | BIT(VEC_PF) | BIT(16) | \
+                       BIT(VEC_AC) | BIT(19) | BIT(20) | BIT(21))
 
 /* ---- CPUID (SDM Vol. 2A "CPUID") ---- */
 #define CPUID_1_ECX_VMX        BIT(5)
@@ -161,8 +166,6 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
-static inline u64 read_rflags(void) { u64 v; __asm__ volatile("pushfq; popq %0" : "=r"(v)); return v; }
-
 struct dtr { u16 limit; u64 base; } PACKED;
 static inline void lgdt(const struct dtr *d) { __asm__ volatile("lgdt %0" :: "m"(*d)); }
 static inline void lidt(const struct dtr *d) { __asm__ volatile("lidt %0" :: "m"(*d)); }
@@ -171,6 +174,15 @@ static inline void ltr(u16 sel) { __asm__ volatile("ltr %0" :: "r"(sel)); }
 static inline void xsetbv(u32 idx, u64 v)
 {
     __asm__ volatile("xsetbv" :: "c"(idx), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+/* An IRET to the next instruction: the only way to end NMI blocking without
+ * taking an NMI, as a VM exit caused by an NMI leaves it blocked (SDM Vol. 3C
+ * 27.1 "Architectural State Before a VM Exit"). */
+static inline void iret_to_self(void)
+{
+    __asm__ volatile("mov %%ss, %%rax\n\tpushq %%rax\n\tpushq %%rsp\n\taddq $8, (%%rsp)\n\t"
+                     "pushfq\n\tmov %%cs, %%rax\n\tpushq %%rax\n\tleaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\tiretq\n1:" ::: "rax", "memory");
 }
 static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }

@@ -2,7 +2,8 @@
 # scripts/bench.sh: measure pxHV under Bochs and print a table (`make bench`).
 # docs/performance.md explains every figure and records a run.
 #
-#   BENCH_LINUX=0   skip the two Linux boots (they take 3-5 minutes; the rest about 40 s)
+#   BENCH_LINUX=0   skip the Linux boots (one and two CPUs, native and pxHV: 10-20 minutes;
+#                   the rest about a minute)
 #   BENCH_REPEAT=N  pairs of bench-guest runs, native and pxHV (default 2)
 #   BENCH_CPU       Bochs CPU model (default corei7_skylake_x)
 #   BENCH_MEM       RAM in MB (default 256)
@@ -14,6 +15,7 @@
 set -u
 TEST_NAME=bench
 . "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/consts.sh"
 
 B=$PXHV_ROOT/build
 OUT=$B/bench
@@ -117,8 +119,8 @@ kib() { calc "\"%.1f KiB\", $1 / 1024"; }
 profile_boot() {
     local img=$1 base=$2 disk a l n=0 labels=() lba
     # The symbols must belong to the stage 3 in IMG (the build may have moved on).
-    lba=$(awk '/#define DISK_STAGE3_LBA/ { print $3 }' "$PXHV_ROOT/include/layout.h")
-    cmp -s -n "$(stat -c %s "$B/stage3.bin")" -i $((lba * 512)):0 "$img" "$B/stage3.bin" || return 1
+    cmp -s -n "$(stat -c %s "$B/stage3.bin")" -i $((DISK_STAGE3_LBA * SECTOR_SIZE)):0 "$img" \
+        "$B/stage3.bin" || return 1
     _lib_new_run_dir
     disk=$(_copy_image "$img" disk.img 1) || return 1
     "$PXHV_ROOT/scripts/bochsrc.sh" --disk "$disk" --cpu "$CPU" --mem "$MEM" --com1 null \
@@ -126,14 +128,16 @@ profile_boot() {
     : >"$RUN_DIR/cmds"
     bp() { printf 'lb 0x%x\n' "$1" >>"$RUN_DIR/cmds"; labels+=("$(printf '%x' "$1") $2"); n=$((n + 1)); }
     bp 0x7C00 "stage 1: loads stage 2 (BIOS disk reads)"
-    bp "$(awk '/#define LOW_STAGE2/ { print $3 }' "$PXHV_ROOT/include/layout.h")" \
-        "stage 2: E820, loads stage 3 + guest, copy + bss, VMXON"
-    bp $((base + $(u32_at "$B/stage3.bin" 4))) "stage 3 start: self-relocation"
-    for l in "stage3_main:console init, banner" "e820_from_bios:host map, summary lines" \
-             "acpi_init:ACPI table search" "host_init:host GDT/IDT/TSS" \
-             "guest_plan_memory:guest E820, INT 15h hook, lines" \
-             "vmx_setup:VMX capability lines, VMCS" "ept_setup:EPT build, EPT lines" \
-             "guest_prepare:guest state" "vmx_run:VM entry"; do
+    bp "$LOW_STAGE2" "stage 2: E820, loads stage 3 + guest, long mode"
+    bp $((LOW_STAGE3_BOUNCE + $(u32_at "$B/stage3.bin" 4))) \
+        "stage 3 early start: relocation, 4 GiB map, ACPI, placement, copy + bss"
+    for l in "stage3_main:boot info, host map" "acpi_scan:ACPI tables" \
+             "host_init:host IDT, page tables" "cpu_load:this CPU's GDT/TSS" \
+             "vmx_cpu_enable:VMXON, summary lines" \
+             "guest_plan_memory:guest E820, MTRRs, lines" \
+             "vmx_setup:VMX capability lines, bitmaps" "ept_setup:EPT build, EPT lines" \
+             "vmx_cpu_init:VMCS" "guest_boot_regs:INT 15h hook, launch line" \
+             "vmx_run:VM entry"; do
         a=$(nm "$B/stage3.elf" 2>/dev/null | awk -v s="${l%%:*}" '$3 == s { print $1 }')
         [ -z "$a" ] || bp $((base + 16#$a)) "${l%%:*}: ${l#*:}"
     done
@@ -167,13 +171,15 @@ say "[1/5] image sizes"
 s3_img=$(u32_at "$B/stage3.bin" 8)
 s3_mem=$(u32_at "$B/stage3.bin" 12)
 sect "1. Image (bytes)"
-row "  stage 1 (MBR: code / sector)" "" "$(used_bytes "$B/stage1.bin" 446) / 512" ""
+row "  stage 1 (MBR: code / room for code)" "" \
+    "$(used_bytes "$B/stage1.bin" $((MBR_STAGE2_LBA - 8))) / $((MBR_STAGE2_LBA - 8))" \
+    "then the 16-byte disk address packet; bytes $MBR_CODE_BYTES-511 are the disk's"
 row "  stage 2 (to last non-zero byte / file)" "" \
-    "$(used_bytes "$B/stage2.bin") / $(stat -c %s "$B/stage2.bin")" "limit 20480"
+    "$(used_bytes "$B/stage2.bin") / $(stat -c %s "$B/stage2.bin")" "limit $((DISK_STAGE2_SECTORS * SECTOR_SIZE))"
 row "  stage 3 image (header image_size)" "" "$s3_img ($(kib "$s3_img"))" \
     "stage3.bin $(stat -c %s "$B/stage3.bin") with header"
 row "  stage 3 in memory (header mem_size)" "" "$s3_mem ($(kib "$s3_mem"))" "image + bss"
-row "  pxhv.img file (padded to 516096-byte cylinders)" "" "$(stat -c %s "$B/pxhv.img")" ""
+row "  pxhv.img file (padded to $DISK_CYLINDER_BYTES-byte cylinders)" "" "$(stat -c %s "$B/pxhv.img")" ""
 
 # ---- 2.-4. the bench guest, natively and under pxHV ----------------------
 # BENCH_REPEAT pairs of runs, alternating; a wall-clock figure is the smallest
@@ -260,23 +266,40 @@ if [ -n "$hv_base" ] && profile_boot "$img" $((16#$hv_base)) >"$TEST_TMP/profile
             "$(calc "\"%.1f%%\", 100 * ($t - $prev) / ($hv_boot - $na_boot)")")")
         prev=$t prevl=$l
     done <<<"$prof"
-    ROWS+=("    (stage 2 copies and zeroes $s3_mem bytes with REP MOVSB/STOSB: Bochs counts a tick per byte)")
+    ROWS+=("    (stage 3 copies and zeroes $s3_mem bytes with REP MOVSB/STOSB: Bochs counts a tick per byte)")
 else
     ROWS+=("    boot profile not available")
 fi
 
 # 4. exits
-sect "4. Cost per operation in TSC ticks" native pxHV "pxHV - native = exit round trip"
-for k in cpuid:"CPUID leaf 0" in:"IN AL, 0xE9" out:"OUT 0xE9, AL (a byte to COM1)" \
-         pci:"OUT 0xCF8, EAX (PCI config address)" vmcall:"VMCALL PXHV_HC_VERSION"; do
-    kind=${k%%:*} what=${k#*:}
+# vmcs_per REASON: the VMREAD/VMWRITE per exit of that kind, from pxHV's statistics.
+vmcs_per() {
+    line_of "$HV" '^pxHV: VMCS accesses per exit: ' | tr ',' '\n' |
+        sed -nE "s|^ *(pxHV: VMCS accesses per exit: )?$1 ([0-9.]+)\$|\2|p"
+}
+sect "4. Cost per operation in TSC ticks" native pxHV "pxHV - native = exit round trip; VMCS accesses"
+for k in cpuid:"CPUID leaf 0":CPUID in:"IN AL, 0xE9":"I/O instruction" \
+         out:"OUT 0xE9, AL (a byte to COM1)":"I/O instruction" \
+         pci:"OUT 0xCF8, EAX (PCI config address)":"I/O instruction" \
+         kbc:"IN AL, 0x64 (keyboard status, 1 M polls)":"I/O instruction" \
+         vmcall:"VMCALL PXHV_HC_VERSION":VMCALL; do
+    kind=${k%%:*} rest=${k#*:}
+    what=${rest%%:*} reason=${rest#*:}
     a=$(per "$NA" "$kind") h=$(per "$HV" "$kind")
+    v=$(vmcs_per "$reason")
     if [ "$kind" = vmcall ]; then
-        row "  $what" "#UD" "$h" ""
+        row "  $what" "#UD" "$h" "${v:-?} per $reason exit"
     else
-        row "  $what" "$a" "$h" "$(calc "\"%+.1f ticks\", $h - $a")"
+        if [ "$(calc "\"%d\", $h - $a")" = 0 ]; then
+            row "  $what" "$a" "$h" "no exit"
+        else
+            row "  $what" "$a" "$h" "$(calc "\"%+.1f ticks\", $h - $a"), ${v:-?} per $reason exit"
+        fi
     fi
 done
+read -r _ kbc_na < <(ticks "$NA" kbc)
+read -r _ kbc_hv < <(ticks "$HV" kbc)
+row "  1 M keyboard-status polls, ticks in all" "$kbc_na" "$kbc_hv" "$(ratio "$kbc_na" "$kbc_hv") (a PS/2 mouse probe)"
 row "  COM1 output, ticks per byte (${u_n}-byte line)" "$(calc "\"%.1f\", $nu_t / $nu_n")" \
     "$(calc "\"%.1f\", $u_t / $u_n")" "pxHV: one PUTS hypercall for the line"
 read -r ws_n ws_t < <(ticks "$HV" "wall spin")
@@ -395,6 +418,96 @@ CHAT
     while IFS= read -r l; do
         ROWS+=("$(printf '    %-34s %12s' "$(sed -E 's/^pxHV:   (.*[^ ]) +[0-9]+$/\1/' <<<"$l")" "${l##* }")")
     done < <(tr -d '\r' <"$LH" | sed -n '/^pxHV: exit statistics:/,/^pxHV: [^ ]/p' | grep -aE '^pxHV:   .* [0-9]+$')
+fi
+
+# ---- 6. several CPUs -------------------------------------------------------
+sect "6. Several CPUs" "" "pxHV" ""
+say "[6] region size and AP bring-up with 1, 2 and 4 CPUs"
+smp_img=$(pxhv_image --builtin "$(guest_bin cpuid)" --name cpuid) || fail "pxHV image with the cpuid guest"
+for n in 1 2 4; do
+    run_bochs --disk "$smp_img" --cpu "$CPU" --mem "$MEM" --cpus "$n" --timeout 300 \
+        --done "pxHV: launching guest"
+    keep "cpus$n"
+    L=$OUT/cpus$n.log
+    region=$(line_of "$L" '^pxHV: memory per CPU ' | sed -nE 's/.*region ([0-9]+ KiB).*/\1/p')
+    hidden=$(line_of "$L" '^pxHV: hidden from the guest: ' | sed -nE 's/.*\(hypervisor, ([0-9]+ KiB)\).*/\1/p')
+    row "  $n CPU(s): hypervisor region" "" "${region:-?}" "hidden from the guest: ${hidden:-?}"
+    if [ "$n" -gt 1 ]; then
+        starts=$(tr -d '\r' <"$L" | sed -nE 's/^pxHV: CPU ([0-9]+) \(APIC [0-9]+\) in VMX root.* \(([0-9]+) TSC ticks to start\)$/CPU \1: \2/p' |
+            paste -sd' ' | sed 's/ CPU/, CPU/g')
+        row "    AP bring-up, INIT to VMX root + VMCS (ticks)" "" "" "${starts:-?}"
+    fi
+done
+per_cpu=$(line_of "$OUT/cpus2.log" '^pxHV: memory per CPU [0-9]+ KiB' | sed -E 's/^pxHV: memory per CPU ([0-9]+ KiB).*/\1/')
+ROWS+=("    memory per further CPU: ${per_cpu:-?} (struct cpu_block); Bochs' TSC counts instructions")
+
+if [ "$LINUX" != 0 ] && [ -s "$LINUX_IMG" ]; then
+    say "[7] Linux with 2 CPUs, directly by Bochs and under pxHV (4-10 minutes)"
+    chat2=$TEST_TMP/linux2.chat
+    cat >"$chat2" <<'CHAT'
+wait PXHV-GUEST: linux init
+wait ~ # 
+send echo "uptime=$(cut -d' ' -f1 /proc/uptime) nproc=$(nproc)"
+wait nproc=
+wait ~ # 
+send poweroff -f
+CHAT
+    run_bochs --disk "$LIMG" --cpu "$CPU" --mem "$MEM" --cpus 2 --timeout 600 --chat "$chat2" \
+        --done "reboot: Power down"
+    keep linux2-native
+    linux_figures "$OUT/linux2-native.log"
+    n_mark=$mark n_wp=$(stamp_of '^uptime=') n_np=$(line_of "$OUT/linux2-native.log" '^uptime=' | sed -nE 's/.*nproc=([0-9]+).*/\1/p')
+    img=$(pxhv_image --drive 0x81 --flags "$CFG_FLAG_INTERCEPT_IPI") || fail "pxHV image for drive 0x81"
+    run_bochs --disk "$img" --disk2 "$LIMG" --cpu "$CPU" --mem "$MEM" --cpus 2 --timeout 900 \
+        --chat "$chat2" --done "pxHV: stopping"
+    keep linux2-pxhv
+    linux_figures "$OUT/linux2-pxhv.log"
+    h_wp=$(stamp_of '^uptime=') h_np=$(line_of "$OUT/linux2-pxhv.log" '^uptime=' | sed -nE 's/.*nproc=([0-9]+).*/\1/p')
+    row "  Linux, 2 CPUs: nproc at the prompt" "${n_np:-?}" "${h_np:-?}" "native / pxHV"
+    row "  wall s, emulator start to the prompt's answer" "${n_wp:-?}" "${h_wp:-?}" "$(ratio "$n_wp" "$h_wp")"
+    row "  TSC ticks (instructions), power-on to power-off" "${n_mark:-?}" "${mark:-?}" "$(ratio "$n_mark" "$mark")"
+    while IFS= read -r l; do ROWS+=("    $l"); done < <(tr -d '\r' <"$OUT/linux2-pxhv.log" |
+        grep -aE '^pxHV: (exit statistics: |CPU [0-9]+ \(APIC [0-9]+\): [0-9]+ exits)')
+fi
+
+# ---- 8. AMD-V (QEMU TCG) ------------------------------------------------
+# QEMU with -icount shift=0 advances the TSC by one per instruction, as Bochs does:
+# the same per-operation figures, for the SVM backend (no NRIP save: pxHV decodes).
+SVM_CPU=qemu64,+svm,+npt
+sect "8. AMD-V under QEMU TCG ($SVM_CPU)" native pxHV "pxHV - native = exit round trip (instructions)"
+say "[8] the bench guest under pxHV on SVM and natively (QEMU TCG, -icount shift=0)"
+svm_img=$(pxhv_image --builtin "$B/guests/bench.bin" --name bench) || fail "pxHV image with the bench guest"
+run_qemu --disk "$svm_img" --cpu "$SVM_CPU" --mem "$MEM" --arg -icount --arg shift=0 --timeout 300 \
+    --done "pxHV: stopping"
+keep svm-bench-pxhv
+run_qemu --disk "$B/guests/bench.bin" --cpu "$SVM_CPU" --mem "$MEM" --arg -icount --arg shift=0 \
+    --timeout 300 --done "bench: done"
+keep svm-bench-native
+SH=$OUT/svm-bench-pxhv.log SN=$OUT/svm-bench-native.log
+if expect_in_order "$SH" "bench: hv=1" "bench: done" >/dev/null && expect_in_order "$SN" "bench: done" >/dev/null; then
+    for k in cpuid:"CPUID leaf 0" in:"IN AL, 0xE9" out:"OUT 0xE9, AL (a byte to COM1)" \
+             kbc:"IN AL, 0x64 (keyboard status)" vmcall:"VMMCALL PXHV_HC_VERSION"; do
+        kind=${k%%:*} what=${k#*:}
+        a=$(per "$SN" "$kind") h=$(per "$SH" "$kind")
+        if [ "$kind" = vmcall ]; then row "  $what" "#UD" "$h" "instructions per call"
+        else row "  $what" "$a" "$h" "$(calc "\"%+.1f\", $h - $a")"; fi
+    done
+    ROWS+=("    pxHV exits during the bench guest: $(line_of "$SH" '^pxHV: exit statistics:' | sed 's/^pxHV: exit statistics: //')")
+else
+    ROWS+=("  the bench guest did not finish under QEMU (logs in $OUT/svm-bench-*.log)")
+fi
+if [ "$LINUX" != 0 ] && [ -s "$LINUX_IMG" ]; then
+    say "[8] Linux under QEMU TCG, directly and under pxHV on SVM"
+    run_qemu --disk "$LIMG" --cpu "$SVM_CPU" --mem "$MEM" --timeout 300 --chat "$chat" \
+        --done "reboot: Power down"
+    keep svm-linux-native
+    q_n=$(stamp_of '^uptime=')
+    run_qemu --disk "$(pxhv_image --drive 0x81)" --disk2 "$LIMG" --cpu "$SVM_CPU" --mem "$MEM" \
+        --timeout 300 --chat "$chat" --done "pxHV: stopping"
+    keep svm-linux-pxhv
+    q_h=$(stamp_of '^uptime=')
+    row "  Linux: wall s, QEMU start to the prompt's answer" "${q_n:-?}" "${q_h:-?}" "$(ratio "$q_n" "$q_h") (goal: at most 1.15x)"
+    ROWS+=("    VM exits: $(line_of "$OUT/svm-linux-pxhv.log" '^pxHV: exit statistics:' | sed 's/^pxHV: exit statistics: //')")
 fi
 
 # ---- table ---------------------------------------------------------------

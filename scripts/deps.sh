@@ -11,6 +11,7 @@ PACKAGES=(
     bochs bochs-term bochsbios vgabios  # Bochs: the emulator that provides VMX + EPT here
     mtools dosfstools syslinux syslinux-common   # FAT guest images without root or loop devices
     gdb                                 # make gdb
+    python3 gdisk                       # scripts/pxhv-install; GPT test disks (sgdisk)
     iproute2 procps gawk                # ss (free ports), pgrep, POSIX EREs in the test harness
     "$@"
 )

@@ -2,11 +2,14 @@
 # pxhv-config.sh: show or change the configuration block (struct pxhv_config,
 # include/pxhv_config.h) of a pxHV disk image in place.  No rebuild needed.
 #
-#   pxhv-config.sh IMG [--source none|partition|drive|builtin] [--drive 0xNN]
+#   pxhv-config.sh IMG [--source none|partition|drive|builtin|mbr] [--drive 0xNN]
 #                      [--flags N] [--name NAME] [--show]
 #
 # --drive alone also selects --source drive.  With no option, or with
-# --show, the block is printed (after any change).
+# --show, the block is printed (after any change).  The block is the sector
+# after stage 2, which stage 1 names (MBR_STAGE2_LBA): LBA 41 of an image
+# from mkimage.sh, elsewhere on a disk set up by scripts/pxhv-install, whose
+# original boot code is the source `mbr`.
 #
 # scripts/mkimage.sh also uses: --init (write a fresh block instead of
 # requiring one), --stage3-sectors N, --guest-sectors N.
@@ -24,7 +27,6 @@ usage() {
 
 # The layout and struct pxhv_config's offsets, generated from the C headers.
 . "$here/consts.sh"
-CONFIG_LBA=$DISK_CONFIG_LBA
 STAGE3_LBA=$DISK_STAGE3_LBA
 BUILTIN_LBA=$DISK_BUILTIN_LBA
 MAGIC=$PXHV_CONFIG_MAGIC
@@ -37,6 +39,7 @@ NAME_MAX=$((CFG_GUEST_NAME_LEN - 1))
 source_names=()
 source_names[GUEST_SRC_NONE]=none source_names[GUEST_SRC_PARTITION]=partition
 source_names[GUEST_SRC_DRIVE]=drive source_names[GUEST_SRC_BUILTIN]=builtin
+source_names[GUEST_SRC_MBR]=mbr
 
 # is_uint STRING: decimal or 0x hex.
 is_uint() { [[ $1 =~ ^(0[xX][0-9a-fA-F]+|[0-9]+)$ ]]; }
@@ -76,6 +79,11 @@ while [ $# -gt 0 ]; do
 done
 
 size=$(stat -c %s "$img")
+# Where stage 1 loads stage 2 from (a u64; pxHV keeps it below 2^32).
+s2=($(od -An -tu1 -v -j "$MBR_STAGE2_LBA" -N4 "$img"))
+[ ${#s2[@]} -eq 4 ] || die "$img: too short for a pxHV boot sector"
+stage2_lba=$(( s2[0] | s2[1] << 8 | s2[2] << 16 | s2[3] << 24 ))
+CONFIG_LBA=$((stage2_lba + DISK_STAGE2_SECTORS))
 [ "$size" -ge $(( (CONFIG_LBA + 1) * $SECTOR_SIZE )) ] || die "$img: too small to hold a config block"
 
 if [ $init -eq 1 ]; then
@@ -108,7 +116,10 @@ if [ -n "$new_source" ]; then
     case $new_source in
     none) source=$GUEST_SRC_NONE ;; partition) source=$GUEST_SRC_PARTITION ;;
     drive) source=$GUEST_SRC_DRIVE ;; builtin) source=$GUEST_SRC_BUILTIN ;;
-    *) die "--source: '$new_source' is not none, partition, drive or builtin" ;;
+    mbr) [ "$stage2_lba" -ne "$DISK_STAGE2_LBA" ] ||
+             die "--source mbr: $img was not set up by pxhv-install: it has no saved boot code"
+         source=$GUEST_SRC_MBR ;;
+    *) die "--source: '$new_source' is not none, partition, drive, builtin or mbr" ;;
     esac
     changed=1
 fi
@@ -148,6 +159,6 @@ if [ $show -eq 1 ] || [ $changed -eq 0 ]; then
     printf 'guest_sectors   %u\n' "$gsectors"
     printf 'flags           0x%x%s%s\n' "$flags" \
         "$( [ $((flags & CFG_FLAG_TRACE_EXITS)) -ne 0 ] && echo ' trace-exits')" \
-        "$( [ $((flags & CFG_FLAG_NO_POWEROFF)) -ne 0 ] && echo ' no-poweroff')"
+        "$( [ $((flags & CFG_FLAG_NO_POWEROFF)) -ne 0 ] && echo ' no-poweroff')$( [ $((flags & CFG_FLAG_INTERCEPT_IPI)) -ne 0 ] && echo ' intercept-ipi')"
     printf 'guest_name      %s\n' "$name"
 fi

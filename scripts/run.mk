@@ -1,16 +1,17 @@
 # Running and debugging (included by the top-level Makefile).  scripts/run.sh does the work.
-#   make run [GUEST=img] [MEM=256]   installs what is missing, builds, boots GUEST (default: the
-#                    Linux guest disk) under pxHV: KVM when usable with VT-x, else Bochs; COM1 on
-#                    this terminal
+#   make run [GUEST=img] [MEM=256] [CPUS=2]   installs what is missing, builds, boots GUEST (default: the
+#                    Linux guest disk) under pxHV: KVM when usable with VT-x or AMD-V, else QEMU
+#                    TCG with AMD-V (Bochs when CPU= names a Bochs model); COM1 on this terminal
 #   make run-bochs / run-qemu / run-kvm   force an engine (CPU=model, BIOS=legacy for Bochs)
 #   make gdb        QEMU + gdb stopped at stage3_main;  make gdb-real: stopped at 0000:7C00
 #   make deps       install the Debian packages the build and the tests need
 
 GUEST ?=
 MEM   ?= 256
+CPUS  ?= 2
 CPU   ?=
 BIOS  ?=
-RUN_ENV = IMG="$(BUILD)/pxhv.img" GUEST="$(GUEST)" MEM="$(MEM)" CPU="$(CPU)" BIOS="$(BIOS)"
+RUN_ENV = IMG="$(BUILD)/pxhv.img" GUEST="$(GUEST)" MEM="$(MEM)" CPUS="$(CPUS)" CPU="$(CPU)" BIOS="$(BIOS)"
 
 DEFAULT_GUEST := $(BUILD)/guests/linux.img
 RUN_GUEST = $(if $(GUEST),$(GUEST),$(DEFAULT_GUEST))
@@ -44,11 +45,11 @@ help:
 	@echo "  all (default)     build $(BUILD)/pxhv.img"
 	@echo "  clean             remove $(BUILD)/"
 	@echo "  run               install missing packages, build, boot the Linux guest under pxHV"
-	@echo "                    with COM1 on this terminal: KVM if /dev/kvm and VT-x are usable,"
-	@echo "                    else Bochs.  GUEST=image boots that disk or floppy image instead"
-	@echo "  run-bochs         Bochs (emulates VT-x; CPU=model MEM=MB BIOS=latest|legacy)"
-	@echo "  run-qemu          QEMU TCG (no VT-x: pxHV reports it and powers off)"
-	@echo "  run-kvm           QEMU with KVM, -cpu host (needs VT-x on the host)"
+	@echo "                    with COM1 on this terminal: KVM if /dev/kvm and VT-x or AMD-V are"
+	@echo "                    usable, else QEMU TCG with AMD-V.  GUEST=image boots that image"
+	@echo "  run-bochs         Bochs (emulates VT-x, CPU=ryzen AMD-V; CPU=model MEM=MB BIOS=...)"
+	@echo "  run-qemu          QEMU TCG with AMD-V emulated (-cpu qemu64,+svm,+npt)"
+	@echo "  run-kvm           QEMU with KVM, -cpu host (needs VT-x or AMD-V on the host)"
 	@echo "  gdb               QEMU + gdb, stopped at stage3_main with stage 3's symbols"
 	@echo "  gdb-real          QEMU + gdb, stopped at 0000:7C00 with 16-bit disassembly"
 	@echo "  test              unit tests, image checks, emulator tests; T=text filters by name"
@@ -57,6 +58,10 @@ help:
 	@echo "  test-boot         emulator tests with 'boot' in their name"
 	@echo "  bench             benchmarks: image size, hidden memory, exit costs, Linux with/without"
 	@echo "                    pxHV (docs/performance.md; BENCH_LINUX=0 skips the Linux boots)"
+	@echo "  install           DISK=/dev/sdX|disk.img [YES=1] [DRY_RUN=1]: pxHV in front of the OS"
+	@echo "                    already on the disk, original boot code kept (docs/install.md)"
+	@echo "  uninstall         DISK=...: the disk exactly as before the install"
+	@echo "  usb               $(BUILD)/usb.img: the Linux disk with pxHV installed, for a USB stick"
 	@echo "  deps              install missing Debian packages (root), else print the command"
 	@echo "  help              this list"
 

@@ -2,14 +2,16 @@
 # Boot pxHV with COM1 on this terminal (make run, run-bochs, run-qemu, run-kvm).
 #   scripts/run.sh [auto|bochs|qemu|kvm]
 # Environment: IMG (default build/pxhv.img), GUEST (image to attach: a floppy-sized image becomes
-# floppy A:, anything else the second hard disk), MEM (MB, default 256), CPU (Bochs model),
-# BIOS (Bochs: latest|legacy).
+# floppy A:, anything else the second hard disk), MEM (MB, default 256), CPUS (processors,
+# default 2), CPU (Bochs model), BIOS (Bochs: latest|legacy).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/consts.sh"
 IMG=${IMG:-$ROOT/build/pxhv.img}
 GUEST=${GUEST:-}
 MEM=${MEM:-256}
+CPUS=${CPUS:-2}
 engine=${1:-auto}
 
 die() { echo "run: $*" >&2; exit 1; }
@@ -42,23 +44,29 @@ if [ -n "$GUEST" ]; then
         --name "${name:0:15}" >/dev/null
     IMG=$run_img
 fi
+[[ $CPUS =~ ^[1-9][0-9]*$ ]] || die "CPUS=$CPUS: not a number of processors"
 
-# ---- engine ----
+# ---- engine: the fastest that gives pxHV hardware virtualization ----
+# KVM with the host's VT-x or AMD-V (nested), else QEMU TCG's emulated SVM, else Bochs.
+QEMU_SVM_CPU=qemu64,+svm,+npt
 if [ "$engine" = auto ]; then
-    if [ ! -e /dev/kvm ]; then
-        engine=bochs why="/dev/kvm does not exist"
-    elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-        engine=bochs why="/dev/kvm is not accessible to $(id -un)"
-    elif ! grep -qw vmx /proc/cpuinfo; then
-        engine=bochs why="/dev/kvm exists but the host CPU has no vmx flag (no nested VT-x)"
+    if [ -e /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+        engine=kvm why="/dev/kvm is usable and the host CPU has $(grep -owE 'vmx|svm' /proc/cpuinfo | head -n 1)"
+    elif [ -n "${CPU:-}" ]; then
+        engine=bochs why="CPU=$CPU is a Bochs model"
     else
-        engine=kvm why="/dev/kvm is usable and the host CPU has vmx"
+        engine=qemu why="no usable KVM; QEMU TCG emulates AMD-V ($QEMU_SVM_CPU)"
     fi
     echo "run: engine $engine: $why"
 fi
 
+# A window for the guest's screen where there is a display; the text console otherwise.
+has_display() { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; }
+
 run_qemu() { # extra QEMU args...
-    local args=(-display none -no-reboot -nic none -m "$MEM" -serial mon:stdio
+    local display=(-display none)
+    has_display && display=()
+    local args=("${display[@]}" -no-reboot -nic none -m "$MEM" -smp "$CPUS" -serial mon:stdio
                 -drive "format=raw,if=ide,index=0,file=$IMG" "$@")
     case $guest_kind in
         floppy) args+=(-drive "format=raw,if=floppy,index=0,file=$GUEST") ;;
@@ -69,8 +77,15 @@ run_qemu() { # extra QEMU args...
 }
 
 run_bochs() {
-    local dir port disk2="" floppy="" fd
+    local dir port disk2="" floppy="" fd flags
     dir=$(mktemp -d "${TMPDIR:-/tmp}/pxhv-run.XXXXXX")
+    if [ "$CPUS" -gt 1 ]; then
+        # Bochs keeps a guest's INIT pending after its VM exit: the guest's INIT and
+        # SIPI go through intercepted ICR writes instead (include/ipi.h).
+        [ "$IMG" != "$ROOT/build/pxhv.img" ] || { cp "$IMG" "$dir/pxhv.img"; IMG=$dir/pxhv.img; }
+        flags=$("$ROOT/scripts/pxhv-config.sh" "$IMG" | sed -n 's/^flags *\(0x[0-9a-f]*\).*/\1/p')
+        "$ROOT/scripts/pxhv-config.sh" "$IMG" --flags $(( flags | CFG_FLAG_INTERCEPT_IPI )) >/dev/null
+    fi
     # Bochs sees whole cylinders of 16 x 63 sectors only: pad an unaligned disk in a copy.
     if [ "$guest_kind" = disk ]; then
         disk2=$GUEST
@@ -84,9 +99,16 @@ run_bochs() {
     [ "$guest_kind" != floppy ] || floppy=$GUEST
     port=$(( 20000 + RANDOM % 40000 ))
     while ss -Hltn | awk '{print $4}' | grep -q ":$port\$"; do port=$(( 20000 + RANDOM % 40000 )); done
+    local display=term
+    if has_display; then
+        for d in x sdl2; do
+            ls /usr/lib/*/bochs/plugins/libbx_"$d"* /usr/lib/bochs/plugins/libbx_"$d"* >/dev/null 2>&1 &&
+                { display=$d; break; }
+        done
+    fi
     "$ROOT/scripts/bochsrc.sh" --disk "$IMG" ${disk2:+--disk2 "$disk2"} ${floppy:+--floppy "$floppy"} \
-        --mem "$MEM" ${CPU:+--cpu "$CPU"} ${BIOS:+--bios "$BIOS"} \
-        --com1 "socket:$port" --log "$dir/bochs.log" >"$dir/bochsrc"
+        --mem "$MEM" --cpus "$CPUS" ${CPU:+--cpu "$CPU"} ${BIOS:+--bios "$BIOS"} \
+        --com1 "socket:$port" --log "$dir/bochs.log" --display "$display" >"$dir/bochsrc"
     printf 'continue\nquit\n' >"$dir/cmds"
     setsid timeout -s HUP -k 5 "${RUN_TIMEOUT:-86400}" bochs -q -unlock -f "$dir/bochsrc" \
         -rc "$dir/cmds" </dev/null >"$dir/bochs.stdout" 2>"$dir/bochs.stderr" &
@@ -101,7 +123,7 @@ run_bochs() {
         sleep 0.1
     done
     exec {fd}<>"/dev/tcp/127.0.0.1/$port"
-    echo "run: Bochs $(sed -n 's/^cpu: model=\([^,]*\).*/\1/p' "$dir/bochsrc"), $MEM MB; logs in $dir"
+    echo "run: Bochs $(sed -n 's/^cpu: model=\([^,]*\).*/\1/p' "$dir/bochsrc"), $CPUS CPU(s), $MEM MB; logs in $dir"
     cat <&"$fd" &
     local reader=$!
     if [ -t 0 ]; then
@@ -123,12 +145,16 @@ run_bochs() {
     echo
     # COM1's socket closes when Bochs exits: the guest stopped the machine.  Otherwise Ctrl-].
     if kill -0 "$reader" 2>/dev/null; then echo "run: stopping Bochs"; else echo "run: the machine stopped"; fi
+    # Bochs's own reason (a guest in a graphics mode stops the term display, a panic...).
+    local why
+    why=$(sed -n '/Bochs is exiting with the following message:/{n;p;q}' "$dir/bochs.stderr")
+    [ -z "$why" ] || echo "run: Bochs: $why (logs in $dir)"
 }
 
 case $engine in
     kvm)   run_qemu -enable-kvm -cpu host ;;
-    qemu)  echo "run: QEMU TCG emulates no VT-x: pxHV will report that and power off"
-           run_qemu ;;
+    qemu)  echo "run: QEMU TCG with SVM and nested paging ($QEMU_SVM_CPU)"
+           run_qemu -accel tcg -cpu "${QEMU_CPU:-$QEMU_SVM_CPU}" ;;
     bochs) run_bochs ;;
     *) die "unknown engine $engine (auto, bochs, qemu, kvm)" ;;
 esac

@@ -1,13 +1,17 @@
 ; pxHV stage 1: the MBR boot sector.
 ;
 ; The BIOS loads this sector to 0000:7C00 with DL = boot drive.  It enables
-; A20, loads stage 2 (DISK_STAGE2_SECTORS sectors from DISK_STAGE2_LBA) to
-; LOW_STAGE2 and far-jumps there with DL = boot drive and DH = how A20 was
-; enabled (BI_FLAG_A20_*).  Every message goes to COM1 and to the screen.
+; A20, loads stage 2 (DISK_STAGE2_SECTORS sectors from the LBA at offset
+; MBR_STAGE2_LBA: DISK_STAGE2_LBA, or where scripts/pxhv-install put it) to
+; LOW_STAGE2 and far-jumps there with DL = boot drive, DH = how A20 was
+; enabled (BI_FLAG_A20_*) and ESI = the sector after stage 2, the
+; configuration block.  Every message goes to COM1 and to the screen.
 ;
-; Bytes 0x1BE..0x1FD stay zero: scripts/mkimage.sh writes the partition table.
-; Space is tight (446 bytes), hence variables addressed off BP and strings
-; placed right after the call that prints them.
+; Only bytes 0..MBR_CODE_BYTES-1 are pxHV's: the disk signature and the
+; partition table after them belong to the disk (scripts/mkimage.sh writes
+; them here, the installer keeps the disk's own).  Space is tight, hence
+; variables addressed off BP and strings placed right after the call that
+; prints them.
 
 %include "pxhv.inc"
 
@@ -28,6 +32,7 @@ start:
         cld
         mov     bp, dap                 ; base for all variables (DS = SS = 0)
         mov     [bp + drive], dl
+        mov     [bp + use_ext], al      ; AL = 0: CHS unless AH=41h says otherwise
 
         ; COM1: 115200 baud 8N1.  LCR must be written explicitly (8 data
         ; bits): the BIOS may leave another format.
@@ -70,7 +75,7 @@ start:
         in      al, 0x80                ; ~1 us
         loop    .kbc_poll
         call    print
-        db      "A20 enable failed", 13, 10, 0
+        db      "A20 failed", 13, 10, 0
 halt:
         cli
 .loop:
@@ -80,7 +85,7 @@ halt:
 ; disk_error: AH = BIOS status.
 disk_error:
         call    print
-        db      "Disk read error 0x", 0
+        db      "Disk error 0x", 0
         mov     al, ah
         aam     16                      ; AH = high nibble, AL = low nibble
         xchg    al, ah
@@ -133,11 +138,11 @@ a20_done:
         int     0x13
         jmp     .check
 .read_chs:
-        mov     ax, [bp + dap_lba]      ; LBA < 41: byte division suffices
-        div     byte [bp + spt]         ; AL = track, AH = sector - 1
+        mov     ax, [bp + dap_lba]      ; < 128 * SPT (pxhv-install checks):
+        div     byte [bp + spt]         ; AL = track < 128, AH = sector - 1
         mov     cl, ah
         inc     cx                      ; CL = sector (1-based)
-        cbw                             ; AX = track (< 41)
+        cbw                             ; AX = track
         div     byte [bp + heads]       ; AL = cylinder, AH = head
         mov     ch, al
         mov     dh, ah
@@ -156,12 +161,13 @@ a20_done:
 .advance:
         inc     word [bp + dap_lba]
         add     word [bp + dap_buf + 2], 0x20
-        cmp     byte [bp + dap_lba], DISK_STAGE2_LBA + DISK_STAGE2_SECTORS
+        cmp     word [bp + dap_buf + 2], STAGE2_SEG + DISK_STAGE2_SECTORS * (SECTOR_SIZE >> 4)
         jne     .next
 
         call    print
         db      "Jumping to hypervisor...", 13, 10, 0
         mov     dx, [bp + drive]        ; DL = drive, DH = a20_method
+        mov     esi, [bp + dap_lba]     ; the configuration block
         jmp     STAGE2_SEG:0
 
 ; a20_test: ZF=1 if A20 is on.  With A20 off, FFFF:0510 wraps to 0000:0500.
@@ -190,22 +196,7 @@ hex_digit:
         das                             ; 0..9 -> '0'..'9', 10..15 -> 'A'..'F'
         ; fall through
 
-; putc: AL to COM1 (wait for THR empty, LSR bit 5) and to the screen.
-putc:
-        pusha
-        mov     ah, al
-        mov     dx, COM1 + 5
-.wait:  in      al, dx
-        test    al, 0x20
-        jz      .wait
-        mov     dl, COM1 & 0xFF
-        mov     al, ah
-        out     dx, al
-        mov     ah, 0x0E
-        xor     bx, bx                  ; page 0
-        int     0x10
-        popa
-        ret
+%include "putc.inc"
 
 ; print: prints the NUL-terminated string that follows the call.
 print:
@@ -217,21 +208,19 @@ print:
         jmp     .l
 .done:  jmp     si
 
-; INT 13h AH=42h disk address packet; the CHS path reads its fields too.
+; INT 13h AH=42h disk address packet; the CHS path reads its fields too.  It
+; ends the code area, so its LBA field is at MBR_STAGE2_LBA (assembly fails
+; if the code grows into it).
+dap_count       equ 2
+dap_buf         equ 4
+dap_lba         equ 8
+        times MBR_STAGE2_LBA - dap_lba - ($ - $$) db 0
 dap:            db 16, 0
                 dw 1                    ; sector count
                 dw 0, STAGE2_SEG        ; buffer offset, segment
                 dq DISK_STAGE2_LBA
-ext_flag:       db 0                    ; 1: use AH=42h
-
-dap_count       equ 2
-dap_buf         equ 4
-dap_lba         equ 8
-use_ext         equ ext_flag - dap
-
-        ; Fails to assemble if the code reaches the partition table.
-        times MBR_PART_TABLE - ($ - $$) db 0
-        times 0x1FE - ($ - $$) db 0     ; partition table: written by mkimage.sh
+        times MBR_CODE_BYTES - ($ - $$) db 0
+        times 0x1FE - ($ - $$) db 0     ; the disk's signature and partition table
         dw      0xAA55
 sector_end:
 
@@ -240,3 +229,4 @@ drive           equ sector_end - dap       ; must stay next to a20_method
 a20_method      equ drive + 1
 spt             equ drive + 2
 heads           equ drive + 3
+use_ext         equ drive + 4              ; 1: use AH=42h

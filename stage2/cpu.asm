@@ -47,12 +47,17 @@ check_reentry:
         jne     .bare
         mov     si, msg_reentry
         call    print
+        xor     eax, eax
+        cpuid                           ; vendor: AMD's hypercall is VMMCALL
         mov     eax, PXHV_HC_RESET
+        cmp     ebx, "Auth"
+        je      .amd
         vmcall                          ; does not return
+.amd:   vmmcall
 .bare:  popad
         ret
 
-; cpu_check: long mode is required; VMX is recorded in boot_info.virt.
+; cpu_check: long mode is required; VMX, else SVM, is recorded in boot_info.virt.
 cpu_check:
         pushad
         call    has_cpuid
@@ -69,11 +74,22 @@ cpu_check:
         ; CPUID.1:ECX.VMX (SDM Vol. 3C 23.6 "Discovering Support for VMX").
         mov     eax, 1
         cpuid
-        mov     si, msg_vmx_no
-        test    ecx, CPUID_1_ECX_VMX
-        jz      .report
-        or      dword [bi + BI_VIRT], VIRT_VMX
         mov     si, msg_vmx_yes
+        test    ecx, CPUID_1_ECX_VMX
+        jz      .svm
+        or      dword [bi + BI_VIRT], VIRT_VMX
+        jmp     .report
+.svm:   ; CPUID.80000001h:ECX.SVM (AMD APM Vol. 2 15.4 "Enabling SVM").
+        mov     eax, 0x80000001
+        cpuid
+        mov     si, msg_svm_yes
+        test    ecx, CPUID_80000001_ECX_SVM
+        jz      .none
+        or      dword [bi + BI_VIRT], VIRT_SVM
+        jmp     .report
+.none:  mov     si, msg_vmx_no
+        call    print
+        mov     si, msg_svm_no
 .report:
         call    print
         popad
@@ -82,10 +98,36 @@ cpu_check:
         mov     si, msg_no_lm
         jmp     stop16
 
+; boot_page_tables: identity-map the first 2 MiB at LOW_PAGE_TABLES: all that
+; stage 3's early start touches before it builds its own map.  Sets the
+; boot CPU's way into long mode: that CR3, stage 2's stack, stage 3's entry
+; in the bounce buffer (checked in real mode, load.asm), RDI = &boot_info.
+boot_page_tables:
+        push    es
+        mov     ax, LOW_PAGE_TABLES >> 4
+        mov     es, ax
+        xor     di, di
+        xor     eax, eax
+        mov     cx, 3 * 4096 / 4
+        rep     stosd                   ; PML4, PDPT, PD
+        mov     dword [es:0], PT_PDPT | PTE_P | PTE_W
+        mov     dword [es:0x1000], PT_PD | PTE_P | PTE_W
+        mov     dword [es:0x2000], PTE_P | PTE_W | PTE_PS
+        mov     ax, LOW_STAGE3_BOUNCE >> 4
+        mov     es, ax
+        mov     eax, [es:S3H_ENTRY_OFFSET]
+        add     eax, LOW_STAGE3_BOUNCE
+        mov     [bi + BI_LM_ENTRY], eax
+        pop     es
+        mov     dword [bi + BI_LM_CR3], PT_PML4
+        mov     dword [bi + BI_LM_STACK], LOW_STAGE2_STACK
+        mov     dword [bi + BI_LM_ARG], LOW_STAGE2 + bi
+        ret
+
 ; enter_long_mode: SDM Vol. 3A 9.8.5 "Initializing IA-32e Mode": protected
 ; mode, PAE, CR3, EFER.LME, then CR0.PG; a far jump to a 64-bit code segment
-; starts executing 64-bit code.  The page tables map the first 2 MiB, which
-; hold everything stage 3's early start touches before it builds its own.
+; starts executing 64-bit code, which jumps where boot_info.lm_* say.  The
+; boot CPU comes here once; stage 3 sets those fields for each AP it starts.
 enter_long_mode:
         cli
         lgdt    [gdt_desc]
@@ -100,18 +142,10 @@ pm32:
         mov     ds, ax
         mov     es, ax
         mov     ss, ax
-        mov     esp, LOW_STAGE2_STACK
-        mov     edi, LOW_PAGE_TABLES            ; PML4, PDPT, PD
-        mov     ecx, 3 * 4096 / 4
-        xor     eax, eax
-        rep     stosd
-        mov     dword [PT_PML4], PT_PDPT | PTE_P | PTE_W
-        mov     dword [PT_PDPT], PT_PD | PTE_P | PTE_W
-        mov     dword [PT_PD], PTE_P | PTE_W | PTE_PS   ; 0..2 MiB
         mov     eax, cr4
         or      eax, CR4_PAE
         mov     cr4, eax
-        mov     eax, PT_PML4
+        mov     eax, [LOW_STAGE2 + bi + BI_LM_CR3]
         mov     cr3, eax
         mov     ecx, MSR_EFER
         rdmsr
@@ -124,17 +158,16 @@ pm32:
 
         bits    64
 long_mode:
-        ; Stage 3's entry (checked in real mode, load.asm) with RDI = &boot_info.
-        mov     edi, LOW_STAGE2 + bi
-        mov     eax, LOW_STAGE3_BOUNCE
-        mov     ecx, [rax + S3H_ENTRY_OFFSET]
-        add     rax, rcx
-        jmp     rax
+        mov     rsp, [LOW_STAGE2 + bi + BI_LM_STACK]
+        mov     rdi, [LOW_STAGE2 + bi + BI_LM_ARG]
+        jmp     [LOW_STAGE2 + bi + BI_LM_ENTRY]
 
         bits    16
 
 msg_vmx_yes:    db "VT-x supported", NL, 0
 msg_vmx_no:     db "VT-x not supported by this CPU", NL, 0
+msg_svm_yes:    db "AMD-V supported", NL, 0
+msg_svm_no:     db "AMD-V not supported by this CPU", NL, 0
 msg_no_lm:      db "Long mode not supported", NL, 0
 
 ; Flat GDT: 32-bit code, data, 64-bit code (L=1, D=0).  SDM Vol. 3A 3.4.5 "Segment Descriptors".

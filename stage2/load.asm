@@ -1,10 +1,10 @@
 ; stage2/load.asm: configuration block, stage 3 and the guest's first code
 ; (real mode), included by stage2.asm.  Reads go through disk.asm.
 
-; load_config: sector DISK_CONFIG_LBA -> boot_info.config (struct pxhv_config).
+; load_config: the sector stage 1 named -> boot_info.config (struct pxhv_config).
 load_config:
         pushad
-        mov     eax, DISK_CONFIG_LBA
+        mov     eax, [bi + BI_CONFIG_LBA]
         mov     cx, 1
         mov     bx, sector_buf          ; ES = DS
         call    disk_read
@@ -13,6 +13,8 @@ load_config:
         mov     di, cfg_magic
         mov     cx, 8
         repe    cmpsb
+        jne     .bad
+        cmp     dword [sector_buf + CFG_VERSION], PXHV_CONFIG_VERSION
         jne     .bad
         mov     eax, [sector_buf + CFG_STAGE3_SECTORS]
         test    eax, eax
@@ -46,7 +48,7 @@ print_source:
         push    bx
         mov     bx, [bi + BI_CONFIG + CFG_GUEST_SOURCE]
         mov     si, msg_src_unknown
-        cmp     dword [bi + BI_CONFIG + CFG_GUEST_SOURCE], GUEST_SRC_BUILTIN
+        cmp     dword [bi + BI_CONFIG + CFG_GUEST_SOURCE], GUEST_SRC_MBR
         ja      .p
         add     bx, bx
         mov     si, [src_names + bx]
@@ -127,6 +129,8 @@ load_guest:
         je      .drive
         cmp     eax, GUEST_SRC_BUILTIN
         je      .builtin
+        cmp     eax, GUEST_SRC_MBR
+        je      .mbr
         mov     al, GUEST_NOT_CONFIGURED
         jmp     .status
 
@@ -152,12 +156,7 @@ load_guest:
         mov     [bi + BI_GUEST_SI], eax
         mov     eax, [es:bx + 8]        ; start LBA
         mov     [bi + BI_GUEST_PART_LBA], eax
-        mov     cx, 1
-        mov     bx, LOW_BOOT_SECTOR
-        call    disk_read
-        jc      .read_error
-        mov     dword [bi + BI_GUEST_LOAD_BYTES], 512
-        jmp     .check
+        jmp     .read_one
 
 .drive:
         mov     dl, [bi + BI_CONFIG + CFG_GUEST_DRIVE]
@@ -172,13 +171,30 @@ load_guest:
         cmp     al, [dsk_count]
         jae     .no_drive
 .drive_read:
-        xor     eax, eax
+        xor     eax, eax                ; sector 0 of the drive
+.read_one:                              ; EAX = LBA of the one sector to 0000:7C00
         mov     cx, 1
         mov     bx, LOW_BOOT_SECTOR
         call    disk_read
         jc      .read_error
-        mov     dword [bi + BI_GUEST_LOAD_BYTES], 512
+.one_sector:
+        mov     dword [bi + BI_GUEST_LOAD_BYTES], SECTOR_SIZE
         jmp     .check
+
+.mbr:
+        ; The boot code pxHV's installer saved, over stage 1's in the sector
+        ; the BIOS loaded at 0000:7C00, which holds the disk's signature and
+        ; partition table as they are now: the MBR the BIOS would have run.
+        mov     eax, [bi + BI_CONFIG + CFG_GUEST_LBA]
+        mov     cx, 1
+        mov     bx, LOW_MBR_COPY
+        call    disk_read
+        jc      .read_error
+        mov     si, bx
+        mov     di, LOW_BOOT_SECTOR
+        mov     cx, MBR_CODE_BYTES
+        es rep  movsb
+        jmp     .one_sector
 .no_drive:
         mov     al, GUEST_NO_DRIVE
         jmp     .status
@@ -253,9 +269,10 @@ msg_guest:      db "Guest: ", 0
 msg_comma:      db ", ", 0
 msg_guest_ok:   db " bytes at 0x7C00", NL, 0
 msg_guest_status: db ", not loaded, status ", 0
-src_names:      dw msg_src_none, msg_src_partition, msg_src_drive, msg_src_builtin
+src_names:      dw msg_src_none, msg_src_partition, msg_src_drive, msg_src_builtin, msg_src_mbr
 msg_src_none:   db "none", 0
 msg_src_partition: db "partition", 0
 msg_src_drive:  db "drive", 0
 msg_src_builtin: db "builtin", 0
+msg_src_mbr:    db "original MBR", 0
 msg_src_unknown: db "unknown", 0

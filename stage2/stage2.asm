@@ -1,14 +1,16 @@
 ; pxHV stage 2: the hypervisor loader.
 ;
 ; Stage 1 loads this image (DISK_STAGE2_SECTORS sectors) to LOW_STAGE2 and
-; far-jumps to STAGE2_SEG:0000 with DL = boot drive, DH = BI_FLAG_A20_*.
+; far-jumps to STAGE2_SEG:0000 with DL = boot drive, DH = BI_FLAG_A20_* and
+; ESI = the LBA of the configuration block (the sector after this image).
 ;
 ; Real mode (this file and the 16-bit files it includes):
 ;   1. banner                          4. stage 3 -> LOW_STAGE3_BOUNCE, header checked
 ;   2. memory map, disk geometry       5. the guest's first sector(s) -> 0x7C00
-;   3. configuration block (LBA 41)    6. CPUID: long mode, VMX
+;   3. configuration block             6. CPUID: long mode, VMX
 ; then protected mode -> long mode (cpu.asm) and a jump to stage 3's entry in
-; the bounce buffer with RDI = &boot_info.  Stage 3 (C) places itself.
+; the bounce buffer with RDI = &boot_info.  Stage 3 (C) places itself, and
+; later starts the other CPUs at this entry, which takes them to long mode too.
 ;
 ; The image is assembled with org 0 and runs at CS = DS = ES = SS = STAGE2_SEG
 ; in real mode; 32- and 64-bit code uses LOW_STAGE2 + label.  struct boot_info
@@ -32,6 +34,16 @@ entry:
         mov     ax, cs
         mov     ds, ax
         mov     es, ax
+        ; Stage 3 starts every other CPU here (SIPI vector LOW_STAGE2 >> 12)
+        ; while pxHV boots: those go straight to long mode (cpu.asm).  The
+        ; boot CPU has IA32_APIC_BASE.BSP set (SDM Vol. 3A 8.4.1).
+        mov     bx, dx                  ; DL = boot drive, DH = A20 method
+        mov     ecx, MSR_IA32_APIC_BASE
+        rdmsr
+        test    eax, APIC_BASE_BSP
+        jz      enter_long_mode
+        mov     dx, bx
+        mov     ax, cs
         mov     ss, ax
         mov     sp, STACK_TOP
         sti
@@ -39,6 +51,7 @@ entry:
 
         mov     dword [bi + BI_MAGIC], BOOTINFO_MAGIC
         mov     dword [bi + BI_VERSION], BOOTINFO_VERSION
+        mov     [bi + BI_CONFIG_LBA], esi
         movzx   eax, dl
         mov     [bi + BI_BOOT_DRIVE], eax
         mov     [bi + BI_GUEST_DRIVE], eax
@@ -56,27 +69,13 @@ entry:
         call    load_stage3             ; load.asm
         call    load_guest              ; load.asm
         call    cpu_check               ; cpu.asm
+        call    boot_page_tables        ; cpu.asm
         jmp     enter_long_mode         ; cpu.asm
 
 ; ---------------------------------------------------------------------------
 ; Real-mode console: COM1 (8N1 at 115200 since stage 1) and BIOS teletype.
 
-; putc: AL to COM1 (after LSR bit 5, THR empty) and to the screen.
-putc:
-        pusha
-        mov     ah, al
-        mov     dx, COM1 + 5
-.wait:  in      al, dx
-        test    al, 0x20
-        jz      .wait
-        mov     dl, COM1 & 0xFF
-        mov     al, ah
-        out     dx, al
-        mov     ah, 0x0E
-        mov     bx, 0x0007
-        int     0x10
-        popa
-        ret
+%include "putc.inc"
 
 ; print: DS:SI = NUL-terminated string.
 print:

@@ -11,14 +11,20 @@ STAGE3_OBJS := $(patsubst stage3/%.c,$(BUILD)/stage3/%.o,$(STAGE3_C)) \
 # guest's FPU registers need no saving across VM exits.
 STAGE3_CFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
     -mno-red-zone -mgeneral-regs-only -fpie -fvisibility=hidden -fno-asynchronous-unwind-tables \
-    -O2 -g -Wall -Wextra -Werror -Iinclude -MMD -MP \
-    --param=min-pagesize=0
+    -g -Wall -Wextra -Werror -Iinclude -MMD -MP \
+    --param=min-pagesize=0 $(if $(PXHV_MAX_CPUS),-DPXHV_MAX_CPUS=$(PXHV_MAX_CPUS))
 STAGE3_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z text -Bsymbolic \
-    --no-warn-rwx-segments -T $(BUILD)/stage3/linker.ld
+    --no-warn-rwx-segments -z pack-relative-relocs -T $(BUILD)/stage3/linker.ld
 
-$(BUILD)/stage3/%.o: stage3/%.c
+# The exit path and what it calls are built for speed, everything that runs
+# once (start-up, reports, name tables, pure set-up logic) for size.
+STAGE3_HOT := vmx/exit vmx/state core/cpuid core/io core/hypercall \
+              lib/lib
+stage3_opt = $(if $(filter $(STAGE3_HOT),$(patsubst stage3/%.c,%,$(1))),-O2,-Os)
+
+$(BUILD)/stage3/%.o: stage3/%.c stage3/build.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(STAGE3_CFLAGS) -I$(dir $<) -c $< -o $@
+	$(CC) $(STAGE3_CFLAGS) $(call stage3_opt,$<) -I$(dir $<) -c $< -o $@
 
 $(BUILD)/stage3/%.o: stage3/%.asm $(GEN)/pxhv.inc stage3/gprs.inc
 	@mkdir -p $(dir $@)
@@ -30,12 +36,12 @@ $(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/layout.h
 
 $(BUILD)/stage3.elf: $(STAGE3_OBJS) $(BUILD)/stage3/linker.ld
 	$(LD) $(STAGE3_LDFLAGS) -o $@ $(STAGE3_OBJS)
-	@# Only R_X86_64_RELATIVE may remain: that is all core/early.c applies.
-	@if readelf -rW $@ | awk 'NR>3 && $$3 ~ /^R_X86_64/ && $$3 != "R_X86_64_RELATIVE"' | grep -q .; then \
-	    echo "stage3: unsupported relocation types:"; readelf -rW $@ | grep -v RELATIVE; rm -f $@; exit 1; fi
+	@# Only packed relative relocations may remain: that is all core/early.c applies.
+	@if readelf -rW $@ | grep -q '^ *[0-9a-f]\+ \+[0-9a-f]\+ R_X86_64'; then \
+	    echo "stage3: relocations other than packed relative ones:"; readelf -rW $@; rm -f $@; exit 1; fi
 
 $(BUILD)/stage3.bin: $(BUILD)/stage3.elf
 	$(OBJCOPY) -O binary -j .header -j .text -j .rodata -j .data.rel.ro -j .dynamic -j .got \
-	    -j .rela.dyn -j .data $< $@
+	    -j .relr.dyn -j .data $< $@
 
 -include $(shell find $(BUILD)/stage3 -name '*.d' 2>/dev/null)

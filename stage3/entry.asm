@@ -46,7 +46,7 @@ exc_common:
     add rsp, 16                 ; vector, error code
     iretq
 
-section .data.rel.ro
+section .data.rel.ro align=8
 global exc_stubs
 exc_stubs:
 %assign v 0

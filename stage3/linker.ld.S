@@ -1,6 +1,6 @@
 /*
  * Stage 3 is linked position-independent at 0 and relocated at run time
- * (core/early.c applies R_X86_64_RELATIVE), because it places itself at the
+ * (core/early.c applies the packed relative relocations), because it places itself at the
  * top of RAM, which depends on the machine.  The header's values are
  * link-time constants (offsets from the image start).  The C preprocessor
  * runs over this file first, so the magic comes from include/layout.h.
@@ -29,10 +29,11 @@ SECTIONS
     }
     .dynamic : { *(.dynamic) }
     .got : { *(.got) *(.got.plt) }
-    .rela.dyn : {
-        __rela_start = .;
-        *(.rela.dyn) *(.rela.*)
-        __rela_end = .;
+    .rela.dyn : { *(.rela.dyn) *(.rela.*) }    /* must stay empty: checked by the build */
+    .relr.dyn : ALIGN(8) {
+        __relr_start = .;
+        *(.relr.dyn)
+        __relr_end = .;
     }
     /* The padding is inside .data so that the flat binary ends exactly
      * at __image_end (objcopy stops at the last section's end). */

@@ -14,9 +14,12 @@
 #       --cpu MODEL       default corei7_skylake_x;  --mem MB  default 256
 #       --bios latest|legacy|FILE   default latest;   --boot disk|floppy  default disk
 #       --rc LINE         extra bochsrc line (repeatable)
-#   run_qemu [opt]...    QEMU TCG (no VMX).  --disk --disk2 --floppy --mem --boot as above,
-#                         --cpu MODEL (default qemu64), --arg ARG (extra QEMU argument, repeatable)
+#   run_qemu [opt]...    QEMU TCG (no VMX; SVM with --cpu qemu64,+svm,+npt).  --disk --disk2
+#                         --floppy --mem --boot as above, --cpu MODEL (default qemu64),
+#                         --arg ARG (extra QEMU argument, repeatable), --reboot (a guest
+#                         reset restarts the machine instead of ending QEMU)
 #   Options common to both:
+#       --cpus N          processors (Bochs cpu: count=N, QEMU -smp N; default 1)
 #       --timeout SEC     hard bound of the run (default 60)
 #       --done TEXT       the run ends as soon as TEXT has appeared on COM1; repeatable: the run
 #                         ends when all of them have appeared
@@ -49,6 +52,8 @@
 #   guest_bin NAME    path of build/guests/NAME.bin (make test-guests), fails if missing
 
 PXHV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The layout and configuration constants of the C headers (DISK_*, CFG_FLAG_*...).
+. "$PXHV_ROOT/scripts/consts.sh"
 PXHV_IMG=${PXHV_IMG:-$PXHV_ROOT/build/pxhv.img}
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 BOCHS=${BOCHS:-bochs}
@@ -100,15 +105,17 @@ _copy_image() { # SRC NAME PAD(0|1)
 }
 
 _parse_run_opts() {
-    o_disk=$PXHV_IMG o_disk2= o_floppy= o_cpu= o_mem=256 o_bios=latest o_boot=disk
-    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=()
+    o_disk=$PXHV_IMG o_disk2= o_floppy= o_cpu= o_cpus=1 o_mem=256 o_bios=latest o_boot=disk
+    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0
     while [ $# -gt 0 ]; do
         case $1 in
             --disk) o_disk=$2 ;;  --disk2) o_disk2=$2 ;;  --floppy) o_floppy=$2 ;;
             --cpu) o_cpu=$2 ;;    --mem) o_mem=$2 ;;      --bios) o_bios=$2 ;;
+            --cpus) o_cpus=$2 ;;
             --boot) o_boot=$2 ;;  --timeout) o_timeout=$2 ;; --chat) o_chat=$2 ;;
             --done) o_done+=("$2") ;; --fail) o_fail+=("$2") ;;
             --rc) o_rc+=("$2") ;;  --arg) o_arg+=("$2") ;;
+            --reboot) o_reboot=1; shift; continue ;;
             *) echo "run: unknown option $1" >&2; return 2 ;;
         esac
         shift 2
@@ -204,7 +211,7 @@ run_bochs() {
         local com1="file:$SERIAL_LOG"
         [ -z "$o_chat" ] || { port=$(_free_port); com1="socket:$port"; }
         "$PXHV_ROOT/scripts/bochsrc.sh" --disk "$disk" ${disk2:+--disk2 "$disk2"} \
-            ${floppy:+--floppy "$floppy"} --cpu "${o_cpu:-corei7_skylake_x}" --mem "$o_mem" \
+            ${floppy:+--floppy "$floppy"} --cpu "${o_cpu:-corei7_skylake_x}" --cpus "$o_cpus" --mem "$o_mem" \
             --bios "$o_bios" --boot "$o_boot" --com1 "$com1" --log "$EMU_LOG" \
             ${rcargs[@]+"${rcargs[@]}"} >"$RUN_DIR/bochsrc" || return 2
         : >"$EMU_LOG"
@@ -242,10 +249,11 @@ run_qemu() {
     : >"$SERIAL_LOG"
     local disk args fd= a
     disk=$(_copy_image "$o_disk" disk.img 0) || return 1
-    args=(-display none -monitor none -no-reboot -nic none -m "$o_mem" -cpu "${o_cpu:-qemu64}"
+    args=(-display none -monitor none -nic none -m "$o_mem" -cpu "${o_cpu:-qemu64}" -smp "$o_cpus"
           -drive "format=raw,if=ide,index=0,file=$disk"
           -d guest_errors,cpu_reset -D "$EMU_LOG")
     [ "$o_boot" = floppy ] && args+=(-boot order=a) || args+=(-boot order=c)
+    [ "$o_reboot" = 1 ] || args+=(-no-reboot)
     if [ -n "$o_disk2" ]; then
         a=$(_copy_image "$o_disk2" disk2.img 0) || return 1
         args+=(-drive "format=raw,if=ide,index=1,file=$a")
@@ -381,7 +389,9 @@ guest_run() {
     local name=$1 cpu=$2 img
     shift 2
     img=$(pxhv_image --builtin "$(guest_bin "$name")" --name "$name") || fail "image for $name"
-    run_bochs --disk "$img" --cpu "$cpu" --timeout 120 --done "pxHV: stopping" "$@"
+    local done=(--done "pxHV: stopping")       # unless the caller names its own end
+    [[ " $* " == *" --done "* ]] && done=()
+    run_bochs --disk "$img" --cpu "$cpu" --timeout 120 "${done[@]}" "$@"
 }
 
 guest_expect() {
@@ -423,4 +433,76 @@ hv_range() {
     r=${r%% *}
     HV_START=$((16#${r%-*})) HV_END=$((16#${r#*-}))
     (( HV_END > HV_START )) || { echo "FAILED: empty hypervisor range in: $MATCH"; return 1; }
+}
+
+# ---- Linux to the shell (test_guest_linux.sh, test_install.sh) ----
+# linux_run DISK_OPTS...: boots Debian's kernel (build/guests/linux.img) under pxHV with the
+# given disk options, in Bochs (or LINUX_ENGINE=run_qemu), types the usual commands at the busybox prompt, then
+# `poweroff -f`; MEM=256.  linux_expect LAUNCH_ERE: the session's lines in order, the hidden
+# range reserved in Linux's e820 and /proc/iomem and no usable RAM over it, MemTotal below
+# the emulated RAM by at least the hidden range, CPUID and I/O exits counted.
+LINUX_MEM=256
+linux_run() {
+    LINUX_KVER=$(cat "$PXHV_ROOT/build/guests/linux.kernel-version" 2>/dev/null)
+    [ -n "$LINUX_KVER" ] || fail "build/guests/linux.kernel-version missing (make guest-linux)"
+    cat >"$TEST_TMP/linux.chat" <<'CHAT'
+wait PXHV-GUEST: linux init
+wait ~ # 
+send echo "uname=$(uname -r)"
+wait uname=
+wait ~ # 
+send echo "hv=$(grep -c -w hypervisor /proc/cpuinfo)"
+wait hv=
+wait ~ # 
+send echo "memtotal=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
+wait memtotal=
+wait ~ # 
+send dmesg | grep 'BIOS-e820' | sed 's/^.*BIOS-e820/e820/'
+wait ~ # 
+send echo "iomem:"; grep -i reserved /proc/iomem | sed 's/^ */iomem /'
+wait ~ # 
+send poweroff -f
+CHAT
+    "${LINUX_ENGINE:-run_bochs}" "$@" --mem "$LINUX_MEM" --timeout 600 --chat "$TEST_TMP/linux.chat" \
+        --done "pxHV: stopping"
+    echo "[$TEST_NAME] Linux reached the shell and powered off in ${RUN_SECS}s"
+}
+
+linux_expect() {
+    expect_in_order -E "$SERIAL_LOG" \
+        "$1" \
+        "PXHV-GUEST: linux init, kernel $LINUX_KVER, up [0-9.]+ s" \
+        "uname=$LINUX_KVER" \
+        "hv=[1-9][0-9]*" \
+        "memtotal=[0-9]+" \
+        "pxHV: guest ended: ACPI sleep/power-off request at .*" \
+        "pxHV: exit statistics: [0-9]+ exits" \
+        "pxHV: stopping \(guest finished\)" || { echo "FAILED: shell session"; return 1; }
+    # What pxHV hides: the region from its own report; Linux must see it reserved.
+    hv_range || return 1
+    local lo=$HV_START hi=$HV_END s e mt
+    # A reserved range that holds it (the firmware's next reserved range may join it).
+    covered() { # ERE with two hex groups, start and end (inclusive)
+        local a b
+        while read -r a b; do
+            (( 16#$a <= lo && 16#$b >= hi - 1 )) && return 0
+        done < <(tr -d '\r' <"$SERIAL_LOG" | sed -nE "s/$1/\1 \2/p")
+        return 1
+    }
+    covered '^e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] reserved$' ||
+        { echo "FAILED: Linux's e820 does not show the hidden range reserved"; return 1; }
+    covered '^iomem ([0-9a-f]+)-([0-9a-f]+) : Reserved$' ||
+        { echo "FAILED: /proc/iomem does not show the hidden range reserved"; return 1; }
+    # No usable e820 range may overlap it.
+    while read -r s e; do
+        [ $((16#$e)) -lt "$lo" ] || [ $((16#$s)) -ge "$hi" ] ||
+            { echo "FAILED: Linux has usable RAM 0x$s-0x$e over the hidden range"; return 1; }
+    done < <(sed -nE 's/^e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] usable.*/\1 \2/p' "$SERIAL_LOG" | tr -d '\r')
+    # Usable RAM: below the emulated RAM by at least the hidden range.
+    expect_line "$SERIAL_LOG" '^memtotal=[0-9]+' || return 1
+    mt=${MATCH#memtotal=}
+    [ "$mt" -le $((LINUX_MEM * 1024 - (hi - lo) / 1024)) ] ||
+        { echo "FAILED: MemTotal $mt KiB is not below $LINUX_MEM MiB by the hidden $(((hi - lo) / 1024)) KiB"; return 1; }
+    LINUX_MEMTOTAL=$mt
+    expect_stats CPUID "I/O instruction" || return 1
 }

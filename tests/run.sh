@@ -82,11 +82,13 @@ if want emu; then
     done
     if [ ${#emu[@]} -gt 0 ]; then
         # pxHV, the built-in test guests and the guest disks built from Debian packages.
-        goals=(all test-guests guests)
+        goals=(all test-guests guests usb)
         record build "$OUT/logs/build.log" $MAKE --no-print-directory "${goals[@]}"
         for t in "${emu[@]}"; do
             name=$(basename "$t" .sh)
-            record "$name" "$OUT/logs/$name.log" timeout -k 10 "${TEST_TIMEOUT:-900}" bash "$t"
+            # A test may need longer than the default: a "# timeout: SECONDS" line says so.
+            limit=$(sed -n 's/^# timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+            record "$name" "$OUT/logs/$name.log" timeout -k 10 "${TEST_TIMEOUT:-${limit:-900}}" bash "$t"
         done
     fi
 fi

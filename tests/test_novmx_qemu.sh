@@ -11,5 +11,6 @@ expect_in_order "$SERIAL_LOG" \
     "Stage 2: Hypervisor loader" \
     "VT-x not supported by this CPU" || fail "no-VMX report"
 expect_absent "$SERIAL_LOG" "VMXON executed successfully!" || fail "VMXON on a CPU without VMX"
+expect_absent "$SERIAL_LOG" "power-off did not take effect" || fail "power-off reported as failed"
 expect_end exit || fail "pxHV did not power the machine off"
 pass

@@ -26,27 +26,32 @@ static const struct acpi_header *table_at(u64 pa)
     return acpi_checksum_ok(h, h->length) ? h : NULL;
 }
 
-/* 5.2.5.1 "Finding the RSDP on IA-PC Systems": the first KiB of the EBDA,
- * then 0xE0000-0xFFFFF, on 16-byte boundaries. */
-static const struct acpi_rsdp *find_rsdp(void)
+/* A structure with a signature on a 16-byte boundary in the BIOS areas:
+ * the first KiB of the EBDA (or of the last KiB below 640 KiB), then
+ * `rom`-0xFFFFF.  ACPI 6.5 5.2.5.1 "Finding the RSDP on IA-PC Systems", MP
+ * 1.4 4 "MP Configuration Data Structures".  The signature compares as one
+ * little-endian word; the checksum covers `len` bytes. */
+static const void *find_signed(u64 sig, u32 sig_len, u32 len, u64 rom)
 {
     u64 ebda = (u64)*BDA_EBDA_SEG << 4;
-    const u64 ranges[2][2] = { { ebda, ebda + 1024 }, { 0xE0000, 0x100000 } };
+    const u64 ranges[2][2] = { { ebda ? ebda : 0x9FC00, (ebda ? ebda : 0x9FC00) + 1024 },
+                               { rom, 0x100000 } };
+    u64 mask = sig_len == 8 ? ~0ULL : (1ULL << (8 * sig_len)) - 1;
 
-    for (int r = 0; r < 2; r++) {
-        if (!ranges[r][0])
-            continue;
-        for (u64 a = ranges[r][0]; a + 20 <= ranges[r][1]; a += 16) {
-            const struct acpi_rsdp *p = (const struct acpi_rsdp *)(usize)a;
-            if (!memcmp(p->sig, "RSD PTR ", 8) && acpi_checksum_ok(p, 20))
-                return p;
-        }
-    }
+    for (int r = 0; r < 2; r++)
+        for (u64 a = ranges[r][0]; a + len <= ranges[r][1]; a += 16)
+            if ((*(const u64 *)(usize)a & mask) == sig && acpi_checksum_ok((const void *)(usize)a, len))
+                return (const void *)(usize)a;
     return NULL;
 }
 
-/* A table named in the XSDT (ACPI 2.0+) or the RSDT. */
-static const struct acpi_header *find_table(const struct acpi_rsdp *rsdp, const char sig[4])
+static const struct acpi_rsdp *find_rsdp(void)
+{
+    return find_signed(0x2052545020445352ULL /* "RSD PTR " */, 8, 20, 0xE0000);
+}
+
+/* The nth table with signature `sig` named in the XSDT (ACPI 2.0+) or the RSDT. */
+static const struct acpi_header *find_table(const struct acpi_rsdp *rsdp, const char sig[4], u32 nth)
 {
     u64 xsdt = rsdp->revision >= 2 ? rsdp->xsdt : 0;
     const struct acpi_header *root = table_at(xsdt ? xsdt : rsdp->rsdt);
@@ -58,7 +63,7 @@ static const struct acpi_header *find_table(const struct acpi_rsdp *rsdp, const 
     for (u32 off = 0; sizeof *root + off + esize <= root->length; off += esize) {
         u64 pa = esize == 8 ? *(const u64 *)(entries + off) : *(const u32 *)(entries + off);
         const struct acpi_header *t = table_at(pa);
-        if (t && !memcmp(t->sig, sig, 4))
+        if (t && !memcmp(t->sig, sig, 4) && !nth--)
             return t;
     }
     return NULL;
@@ -70,11 +75,11 @@ static const struct acpi_header *find_table(const struct acpi_rsdp *rsdp, const 
  * 7.4.2 "\_Sx (System States)"). */
 bool acpi_parse_s5(const struct acpi_header *dsdt, u8 *typa, u8 *typb)
 {
-    const u8 *aml = (const u8 *)dsdt;
-    u32 len = dsdt->length;
+    const u8 *aml = (const u8 *)dsdt, *end = aml + dsdt->length;
 
-    for (u32 i = sizeof *dsdt + 2; i + 12 < len; i++) {
-        if (memcmp(aml + i, "_S5_", 4) || (aml[i - 1] != 0x08 && aml[i - 2] != 0x08))
+    /* At least the name, PackageOp, PkgLength, NumElements, two elements. */
+    for (u32 i = sizeof *dsdt + 2; i + 9 <= dsdt->length; i++) {
+        if (aml[i] != '_' || memcmp(aml + i, "_S5_", 4) || (aml[i - 1] != 0x08 && aml[i - 2] != 0x08))
             continue;
         const u8 *p = aml + i + 4;
         if (*p++ != 0x12)             /* PackageOp */
@@ -83,8 +88,10 @@ bool acpi_parse_s5(const struct acpi_header *dsdt, u8 *typa, u8 *typb)
         p++;                          /* NumElements */
         u8 v[2];
         for (int k = 0; k < 2; k++) {
-            if (*p == 0x0A)           /* BytePrefix */
+            if (p < end && *p == 0x0A) /* BytePrefix */
                 p++;
+            if (p >= end)
+                return false;
             v[k] = *p == 0x01 ? 1 : *p == 0x00 ? 0 : *p;
             p++;
         }
@@ -93,6 +100,53 @@ bool acpi_parse_s5(const struct acpi_header *dsdt, u8 *typa, u8 *typb)
         return true;
     }
     return false;
+}
+
+/* \_S1 to \_S4 in one definition block (DSDT or SSDT) become XS1_..XS4_,
+ * names nothing looks for: an OS then sees a machine without those sleep
+ * states (ACPI 6.5 16.1 "Sleeping States"; Linux: "supports S0 S5").  The
+ * checksum is made good again.  Returns the states hidden, bit n = Sn. */
+u32 acpi_hide_sleep_states(struct acpi_header *t)
+{
+    u8 *aml = (u8 *)t;
+    u32 hidden = 0;
+    for (u32 i = sizeof *t + 2; i + 4 < t->length; i++) {
+        if (aml[i] != '_' || aml[i + 1] != 'S' || aml[i + 2] < '1' || aml[i + 2] > '4' ||
+            aml[i + 3] != '_' || (aml[i - 1] != 0x08 && aml[i - 2] != 0x08))
+            continue;
+        hidden |= BIT(aml[i + 2] - '0');
+        aml[i] = 'X';
+    }
+    if (hidden) {
+        u8 sum = 0;
+        t->checksum = 0;
+        for (u32 i = 0; i < t->length; i++)
+            sum += aml[i];
+        t->checksum = (u8)-sum;
+    }
+    return hidden;
+}
+
+/* Every definition block the firmware gives the OS: the DSDT and the SSDTs. */
+u32 acpi_hide_sleep(void)
+{
+    const struct acpi_rsdp *rsdp = find_rsdp();
+    if (!rsdp)
+        return 0;
+    u32 hidden = 0;
+    const struct acpi_fadt *fadt = (const struct acpi_fadt *)find_table(rsdp, "FACP", 0);
+    if (fadt) {
+        u64 dsdt = fadt->dsdt;
+        if (fadt->h.length >= offsetof(struct acpi_fadt, x_dsdt) + 8 && fadt->x_dsdt)
+            dsdt = fadt->x_dsdt;
+        const struct acpi_header *d = table_at(dsdt);
+        if (d && !memcmp(d->sig, "DSDT", 4))
+            hidden |= acpi_hide_sleep_states((struct acpi_header *)d);
+    }
+    const struct acpi_header *s;
+    for (u32 n = 0; (s = find_table(rsdp, "SSDT", n)); n++)
+        hidden |= acpi_hide_sleep_states((struct acpi_header *)s);
+    return hidden;
 }
 
 static void add_cpu(struct acpi_cpus *out, u32 apic_id, u32 flags, bool x2)
@@ -130,15 +184,54 @@ void acpi_parse_madt(const struct acpi_madt *madt, struct acpi_cpus *out)
     }
 }
 
-void acpi_scan(struct acpi_info *out)
+void mp_parse_config(const struct mp_config *cfg, struct acpi_cpus *out)
+{
+    const u8 *p = (const u8 *)(cfg + 1), *end = (const u8 *)cfg + cfg->length;
+
+    memset(out, 0, sizeof *out);
+    for (u32 i = 0; i < cfg->entries && p < end; i++) {
+        if (*p != 0) {                 /* bus, I/O APIC, interrupt entries: 8 bytes */
+            p += 8;
+            continue;
+        }
+        const struct mp_processor *e = (const struct mp_processor *)p;
+        if (p + sizeof *e > end)
+            break;
+        add_cpu(out, e->apic_id, e->flags & MP_CPU_ENABLED ? MADT_ENABLED : 0, false);
+        p += sizeof *e;
+    }
+}
+
+/* The MP table's processors, where there is no MADT. */
+static void mp_scan(struct acpi_info *out)
+{
+    const struct mp_floating *f = find_signed(0x5F504D5F /* "_MP_" */, 4, 16, 0xF0000);
+    if (!f || !f->config)
+        return;
+    const struct mp_config *cfg = (const struct mp_config *)(usize)f->config;
+    if (memcmp(cfg->sig, "PCMP", 4) || !acpi_checksum_ok(cfg, cfg->length))
+        return;
+    mp_parse_config(cfg, &out->cpus);
+    out->lapic_addr = cfg->lapic_addr;
+    out->cpus_from = "MP table";
+}
+
+void acpi_scan(struct acpi_info *out, bool power)
 {
     memset(out, 0, sizeof *out);
     const struct acpi_rsdp *rsdp = find_rsdp();
-    if (!rsdp)
+    const struct acpi_madt *madt = rsdp ? (const struct acpi_madt *)find_table(rsdp, "APIC", 0) : NULL;
+    if (madt && madt->h.length >= sizeof *madt) {
+        out->lapic_addr = madt->lapic_addr;
+        acpi_parse_madt(madt, &out->cpus);
+        out->cpus_from = "ACPI MADT";
+    }
+    if (!out->cpus.count)
+        mp_scan(out);
+    if (!rsdp || !power)
         return;
     out->found = true;
-
-    const struct acpi_fadt *fadt = (const struct acpi_fadt *)find_table(rsdp, "FACP");
+    const struct acpi_fadt *fadt = (const struct acpi_fadt *)find_table(rsdp, "FACP", 0);
     if (fadt) {
         out->pm1a_cnt = (u16)fadt->pm1a_cnt_blk;
         out->pm1b_cnt = (u16)fadt->pm1b_cnt_blk;
@@ -148,10 +241,5 @@ void acpi_scan(struct acpi_info *out)
         const struct acpi_header *d = table_at(dsdt);
         if (d && !memcmp(d->sig, "DSDT", 4))
             out->s5 = acpi_parse_s5(d, &out->slp_typa, &out->slp_typb);
-    }
-    const struct acpi_madt *madt = (const struct acpi_madt *)find_table(rsdp, "APIC");
-    if (madt && madt->h.length >= sizeof *madt) {
-        out->lapic_addr = madt->lapic_addr;
-        acpi_parse_madt(madt, &out->cpus);
     }
 }

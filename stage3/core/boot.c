@@ -13,6 +13,7 @@
 static const char *const source_names[] = {
     [GUEST_SRC_NONE] = "none", [GUEST_SRC_PARTITION] = "active partition",
     [GUEST_SRC_DRIVE] = "BIOS drive", [GUEST_SRC_BUILTIN] = "built-in",
+    [GUEST_SRC_MBR] = "original MBR",
 };
 
 static const char *const status_msgs[] = {
@@ -25,6 +26,17 @@ static const char *const status_msgs[] = {
     [GUEST_NO_ACTIVE_PART] = "no active partition on the boot disk",
     [GUEST_TOO_LARGE] = "the built-in guest is larger than 32 KiB",
 };
+
+/* pxHV's own boot sector as the guest (a configuration that points at
+ * pxHV's disk) would start pxHV again inside itself, and again. */
+static bool is_pxhv_boot_sector(const u8 *s)
+{
+    static const char mark[] = "pxHV: Pixel Hypervisor";
+    for (u32 i = 0; i + sizeof mark - 1 <= MBR_CODE_BYTES; i++)
+        if (!memcmp(s + i, mark, sizeof mark - 1))
+            return true;
+    return false;
+}
 
 void guest_boot_regs(struct guest_regs *regs)
 {
@@ -40,6 +52,11 @@ void guest_boot_regs(struct guest_regs *regs)
         else if (bi->guest_status == GUEST_NO_DRIVE)
             kprintf(" (drive 0x%02x)", bi->config.guest_drive);
         kprintf("\n");
+        hv_stop("no guest");
+    }
+    if (src != GUEST_SRC_BUILTIN && is_pxhv_boot_sector((const u8 *)(usize)LOW_BOOT_SECTOR)) {
+        kprintf("pxHV: no guest launched: the guest boot sector (drive 0x%02x) is pxHV's own: "
+                "the configuration points at pxHV's disk\n", bi->guest_drive);
         hv_stop("no guest");
     }
     guest_install_hook();

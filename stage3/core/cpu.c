@@ -29,8 +29,9 @@ struct cpu *cpu_alloc(u32 index, u32 apic_id)
     c->self = c;
     c->index = index;
     c->apic_id = apic_id;
-    c->vmx.vmxon_pa = (u64)(usize)b->vmxon;
-    c->vmx.vmcs_pa = (u64)(usize)b->vmcs;
+    c->regs = &c->boot_regs;
+    c->vm_host_pa = (u64)(usize)b->vm_host;
+    c->vm_ctl_pa = (u64)(usize)b->vm_ctl;
     cpus[index] = c;
     if (index >= ncpus)
         ncpus = index + 1;

@@ -1,6 +1,7 @@
 /*
  * CPUID: what the guest is told about the CPU.  The real answer, with
- * hardware virtualization hidden (CPUID.1:ECX.VMX = 0, SDM Vol. 3C 23.6),
+ * hardware virtualization hidden (CPUID.1:ECX.VMX = 0, SDM Vol. 3C 23.6;
+ * CPUID.80000001h:ECX.SVM = 0 and no leaf 8000000Ah),
  * the "hypervisor present" bit set, the OS-controlled bits (OSXSAVE, OSPKE)
  * taken from the guest's own CR4, and pxHV's leaves in the range reserved
  * for hypervisors.
@@ -8,6 +9,7 @@
 #include "core.h"
 #include "hv.h"
 #include "hypercall.h"
+#include "svm.h"
 #include "x86.h"
 
 void core_cpuid(struct cpu *c)
@@ -21,8 +23,8 @@ void core_cpuid(struct cpu *c)
         if (leaf == PXHV_CPUID_BASE) {
             a = PXHV_CPUID_MAX;
             b = ecx = d = PXHV_CPUID_SIG;
-        } else if (leaf == PXHV_CPUID_REGION) {
-            a = (u32)g_hv_base;             /* where pxHV lives: for tests */
+        } else if (leaf == PXHV_CPUID_REGION && virt->cpl(c) == 0) {
+            a = (u32)g_hv_base;             /* where pxHV lives: for the kernel's tests */
             b = (u32)(g_hv_base >> 32);
             ecx = (u32)g_hv_size;
         }
@@ -30,16 +32,20 @@ void core_cpuid(struct cpu *c)
         cpuid(leaf, sub, &a, &b, &ecx, &d);
         if (leaf == 1) {
             u64 cr4 = virt->get(c, GR_CR4);
-            ecx &= ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_OSXSAVE);
+            ecx &= ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE);
             ecx |= (u32)CPUID_1_ECX_HYPERVISOR | (cr4 & CR4_OSXSAVE ? (u32)CPUID_1_ECX_OSXSAVE : 0);
         } else if (leaf == 7 && sub == 0) {
             ecx &= ~(u32)CPUID_7_ECX_OSPKE;
             ecx |= virt->get(c, GR_CR4) & CR4_PKE ? (u32)CPUID_7_ECX_OSPKE : 0;
+        } else if (leaf == 0x80000001) {
+            ecx &= ~(u32)CPUID_80000001_ECX_SVM;   /* AMD-V hidden too (APM Vol. 2 15.4) */
+        } else if (leaf == CPUID_SVM_FEATURES) {
+            a = b = ecx = d = 0;
         }
     }
     r->r[R_RAX] = a;
     r->r[R_RBX] = b;
     r->r[R_RCX] = ecx;
     r->r[R_RDX] = d;
-    virt->skip(c);
+    virt->skip(c, 0);
 }

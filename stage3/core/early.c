@@ -21,16 +21,26 @@
 #include "stage3_header.h"
 #include "x86.h"
 
-/* Apply the image's R_X86_64_RELATIVE relocations to the copy at `image`, for
- * that copy to run at `base`.  Runs before any relocation: only RIP-relative
- * addressing. */
-void reloc_apply(u8 *image, u64 base)
+/* Stage 2 reads the largest stage 3 into the bounce buffer. */
+STATIC_ASSERT(LOW_STAGE3_BOUNCE + DISK_STAGE3_MAX_SECTORS * SECTOR_SIZE <= LOW_STAGE3_BOUNCE_END,
+              "stage 3 fits the bounce buffer");
+
+/* Move the pointers of the image copy at `image` by `delta`: from the link
+ * address 0 to the bounce buffer (entry.asm), then from there to the region.
+ * Runs before any relocation: only RIP-relative addressing. */
+void reloc_apply(u8 *image, u64 delta)
 {
-    for (const struct elf_rela *r = __rela_start; r < __rela_end; r++) {
-        if ((u32)r->info != R_X86_64_RELATIVE)
-            for (;;)
-                hlt();              /* the build admits no other type */
-        *(u64 *)(image + r->offset) = base + (u64)r->addend;
+    u64 *where = NULL;
+    for (const u64 *r = __relr_start; r < __relr_end; r++) {
+        if (!(*r & 1)) {
+            where = (u64 *)(image + *r);
+            *where++ += delta;
+            continue;
+        }
+        for (u64 bits = *r >> 1, i = 0; bits; bits >>= 1, i++)
+            if (bits & 1)
+                where[i] += delta;
+        where += 63;
     }
 }
 
@@ -46,12 +56,6 @@ static u64 *low_alloc(void *ctx)
     p->next += 4096;
     memset(page, 0, 4096);
     return page;
-}
-
-static struct pt_attr all_rw(void *ctx, u64 base, u64 len)
-{
-    (void)ctx, (void)base, (void)len;
-    return (struct pt_attr){ .mixed = false, .perms = PT_RWX, .memtype = 0 };
 }
 
 bool has_1g_pages(void)
@@ -81,7 +85,7 @@ NORETURN void stage3_early(struct boot_info *bi)
 {
     struct low_pool pool = { LOW_PAGE_TABLES + 3 * 4096, LOW_PAGE_TABLES_END };
     struct pt_builder b = {
-        .fmt = &pt_host, .classify = all_rw, .alloc = low_alloc, .ctx = &pool,
+        .fmt = &pt_host, .classify = pt_all_rw, .alloc = low_alloc, .ctx = &pool,
         .allow_1g = has_1g_pages(), .allow_2m = true,
     };
     u64 *root = pt_build(&b, HV_REGION_MAX_END);
@@ -92,16 +96,15 @@ NORETURN void stage3_early(struct boot_info *bi)
     kprintf("Long mode enabled\n");
 
     struct acpi_info acpi;
-    acpi_scan(&acpi);
+    acpi_scan(&acpi, false);
     u32 cpus = acpi.cpus.count ? acpi.cpus.count : 1;
 
     const struct stage3_header *h = (const struct stage3_header *)__image_start;
     if (h->image_size > bi->config.stage3_sectors * SECTOR_SIZE || h->mem_size < h->image_size)
         early_stop("Stage 3 image invalid");
     struct e820_map map;
-    e820_from_bios(&map, bi->e820, bi->e820_count < BOOTINFO_E820_MAX ? bi->e820_count
-                                                                      : BOOTINFO_E820_MAX);
-    u64 size = h->mem_size + (u64)cpus * CPU_BLOCK_SIZE + HV_PT_POOL_PAGES * 4096ULL;
+    e820_from_boot(&map, bi);
+    u64 size = h->mem_size + (u64)cpus * CPU_BLOCK_SIZE + hv_pool_pages(bi->virt, cpus) * 4096;
     u64 base = e820_choose_region(&map, size);
     if (!base)
         early_stop("Not enough memory for the hypervisor region");
@@ -110,12 +113,12 @@ NORETURN void stage3_early(struct boot_info *bi)
     u8 *image = (u8 *)(usize)base;
     memcpy(image, __image_start, h->image_size);
     memset(image + h->image_size, 0, h->mem_size - h->image_size);   /* the bss */
-    reloc_apply(image, base);
+    u64 delta = base - (u64)(usize)__image_start;
+    reloc_apply(image, delta);
     bi->hv_base = base;
     bi->hv_size = size;
     bi->cpus = cpus;
 
-    u64 delta = base - (u64)(usize)__image_start;
     u64 stack = (u64)(usize)boot_stack + delta + BOOT_STACK_SIZE;
     u64 entry = (u64)(usize)stage3_main + delta;
     __asm__ volatile("mov %0, %%rsp\n\tcall *%1" :: "r"(stack), "r"(entry), "D"(bi) : "memory");

@@ -6,15 +6,22 @@
 #include "core.h"
 #include "console.h"
 #include "hv.h"
+#include "lib.h"
 #include "power.h"
 #include "pt.h"
+#include "smp.h"
+#include "ipi.h"
 #include "x86.h"
 
 NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
 {
     struct segment cs;
+    smp_stop_others();
     virt->get_seg(c, SEG_CS, &cs);
     kprintf("pxHV: guest ended: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
+    if (cpu_count() > 1)
+        kprintf("pxHV: on CPU %u (APIC %u) of %u\n", c->index, c->apic_id, cpu_count());
+    mtrr_report();
     stats_print();
     if (reset && !(g_boot.config.flags & CFG_FLAG_NO_POWEROFF)) {
         kprintf("pxHV: resetting the machine\n");
@@ -23,22 +30,40 @@ NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
     hv_stop(reset ? "guest reset" : "guest finished");
 }
 
+void guest_refuse(struct cpu *c, const char *fmt, ...)
+{
+    char why[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    struct segment cs;
+    virt->get_seg(c, SEG_CS, &cs);
+    kprintf("pxHV: refused: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
+}
+
 void core_hlt(struct cpu *c)
 {
     c->stats.event[EV_HLT]++;
-    if (!(virt->get(c, GR_RFLAGS) & RFLAGS_IF)) {
-        /* Nothing but NMI/SMI/INIT can wake this CPU: the guest is done. */
-        kprintf("pxHV: guest executed HLT with interrupts disabled\n");
-        guest_end(c, "HLT with interrupts disabled", false);
+    bool if_set = virt->get(c, GR_RFLAGS) & RFLAGS_IF;
+    if (!if_set && c->index == 0) {
+        /* As on hardware the CPU waits for an NMI, INIT or SMI; on the boot
+         * CPU that is mostly the end of the guest, so say it, with the
+         * statistics.  (APs stopped with CLI; HLT are an OS's parked CPUs.) */
+        struct segment cs;
+        virt->get_seg(c, SEG_CS, &cs);
+        kprintf("pxHV: CPU 0 halted with interrupts disabled at %04x:%llx; only an NMI, INIT "
+                "or SMI wakes it\n", cs.sel, virt->get(c, GR_RIP));
+        stats_print();
     }
-    virt->skip(c);
+    virt->halt(c, if_set);
 }
 
 void core_invd(struct cpu *c)
 {
     /* INVD would drop the hypervisor's own dirty lines; WBINVD is safe. */
     wbinvd();
-    virt->skip(c);
+    virt->skip(c, 0);
 }
 
 void core_xsetbv(struct cpu *c)
@@ -50,6 +75,10 @@ void core_xsetbv(struct cpu *c)
     c->stats.event[EV_XSETBV]++;
     if (!(virt->get(c, GR_CR4) & CR4_OSXSAVE)) {
         inject_ud(c);
+        return;
+    }
+    if (virt->cpl(c) != 0) {                   /* also virtual-8086 mode */
+        inject_gp0(c);
         return;
     }
     cpuid(0xD, 0, &a, &b, &ecx, &d);
@@ -64,7 +93,7 @@ void core_xsetbv(struct cpu *c)
         return;
     }
     xsetbv(0, v);
-    virt->skip(c);
+    virt->skip(c, 0);
 }
 
 NORETURN void core_triple_fault(struct cpu *c)
@@ -72,26 +101,54 @@ NORETURN void core_triple_fault(struct cpu *c)
     guest_end(c, "triple fault", true);
 }
 
-NORETURN void core_init_signal(struct cpu *c)
+/*
+ * INIT (SDM Vol. 3A 8.4.2, Table 9-1): the boot CPU restarts at the reset
+ * vector, an AP waits for a SIPI; both in the INIT state.  A CPU waiting for
+ * a SIPI holds an INIT pending instead of exiting (SDM Vol. 3C 25.2 "Other
+ * Causes of VM Exits"), so the INIT of an INIT-SIPI sequence exits right
+ * after the SIPI started the CPU: it came first, and is done with.
+ */
+void core_init_signal(struct cpu *c)
 {
-    guest_end(c, "INIT signal", true);
+    if (c->index != 0 && c->stats.total == c->sipi_exit + 1)
+        return;
+    virt->guest_start(c, c->index == 0 ? START_RESET_VECTOR : START_WAIT_FOR_SIPI, 0);
 }
 
-NORETURN void core_mem_violation(struct cpu *c, const struct mem_violation *v)
+/* A SIPI reaches only a CPU waiting for one: real mode at vector * 4 KiB. */
+void core_sipi(struct cpu *c, u8 vector)
 {
+    c->sipi_exit = c->stats.total;
+    virt->guest_start(c, START_SIPI, vector);
+}
+
+/* An NMI: another CPU stopping the machine, one posting this CPU an INIT or a
+ * SIPI (core/ipi.c), or one for the guest. */
+void core_nmi(struct cpu *c)
+{
+    if (smp_stopping())
+        smp_park();
+    if (!c->vipi)
+        c->nmi_pending = true;
+}
+
+void core_mem_violation(struct cpu *c, const struct mem_violation *v)
+{
+    if (v->access == PT_W && ipi_apic_write(c, v->gpa))
+        return;
     struct segment cs;
     bool hv = v->gpa >= g_hv_base && v->gpa < g_hv_base + g_hv_size;
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";
 
     virt->get_seg(c, SEG_CS, &cs);
-    kprintf("pxHV: EPT violation: guest %s at GPA 0x%llx", access, v->gpa);
+    kprintf("pxHV: %s violation: guest %s at GPA 0x%llx", virt->second_level, access, v->gpa);
     if (v->gla_valid)
         kprintf(" (GLA 0x%llx)", v->gla);
     kprintf(", RIP %04x:%llx", cs.sel, virt->get(c, GR_RIP));
     if (v->qual_valid)
         kprintf(", qualification 0x%llx", v->qual);
-    kprintf("\npxHV: the page is %s (EPT permissions %c%c%c)\n",
-            hv ? "hypervisor memory" : "not accessible to the guest",
+    kprintf("\npxHV: the page is %s (%s permissions %c%c%c)\n",
+            hv ? "hypervisor memory" : "not accessible to the guest", virt->second_level,
             v->allowed & PT_R ? 'r' : '-', v->allowed & PT_W ? 'w' : '-', v->allowed & PT_X ? 'x' : '-');
-    guest_end(c, "EPT violation", false);
+    guest_end(c, virt == &svm_ops ? "NPT violation" : "EPT violation", false);
 }

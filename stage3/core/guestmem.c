@@ -1,17 +1,28 @@
 /*
  * The guest's memory as pxHV touches it on the guest's behalf (hypercall
- * buffers, string I/O, the INT 15h answers): guest-physical accesses that
- * never reach what pxHV keeps, and the guest's own page walk.
+ * buffers, string I/O, the INT 15h answers, emulated APIC stores): physical
+ * accesses that never reach what pxHV keeps or what its own page tables do
+ * not map, and linear accesses with the checks the CPU would make: the
+ * segment limit (SDM Vol. 3A 5.3), the guest's paging with its access rights
+ * (4.6 "Access Rights") and accessed/dirty flags, raising the fault the CPU
+ * would raise (#GP, #SS, #PF with its error code and CR2).
  */
 #include "core.h"
 #include "hv.h"
+#include "host.h"
 #include "lib.h"
 #include "pt.h"
 #include "x86.h"
 
+/* [gpa, gpa + len) inside what the host maps and outside what pxHV keeps. */
+static bool reachable(u64 gpa, u64 len)
+{
+    return len <= host_map_end && gpa <= host_map_end - len;
+}
+
 bool guest_read(u64 gpa, void *dst, u64 len)
 {
-    if (!guest_may_read(gpa, len))
+    if (!reachable(gpa, len) || !guest_may_read(gpa, len))
         return false;
     memcpy(dst, (const void *)(usize)gpa, len);
     return true;
@@ -19,72 +30,194 @@ bool guest_read(u64 gpa, void *dst, u64 len)
 
 bool guest_write(u64 gpa, const void *src, u64 len)
 {
-    if (!guest_may_write(gpa, len))
+    if (!reachable(gpa, len) || !guest_may_write(gpa, len))
         return false;
     memcpy((void *)(usize)gpa, src, len);
     return true;
 }
 
-/* CPL = SS.DPL in protected mode (SDM Vol. 3C 24.4.1), 3 in virtual-8086
- * mode, 0 in real mode. */
-u32 guest_cpl(struct cpu *c)
+#define PF_P    BIT(0)     /* #PF error code (SDM Vol. 3A 4.7) */
+#define PF_W    BIT(1)
+#define PF_U    BIT(2)
+#define PF_RSVD BIT(3)
+#define PTE_A   BIT(5)
+#define PTE_D   BIT(6)
+
+/* One paging-structure entry: read it, and set its accessed flag as the
+ * CPU does (the dirty flag of a written leaf comes after the checks). */
+static bool entry(u64 addr, u32 size, u64 *e)
 {
-    if (virt->get(c, GR_RFLAGS) & RFLAGS_VM)
-        return 3;
-    if (!(virt->get(c, GR_CR0) & CR0_PE))
-        return 0;
-    struct segment ss;
-    virt->get_seg(c, SEG_SS, &ss);
-    return ss.dpl;
+    u64 v = 0;
+    if (!guest_read(addr, &v, size))
+        return false;
+    if ((v & PTE_P) && !(v & PTE_A)) {
+        u64 nv = v | PTE_A;
+        guest_write(addr, &nv, size);
+    }
+    *e = v;
+    return true;
 }
 
-/* Guest linear -> guest physical through the guest's own page tables
- * (SDM Vol. 3A 4.3 "32-Bit Paging", 4.4 "PAE Paging", 4.5 "4-Level
- * Paging"). */
-bool guest_linear_to_phys(struct cpu *c, u64 gla, u64 *gpa)
+/*
+ * Guest linear -> guest physical through the guest's own page tables
+ * (4.3 "32-Bit Paging", 4.4 "PAE Paging", 4.5 "4-Level Paging").  With
+ * `check` the data access is checked as the CPU checks it (user = CPL 3;
+ * R/W with CR0.WP; SMAP), and a refusal or a missing page fills pf_code.
+ * Without it (pxHV reading an instruction to emulate) only the translation
+ * is done.
+ */
+struct walk { bool check, write, user, smap; u32 pf_code; };
+
+static bool translate(struct cpu *c, u64 gla, u64 *gpa, struct walk *w)
 {
     u64 cr0 = virt->get(c, GR_CR0), cr4 = virt->get(c, GR_CR4), cr3 = virt->get(c, GR_CR3);
+    bool pae = cr4 & CR4_PAE, lma = virt->get(c, GR_EFER) & EFER_LMA;
+    u64 e, rw = PTE_W, us = PTE_U, leaf = 0, page = 4096;   /* rights: ANDed over the walk */
+    u32 size = pae ? 8 : 4;
+    int level;
 
     if (!(cr0 & CR0_PG)) {
         *gpa = gla;
         return true;
     }
-    if (!(cr4 & CR4_PAE)) {
-        u32 pde, pte;
-        if (!guest_read((cr3 & 0xFFFFF000) + ((gla >> 22) & 0x3FF) * 4, &pde, 4) || !(pde & PTE_P))
-            return false;
-        if ((pde & PTE_PS) && (cr4 & CR4_PSE)) {
-            *gpa = (pde & 0xFFC00000) | (gla & 0x3FFFFF);
-            return true;
-        }
-        if (!guest_read((pde & 0xFFFFF000) + ((gla >> 12) & 0x3FF) * 4, &pte, 4) || !(pte & PTE_P))
-            return false;
-        *gpa = (pte & 0xFFFFF000) | (gla & 0xFFF);
-        return true;
-    }
-    u64 e;
-    int level;
-    if (virt->get(c, GR_EFER) & EFER_LMA) {
-        e = (cr3 & PT_ADDR_MASK) | PTE_P;
+    w->pf_code = (w->write ? PF_W : 0) | (w->user ? PF_U : 0);
+    if (lma) {
+        e = (cr3 & PT_ADDR_MASK) | PTE_P | PTE_W | PTE_U;
         level = 4;
-    } else {
+    } else if (pae) {
         u64 pdpte[4];
         virt->get_pdptes(c, pdpte);
-        e = pdpte[(gla >> 30) & 3];
+        e = pdpte[(gla >> 30) & 3] | PTE_W | PTE_U;   /* PDPTEs carry no rights here */
         level = 2;
+    } else {
+        e = (cr3 & 0xFFFFF000) | PTE_P | PTE_W | PTE_U;
+        level = 2;
+    }
+    /* `level`: the structure to read next, 0 when e maps the page. */
+    for (;;) {
         if (!(e & PTE_P))
             return false;
-    }
-    for (; level >= 1; level--) {
-        u64 idx = (gla >> (12 + 9 * (level - 1))) & 0x1FF;
-        if (!guest_read((e & PT_ADDR_MASK) + idx * 8, &e, 8) || !(e & PTE_P))
+        rw &= e;
+        us &= e;
+        if (level == 0)
+            break;
+        u32 shift = pae ? 12 + 9 * (level - 1) : 12 + 10 * (level - 1);
+        u64 table = pae ? e & PT_ADDR_MASK : e & 0xFFFFF000;
+        leaf = table + ((gla >> shift) & (pae ? 0x1FF : 0x3FF)) * size;
+        if (!entry(leaf, size, &e))
             return false;
-        if (level > 1 && level < 4 && (e & PTE_PS)) {
-            u64 span = 1ULL << (12 + 9 * (level - 1));
-            *gpa = (e & PT_ADDR_MASK & ~(span - 1)) | (gla & (span - 1));
-            return true;
+        page = 1ULL << shift;
+        bool large = level > 1 && level < (lma ? 4 : 3) && (e & PTE_PS) && (pae || (cr4 & CR4_PSE));
+        level = large ? 0 : level - 1;
+    }
+    if (w->check) {
+        if ((w->user && !(us & PTE_U)) ||
+            (w->write && !(rw & PTE_W) && (w->user || (cr0 & CR0_WP))) ||
+            (!w->user && (us & PTE_U) && w->smap)) {
+            w->pf_code |= PF_P;
+            return false;
+        }
+        if (w->write && !(e & PTE_D)) {
+            u64 nv = e | PTE_A | PTE_D;
+            guest_write(leaf, &nv, size);
         }
     }
-    *gpa = (e & PT_ADDR_MASK) | (gla & 0xFFF);
+    u64 base = pae ? e & PT_ADDR_MASK : e & 0xFFFFF000;
+    if (!pae && page == (4ULL << 20))
+        base = (e & 0xFFC00000) | ((e & 0x1FE000) << 19);  /* PSE-36: bits 20:13 -> 39:32 */
+    *gpa = (base & ~(page - 1)) | (gla & (page - 1));
     return true;
+}
+
+bool guest_linear_to_phys(struct cpu *c, u64 gla, u64 *gpa)
+{
+    struct walk w = { .check = false };
+    return translate(c, gla, gpa, &w);
+}
+
+/* The segment checks of a data access (5.3 "Limit Checking", 3.4.5 types):
+ * 0 when it may proceed, else the vector (#GP or #SS) with error code 0. */
+static u8 segment_fault(struct cpu *c, enum seg_reg sr, const struct segment *s, u64 off,
+                        u32 size, bool write, bool mode64)
+{
+    u8 vec = sr == SEG_SS ? VEC_SS : VEC_GP;
+    if (mode64)
+        return 0;                       /* canonical check by the caller */
+    if (!(virt->get(c, GR_CR0) & CR0_PE))
+        return off + size - 1 > s->limit ? vec : 0;
+    if (s->unusable || !s->present || (write && (!s->s || (s->type & 0xA) != 0x2)) ||
+        (!write && s->s && (s->type & 0xA) == 0x8))
+        return vec;                     /* null, not writable data, execute-only code */
+    u64 last = off + size - 1, max = s->db ? 0xFFFFFFFFULL : 0xFFFF;
+    if (s->s && (s->type & 0xC) == 0x4)  /* expand-down data: (limit, max] */
+        return off > s->limit && last <= max ? 0 : vec;
+    if (s->limit == 0xFFFFFFFF)
+        return 0;                       /* flat: the offset wraps at 4 GiB */
+    return last > s->limit ? vec : 0;
+}
+
+bool guest_linear_access(struct cpu *c, enum seg_reg sr, u64 off, void *buf, u32 size,
+                         bool write)
+{
+    struct segment s;
+    virt->get_seg(c, sr, &s);
+    struct segment cs;
+    virt->get_seg(c, SEG_CS, &cs);
+    bool mode64 = (virt->get(c, GR_EFER) & EFER_LMA) && cs.l;
+    u8 vec = segment_fault(c, sr, &s, off, size, write, mode64);
+    if (vec) {
+        virt->inject(c, vec, true, 0);
+        return false;
+    }
+    u64 gla = (mode64 && sr != SEG_FS && sr != SEG_GS ? 0 : s.base) + off;
+    if (!mode64)
+        gla &= 0xFFFFFFFFULL;           /* linear addresses wrap outside 64-bit mode */
+    else if (((s64)(gla << 16) >> 16) != (s64)gla) {
+        virt->inject(c, sr == SEG_SS ? VEC_SS : VEC_GP, true, 0);  /* not canonical */
+        return false;
+    }
+    struct walk w = {
+        .check = true, .write = write, .user = virt->cpl(c) == 3,
+        .smap = (virt->get(c, GR_CR4) & CR4_SMAP) && !(virt->get(c, GR_RFLAGS) & RFLAGS_AC),
+    };
+    u8 *p = buf;
+    for (u32 done = 0; done < size;) {       /* an element may cross a page */
+        u64 la = (gla + done) & (mode64 ? ~0ULL : 0xFFFFFFFFULL), pa;
+        u32 n = (u32)(4096 - (la & 0xFFF));
+        n = n < size - done ? n : size - done;
+        if (!translate(c, la, &pa, &w)) {
+            virt->set(c, GR_CR2, la);
+            virt->inject(c, VEC_PF, true, w.pf_code);
+            return false;
+        }
+        if (!(write ? guest_write(pa, p + done, n) : guest_read(pa, p + done, n))) {
+            /* As the EPT would: pxHV's memory or guest-physical space beyond
+             * the map is an access the guest is not given. */
+            bool mine = reachable(pa, n);
+            guest_refuse(c, "%s %s at GPA 0x%llx", write ? "a write to" : "a read of",
+                         mine ? "pxHV's memory" : "memory beyond the guest's map", pa);
+            guest_end(c, mine ? "access to hypervisor memory" : "access beyond the memory map", false);
+        }
+        done += n;
+    }
+    return true;
+}
+
+u32 guest_fetch(struct cpu *c, u8 *bytes, u32 max, u32 *mode)
+{
+    struct segment cs;
+    virt->get_seg(c, SEG_CS, &cs);
+    bool lm = (virt->get(c, GR_EFER) & EFER_LMA) && cs.l;
+    *mode = !(virt->get(c, GR_CR0) & CR0_PE) ? 16 : lm ? 64 : cs.db ? 32 : 16;
+    u64 gla = (lm ? 0 : cs.base) + virt->get(c, GR_RIP), pa;
+    u32 n = 0;
+    while (n < max) {                  /* a page at a time: at most two */
+        u64 la = lm ? gla + n : (u32)(gla + n);
+        u32 part = (u32)(4096 - (la & 0xFFF));
+        part = part < max - n ? part : max - n;
+        if (!guest_linear_to_phys(c, la, &pa) || !guest_read(pa, bytes + n, part))
+            break;
+        n += part;
+    }
+    return n;
 }

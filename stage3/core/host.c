@@ -15,12 +15,14 @@
 
 struct dtr host_idtr;
 u64 host_cr3;
+u64 host_map_end;
 
-/* The pool: HV_PT_POOL_PAGES pages after the CPU blocks (core/early.c sized it). */
+/* The pool: hv_pool_pages() after the CPU blocks (core/early.c sized it). */
 static u64 pool_next, pool_end;
 
-u64 *page_alloc(void)
+u64 *page_alloc(void *unused)
 {
+    (void)unused;
     if (pool_next >= pool_end)
         return NULL;
     u64 *p = (u64 *)(usize)pool_next;
@@ -48,18 +50,6 @@ static void setup_idt(void)
     host_idtr.base = (u64)(usize)idt;
 }
 
-static u64 *pool_alloc(void *ctx)
-{
-    (void)ctx;
-    return page_alloc();
-}
-
-static struct pt_attr all_rw(void *ctx, u64 base, u64 len)
-{
-    (void)ctx, (void)base, (void)len;
-    return (struct pt_attr){ .mixed = false, .perms = PT_RWX, .memtype = 0 };
-}
-
 /* Identity map of [0, max(4 GiB, end of RAM)): everything pxHV may touch
  * (firmware may list reserved ranges far above RAM, which pxHV never uses). */
 static void setup_paging(void)
@@ -71,9 +61,10 @@ static void setup_paging(void)
             top = end;
     }
     struct pt_builder b = {
-        .fmt = &pt_host, .classify = all_rw, .alloc = pool_alloc,
+        .fmt = &pt_host, .classify = pt_all_rw, .alloc = page_alloc,
         .allow_1g = has_1g_pages(), .allow_2m = true,
     };
+    host_map_end = top;
     u64 *root = pt_build(&b, top);
     if (!root)
         panic("out of pages for the host page tables");
@@ -84,7 +75,7 @@ static void setup_paging(void)
 void host_init(void)
 {
     pool_next = g_hv_base + (u64)(__mem_end - __image_start) + (u64)g_boot.cpus * CPU_BLOCK_SIZE;
-    pool_end = pool_next + HV_PT_POOL_PAGES * 4096ULL;
+    pool_end = pool_next + hv_pool_pages(g_boot.virt, g_boot.cpus) * 4096;
     setup_idt();
     setup_paging();
 }

@@ -15,7 +15,7 @@ static u32 hc_puts(u64 gpa, u64 len)
         u64 n = len < sizeof buf ? len : sizeof buf;
         if (!guest_read(gpa, buf, n))
             return PXHV_HC_EINVAL;
-        console_write(buf, n);
+        console_guest_write(buf, n);
         gpa += n;
         len -= n;
     }
@@ -30,7 +30,7 @@ void core_hypercall(struct cpu *c)
 
     /* On hardware without a hypervisor VMCALL is #UD; a user-mode program
      * must not reach the hypervisor either. */
-    if (guest_cpl(c) != 0) {
+    if (virt->cpl(c) != 0) {
         inject_ud(c);
         return;
     }
@@ -45,7 +45,7 @@ void core_hypercall(struct cpu *c)
         break;
     case PXHV_HC_PUTC: {
         char ch = (char)ebx;
-        console_write(&ch, 1);
+        console_guest_write(&ch, 1);
         break;
     }
     case PXHV_HC_EXIT_STATS:
@@ -56,7 +56,7 @@ void core_hypercall(struct cpu *c)
         break;
     case PXHV_HC_SHUTDOWN:
         kprintf("pxHV: guest requested shutdown, status %u\n", ebx);
-        virt->skip(c);
+        virt->skip(c, 0);
         guest_end(c, "shutdown hypercall", false);
     case PXHV_HC_RESET:
         /* pxHV's own stage 2, booted again by the BIOS after the guest jumped
@@ -64,12 +64,12 @@ void core_hypercall(struct cpu *c)
         guest_end(c, "reboot through the BIOS reset vector (pxHV's boot sector ran again)", true);
     case PXHV_HC_INT15:
         guest_int15(c);
-        virt->skip(c);
+        virt->skip(c, 0);
         return;
     default:
         ret = PXHV_HC_ENOSYS;
         break;
     }
     r->r[R_RAX] = ret;
-    virt->skip(c);
+    virt->skip(c, 0);
 }

@@ -8,7 +8,7 @@
 bits 16
 %include "pxhv.inc"
 section .rodata
-global int15_stub, int15_stub_end, int15_old
+global int15_stub, int15_stub_end, int15_old, int15_hypercall
 
 int15_stub:
     cmp eax, 0xE820
@@ -24,6 +24,7 @@ int15_stub:
     push esi
     mov esi, eax                ; the function, for the hypervisor
     mov eax, PXHV_HC_INT15
+int15_hypercall:                ; VMMCALL on AMD (the backend's hypercall_insn)
     vmcall                      ; results in EAX/EBX/ECX/EDX, ESI = carry
     test si, si
     pop esi

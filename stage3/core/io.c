@@ -1,9 +1,15 @@
 /*
  * I/O instructions that exit.  Only the ports pxHV must see are intercepted
- * (io_intercepted): the debug console, and the ports through which a guest
- * resets or powers off the machine, which pxHV must see to print its
- * statistics first.  Everything else a guest does with those ports is
- * performed for it unchanged.
+ * (io_intercepted): the debug console, the ACPI PM1 control ports (power-off
+ * and sleep), the emulators' shutdown port and the CMOS ports.  Everything
+ * else a guest does with those ports is performed for it unchanged.
+ *
+ * The reset ports (0xCF9, the keyboard controller's 0x64, 0x92) are not
+ * intercepted: a bitmap cannot trap writes only, and a guest polls 0x64 and
+ * writes 0xCF8 (a dword covers 0xCF9) constantly.  A reset through them
+ * restarts the machine in the BIOS, which boots pxHV again, unless the CMOS
+ * shutdown byte tells the BIOS to resume the guest without a restart: so
+ * the guest may not set a resume code there.  INIT and triple faults exit.
  */
 #include "core.h"
 #include "acpi.h"
@@ -13,15 +19,21 @@
 #include "lib.h"
 #include "x86.h"
 
-#define PORT_RESET_CONTROL 0xCF9   /* bit 2: reset CPU (PIIX/ICH reset control register) */
-#define PORT_KBC_CMD       0x64    /* 8042 command 0xFE: pulse the reset line          */
-#define PORT_SYS_CTRL_A    0x92    /* bit 0: fast reset                                */
 #define PORT_EMU_SHUTDOWN  0x8900  /* Bochs and QEMU: "Shutdown" ends the emulator     */
+/* CMOS index/data pairs: 0x70/0x71, and where chipsets decode them, the
+ * extended bank 0x72/0x73 and the aliases 0x74/0x75 (Intel ICH). */
+#define PORT_CMOS_FIRST    0x70
+#define PORT_CMOS_LAST     0x75
+#define CMOS_SHUTDOWN      0x0F    /* what the BIOS does after a reset            */
+#define CMOS_SHUTDOWN_POST 0x00    /* a full power-on self test: pxHV boots again */
+#define CMOS_SHUTDOWN_BOOT 0x04    /* INT 19h: the boot disk again, so pxHV       */
 
 u32 io_intercepted(u16 *ports, u32 max)
 {
-    u16 all[] = { PXHV_DEBUG_PORT, PORT_RESET_CONTROL, PORT_KBC_CMD, PORT_SYS_CTRL_A,
-                  PORT_EMU_SHUTDOWN, g_acpi.pm1a_cnt };
+    /* The CMOS data ports exit only while the shutdown byte is selected
+     * (cmos_out): an OS reads the clock at a cost of one exit, not two. */
+    u16 all[] = { PXHV_DEBUG_PORT, PORT_EMU_SHUTDOWN, g_acpi.pm1a_cnt, g_acpi.pm1b_cnt,
+                  0x70, 0x72, 0x74 };
     u32 n = 0;
     for (u32 i = 0; i < ARRAY_SIZE(all) && n < max; i++)
         if (all[i])
@@ -44,6 +56,54 @@ static u32 raw_in(u16 port, u8 size)
     return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
 }
 
+/* The index last written to each CMOS index port: chipset state the guest
+ * sets, kept as the chipset keeps it (one for all CPUs).  pxHV selects
+ * register 0Dh before the guest runs (cmos_start), so that the shutdown
+ * byte is never selected without an exit. */
+static volatile u8 cmos_index[3] = { 0x0D, 0x0D, 0x0D };
+
+void cmos_start(void)
+{
+    for (u16 p = PORT_CMOS_FIRST; p < PORT_CMOS_LAST; p += 2)
+        outb(p, 0x0D);
+}
+
+/* One byte to a CMOS port.  A resume code in the shutdown byte would make
+ * the BIOS continue guest code after a reset, natively, with pxHV's memory
+ * as it was (ways out: reset routes pxHV does not see). */
+static void cmos_out(struct cpu *c, u16 port, u8 v)
+{
+    u32 bank = (port - PORT_CMOS_FIRST) / 2;
+    if (!(port & 1)) {
+        cmos_index[bank] = v;
+        virt->io_intercept((u16)(port + 1), (v & 0x7F) == CMOS_SHUTDOWN);
+    } else if ((cmos_index[bank] & 0x7F) == CMOS_SHUTDOWN && v != CMOS_SHUTDOWN_POST &&
+               v != CMOS_SHUTDOWN_BOOT) {
+        guest_refuse(c, "CMOS shutdown code 0x%02x (after a reset the BIOS would resume guest "
+                     "code outside pxHV); 0x00 written instead", v);
+        v = CMOS_SHUTDOWN_POST;
+    }
+    outb(port, v);
+}
+
+/* S5 (power-off) ends the run; another sleep state would leave pxHV (its
+ * resume path goes through the firmware to the guest's waking vector), and
+ * the guest is told there is none (acpi_hide_sleep_states). */
+static bool pm1_cnt_out(struct cpu *c, u16 port, u32 v)
+{
+    if (!(v & PM1_SLP_EN))
+        return false;
+    u32 typ = (v >> PM1_SLP_TYP_SHIFT) & 7;
+    if (g_acpi.s5 && typ == (port == g_acpi.pm1a_cnt ? g_acpi.slp_typa : g_acpi.slp_typb)) {
+        kprintf("pxHV: guest wrote SLP_EN with SLP_TYP %u to PM1%c_CNT\n", typ,
+                port == g_acpi.pm1a_cnt ? 'a' : 'b');
+        guest_end(c, "ACPI sleep/power-off request", false);
+    }
+    guest_refuse(c, "ACPI sleep state with SLP_TYP %u (only S5, power-off, is possible under "
+                 "pxHV); the write is ignored", typ);
+    return true;
+}
+
 static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
 {
     if (port == PXHV_DEBUG_PORT) {
@@ -51,15 +111,9 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
         char bytes[4];
         for (u8 i = 0; i < size; i++)
             bytes[i] = (char)(v >> (8 * i));
-        console_write(bytes, size);
+        console_guest_write(bytes, size);
         return;
     }
-    if (port == PORT_RESET_CONTROL && (v & 0x04))
-        guest_end(c, "reset through port 0xCF9", true);
-    if (port == PORT_KBC_CMD && (u8)v == 0xFE)
-        guest_end(c, "reset through the keyboard controller", true);
-    if (port == PORT_SYS_CTRL_A && (v & 1))
-        guest_end(c, "fast reset through port 0x92", true);
     if (port == PORT_EMU_SHUTDOWN) {
         /* The "Shutdown" string, one byte at a time, ends an emulator run. */
         char ch = (char)v;
@@ -68,10 +122,18 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
             guest_end(c, "power-off through port 0x8900", false);
         return;
     }
-    if (port == g_acpi.pm1a_cnt && (v & PM1_SLP_EN)) {
-        kprintf("pxHV: guest wrote SLP_EN with SLP_TYP %u to PM1a_CNT\n",
-                (v >> PM1_SLP_TYP_SHIFT) & 7);
-        guest_end(c, "ACPI sleep/power-off request", false);
+    if ((port == g_acpi.pm1a_cnt || port == g_acpi.pm1b_cnt) && pm1_cnt_out(c, port, v))
+        return;
+    if (port + size > PORT_CMOS_FIRST && port <= PORT_CMOS_LAST) {
+        /* A word or dword reaches the next ports too: byte by byte. */
+        for (u8 i = 0; i < size; i++, v >>= 8) {
+            u16 p = (u16)(port + i);
+            if (p >= PORT_CMOS_FIRST && p <= PORT_CMOS_LAST)
+                cmos_out(c, p, (u8)v);
+            else
+                outb(p, (u8)v);
+        }
+        return;
     }
     raw_out(port, size, v);
 }
@@ -83,38 +145,37 @@ static u32 port_in(u16 port, u8 size)
     return raw_in(port, size);
 }
 
-/* INS/OUTS, with or without REP: one element at a time through guest memory. */
-static void string_io(struct cpu *c, const struct io_access *io)
+/* INS/OUTS, with or without REP: one element at a time, through the guest's
+ * segments and paging with the checks the CPU makes; a fault stops the
+ * instruction where it got to, with the registers showing the progress
+ * (SDM Vol. 2B INS, OUTS; Vol. 3A 6.5 "Exception Classifications"). */
+static bool string_io(struct cpu *c, const struct io_access *io)
 {
     struct guest_regs *r = c->regs;
     u64 amask = io->addr_bytes == 2 ? 0xFFFF : io->addr_bytes == 4 ? 0xFFFFFFFF : ~0ULL;
     /* INS always writes ES:(E)DI; OUTS reads seg:(E)SI, DS unless overridden. */
-    struct segment seg;
-    virt->get_seg(c, io->in ? SEG_ES : (enum seg_reg)io->seg, &seg);
+    enum seg_reg seg = io->in ? SEG_ES : (enum seg_reg)io->seg;
     u32 idx = io->in ? R_RDI : R_RSI;
     s64 step = virt->get(c, GR_RFLAGS) & RFLAGS_DF ? -(s64)io->size : io->size;
     u64 count = io->rep ? r->r[R_RCX] & amask : 1;
 
     for (; count; count--) {
-        u64 off = r->r[idx] & amask, gla = seg.base + off, gpa;
+        u64 off = r->r[idx] & amask;
         u32 v = 0;
-        if (!guest_linear_to_phys(c, gla, &gpa)) {
-            kprintf("pxHV: string I/O at unmapped guest linear address 0x%llx\n", gla);
-            guest_end(c, "string I/O fault", false);
-        }
         if (io->in) {
             v = port_in(io->port, io->size);
-            if (!guest_write(gpa, &v, io->size))
-                guest_end(c, "string I/O into hypervisor memory", false);
+            if (!guest_linear_access(c, seg, off, &v, io->size, true))
+                return false;
         } else {
-            if (!guest_read(gpa, &v, io->size))
-                guest_end(c, "string I/O from hypervisor memory", false);
+            if (!guest_linear_access(c, seg, off, &v, io->size, false))
+                return false;
             port_out(c, io->port, io->size, v);
         }
         r->r[idx] = (r->r[idx] & ~amask) | ((off + step) & amask);
         if (io->rep)
             r->r[R_RCX] = (r->r[R_RCX] & ~amask) | ((r->r[R_RCX] - 1) & amask);
     }
+    return true;
 }
 
 void core_io(struct cpu *c, const struct io_access *io)
@@ -123,7 +184,8 @@ void core_io(struct cpu *c, const struct io_access *io)
 
     c->stats.event[EV_IO]++;
     if (io->string) {
-        string_io(c, io);
+        if (!string_io(c, io))
+            return;                 /* a fault was injected: no skip */
     } else if (io->in) {
         u32 v = port_in(io->port, io->size);
         /* IN to AL/AX leaves the rest of RAX; IN to EAX zero-extends (SDM Vol. 1 3.4.1.1). */
@@ -136,5 +198,5 @@ void core_io(struct cpu *c, const struct io_access *io)
     } else {
         port_out(c, io->port, io->size, (u32)r->r[R_RAX]);
     }
-    virt->skip(c);
+    virt->skip(c, 0);
 }

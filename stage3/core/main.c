@@ -8,6 +8,8 @@
 #include "host.h"
 #include "lib.h"
 #include "power.h"
+#include "smp.h"
+#include "ipi.h"
 #include "virt.h"
 
 struct boot_info g_boot;
@@ -35,22 +37,21 @@ static void summary(void)
                 g_host_map.e[i].base + g_host_map.e[i].length, g_host_map.e[i].type);
 }
 
-NORETURN void stage3_main(const struct boot_info *bi)
+NORETURN void stage3_main(struct boot_info *bi)
 {
     /* Copy first: the boot_info lives in low memory the guest will own. */
     memcpy(&g_boot, bi, sizeof g_boot);
     g_hv_base = g_boot.hv_base;
     g_hv_size = g_boot.hv_size;
-    e820_from_bios(&g_host_map, g_boot.e820,
-                   g_boot.e820_count < BOOTINFO_E820_MAX ? g_boot.e820_count : BOOTINFO_E820_MAX);
-    acpi_scan(&g_acpi);
+    g_boot.mem_source = e820_from_boot(&g_host_map, &g_boot);
+    acpi_scan(&g_acpi, true);
     host_init();
     struct cpu *c = cpu_alloc(0, cpu_apic_id());
     cpu_load(c);
 
-    const char *refused = "VT-x not supported by this CPU";
-    if (g_boot.virt & VIRT_VMX) {
-        virt = &vmx_ops;
+    const char *refused = "neither VT-x nor AMD-V supported by this CPU";
+    if (g_boot.virt & (VIRT_VMX | VIRT_SVM)) {
+        virt = g_boot.virt & VIRT_VMX ? &vmx_ops : &svm_ops;
         refused = virt->cpu_enable(c);
     }
     kprintf("Stage 3: C runtime ready\n");
@@ -59,15 +60,24 @@ NORETURN void stage3_main(const struct boot_info *bi)
     summary();
     if (refused) {
         kprintf("pxHV: cannot run guests: %s\n", refused);
-        hv_stop("no VT-x");
+        hv_stop(g_boot.virt & VIRT_SVM ? "no AMD-V" : "no VT-x");
     }
 
+    smp_plan();
+    chipset_lock_smram();
+    cmos_start();
+    u32 sleep = acpi_hide_sleep();
+    if (sleep)
+        kprintf("pxHV: ACPI sleep states%s%s%s%s hidden from the guest: only S5, power-off, "
+                "works under pxHV\n", sleep & BIT(1) ? " S1" : "", sleep & BIT(2) ? " S2" : "",
+                sleep & BIT(3) ? " S3" : "", sleep & BIT(4) ? " S4" : "");
     guest_plan_memory();
+    ipi_setup();
     virt->setup();
     virt->cpu_init(c);
+    smp_start(bi);
 
-    static struct guest_regs regs;
-    guest_boot_regs(&regs);
-    virt->guest_start(c, START_BOOT_SECTOR, &regs);
+    virt->guest_start(c, START_BOOT_SECTOR, 0);
+    guest_boot_regs(c->regs);
     virt->run(c);
 }

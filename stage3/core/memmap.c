@@ -28,15 +28,17 @@ static struct mtrr_state mtrr;
 static struct { u64 base, len; u8 perms; } kept[KEPT_MAX];
 static u32 nkept;
 
-static void keep(u64 base, u64 len, u8 perms)
+void guest_keep(u64 base, u64 len, u8 perms, bool in_map)
 {
     if (nkept == KEPT_MAX)
         panic("too many protected ranges");
+    if ((base | len) & 0xFFF)            /* the tables protect whole pages */
+        panic("protected range 0x%llx+0x%llx not page-aligned", base, len);
     kept[nkept].base = base;
     kept[nkept].len = len;
     kept[nkept].perms = perms;
     nkept++;
-    if (!e820_set_range(&guest_map, base, len, E820_RESERVED))
+    if (in_map && !e820_set_range(&guest_map, base, len, E820_RESERVED))
         panic("guest memory map overflow");
 }
 
@@ -70,12 +72,45 @@ static void read_mtrrs(void)
     }
 }
 
+const struct mtrr_state *host_mtrrs(void)
+{
+    return &mtrr;
+}
+
+/* Where the second-level tables end: all of the first 4 GiB (memory and the
+ * devices below 4 GiB), and every range above that the firmware reports as
+ * memory (RAM, ACPI, NVS), in whole GiB.  Reserved ranges far above (AMD's
+ * HyperTransport hole at 1012 GiB) are no memory to map. */
+u64 guest_map_top(void)
+{
+    u64 top = 1ULL << 32;
+    for (u32 i = 0; i < g_host_map.count; i++) {
+        const struct e820_entry *e = &g_host_map.e[i];
+        if (e->type != E820_RESERVED && e->base + e->length > top)
+            top = e->base + e->length;
+    }
+    return (top + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+}
+
+/* The real MTRRs must still be as the firmware set them: the guest's writes
+ * go to its own copy (core/msr.c). */
+void mtrr_report(void)
+{
+    if (!mtrr.cap)
+        return;
+    bool same = rdmsr(MSR_IA32_MTRR_DEF_TYPE) == mtrr.def_type;
+    for (u32 i = 0; i < (mtrr.cap & MTRRCAP_VCNT) && i < MTRR_VAR_MAX; i++)
+        same &= rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i) == mtrr.var_base[i] &&
+                rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i + 1) == mtrr.var_mask[i];
+    kprintf("pxHV: the machine's MTRRs: %s\n", same ? "as the firmware set them" : "CHANGED");
+}
+
 /* Work out what the guest may use; must run before the second-level tables are built. */
 void guest_plan_memory(void)
 {
     guest_map = g_host_map;
     read_mtrrs();
-    keep(g_hv_base, g_hv_size, 0);
+    guest_keep(g_hv_base, g_hv_size, 0, true);
 
     /* The INT 15h hook takes the last whole page of conventional memory,
      * the way option ROMs and boot-time drivers do: INT 12h and BDA 0x413
@@ -88,7 +123,12 @@ void guest_plan_memory(void)
     if (conv_end < 0x20000)
         panic("conventional memory too small (%llu KiB)", conv_end / 1024);
     stub_base = (conv_end - 4096) & ~0xFFFULL;
-    keep(stub_base, conv_end - stub_base, PT_R | PT_X);
+    /* The second-level tables protect the hook's page; the map reports up to
+     * the BIOS's top as reserved, though the rest of the last page (the EBDA
+     * at 0x9FC00 on most machines) stays the guest's to use as before. */
+    guest_keep(stub_base, 4096, PT_R | PT_X, false);
+    if (!e820_set_range(&guest_map, stub_base, conv_end - stub_base, E820_RESERVED))
+        panic("guest memory map overflow");
     e820_legacy(&guest_map, &legacy);
 
     kprintf("pxHV: hidden from the guest: %016llx-%016llx (hypervisor, %llu KiB), "
@@ -148,6 +188,7 @@ void guest_install_hook(void)
     volatile u32 *ivt = (volatile u32 *)0;
 
     memcpy(stub, int15_stub, (usize)(int15_stub_end - int15_stub));
+    memcpy(stub + (int15_hypercall - int15_stub), virt->hypercall_insn, 3);  /* VMCALL/VMMCALL */
     *(u32 *)(stub + (int15_old - int15_stub)) = ivt[0x15];
     ivt[0x15] = (u32)((stub_base >> 4) << 16);          /* segment:0000 */
     *BDA_BASE_MEM_KB = (u16)(stub_base / 1024);

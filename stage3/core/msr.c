@@ -4,52 +4,127 @@
  * sees a CPU without hardware virtualization: IA32_FEATURE_CONTROL reads as
  * locked with VMX off, what firmware leaves on such a CPU, and the VMX
  * capability MSRs do not exist (#GP), as SDM Vol. 3C 23.7 says of a CPU
- * without VMX.  Everything else is executed for the guest, with the #GP the
- * CPU raises where it refuses.
+ * without VMX.  The MTRRs are the guest's own copy (include/mtrr.h), and the
+ * local APIC stays where it is (IA32_APIC_BASE).  Everything else is
+ * executed for the guest, with the #GP the CPU raises where it refuses.
  */
 #include "core.h"
 #include "vmx.h"
+#include "apic.h"
+#include "ipi.h"
 #include "x86.h"
 
+/* The MTRRs: writes always exit; reads only once a guest has written one
+ * (until then the guest's copies equal the real registers). */
+#define MTRR_RANGES(access) \
+    { MSR_IA32_MTRR_PHYSBASE0, MSR_IA32_MTRR_PHYSBASE0 + 2 * MTRR_VAR_MAX - 1, access }, \
+    { MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX64K_00000, access }, \
+    { MSR_IA32_MTRR_FIX16K_80000, MSR_IA32_MTRR_FIX16K_A0000, access }, \
+    { MSR_IA32_MTRR_FIX4K_C0000, MSR_IA32_MTRR_FIX4K_C0000 + 7, access }, \
+    { MSR_IA32_MTRR_DEF_TYPE, MSR_IA32_MTRR_DEF_TYPE, access }
+
 const struct msr_range msr_intercepted[] = {
-    { MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL },
-    { MSR_IA32_VMX_BASIC, MSR_IA32_VMX_LAST },
-    { 0, 0 },
+    { MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, MSR_WRITE },
+    { MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, MSR_READ | MSR_WRITE },
+    MTRR_RANGES(MSR_WRITE),
+    { MSR_IA32_VMX_BASIC, MSR_IA32_VMX_LAST, MSR_READ | MSR_WRITE },
+    { MSR_X2APIC_ICR, MSR_X2APIC_ICR, MSR_READ | MSR_WRITE },   /* INIT and SIPI (include/ipi.h) */
+    { 0, 0, 0 },
 };
+
+static void mtrr_reads_intercepted(void)
+{
+    static const struct msr_range all[] = { MTRR_RANGES(MSR_READ | MSR_WRITE) };
+    static volatile u32 done;
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+        return;
+    for (u32 i = 0; i < ARRAY_SIZE(all); i++)
+        virt->msr_intercept(all[i].first, all[i].last, all[i].access);
+}
 
 static bool msr_is_vmx(u32 msr)
 {
     return msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_LAST;
 }
 
+/* This CPU's MTRRs as the guest set them, from the firmware's at first use. */
+static u64 *guest_mtrr(struct cpu *c, u32 msr)
+{
+    if (!c->mtrrs_ready) {
+        c->mtrrs = *host_mtrrs();
+        c->mtrrs_ready = true;
+    }
+    return mtrr_msr(&c->mtrrs, msr);
+}
+
+static bool is_mtrr(u32 msr)
+{
+    return (msr >= MSR_IA32_MTRR_PHYSBASE0 && msr < MSR_IA32_MTRR_PHYSBASE0 + 0x20) ||
+           msr == MSR_IA32_MTRR_FIX64K_00000 || msr == MSR_IA32_MTRR_FIX16K_80000 ||
+           msr == MSR_IA32_MTRR_FIX16K_A0000 || msr == MSR_IA32_MTRR_DEF_TYPE ||
+           (msr >= MSR_IA32_MTRR_FIX4K_C0000 && msr <= MSR_IA32_MTRR_FIX4K_C0000 + 7);
+}
+
 void core_rdmsr(struct cpu *c)
 {
     struct guest_regs *r = c->regs;
     u32 msr = (u32)r->r[R_RCX];
-    u64 v;
+    u64 v, *m;
 
     c->stats.event[EV_MSR_READ]++;
     if (msr == MSR_IA32_FEATURE_CONTROL) {
         v = FEATURE_CONTROL_LOCK;
+    } else if (is_mtrr(msr)) {
+        if (!(m = guest_mtrr(c, msr))) {
+            inject_gp0(c);
+            return;
+        }
+        v = *m;
     } else if (msr_is_vmx(msr) || !rdmsr_safe(msr, &v)) {
         inject_gp0(c);
         return;
     }
     r->r[R_RAX] = (u32)v;
     r->r[R_RDX] = v >> 32;
-    virt->skip(c);
+    virt->skip(c, 0);
 }
 
 void core_wrmsr(struct cpu *c)
 {
     struct guest_regs *r = c->regs;
     u32 msr = (u32)r->r[R_RCX];
-    u64 v = (r->r[R_RDX] << 32) | (u32)r->r[R_RAX];
+    u64 v = (r->r[R_RDX] << 32) | (u32)r->r[R_RAX], *m;
 
     c->stats.event[EV_MSR_WRITE]++;
+    if (msr == MSR_X2APIC_ICR && g_ipi_intercept) {
+        ipi_icr_write(c, (u32)(v >> 32), (u32)v, true);
+        virt->skip(c, 0);
+        return;
+    }
+    if (is_mtrr(msr)) {
+        if (!(m = guest_mtrr(c, msr)) || !mtrr_msr_value_ok(&c->mtrrs, msr, v)) {
+            inject_gp0(c);
+            return;
+        }
+        *m = v;
+        mtrr_reads_intercepted();
+        virt->skip(c, 0);
+        return;
+    }
+    if (msr == MSR_IA32_APIC_BASE) {
+        /* Moving the APIC page could put it over pxHV's memory (or its
+         * bitmaps) and ends pxHV's view of the guest's IPIs: refused; the
+         * other bits (enable, x2APIC mode) are the guest's. */
+        u64 cur = rdmsr(MSR_IA32_APIC_BASE), base = 0x000FFFFFFFFFF000ULL;
+        if ((v ^ cur) & base) {
+            guest_refuse(c, "moving the local APIC from 0x%llx to 0x%llx (IA32_APIC_BASE); "
+                         "it stays where it is", cur & base, v & base);
+            v = (v & ~base) | (cur & base);
+        }
+    }
     if (msr == MSR_IA32_FEATURE_CONTROL || msr_is_vmx(msr) || !wrmsr_safe(msr, v)) {
         inject_gp0(c);
         return;
     }
-    virt->skip(c);
+    virt->skip(c, 0);
 }

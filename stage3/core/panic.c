@@ -3,8 +3,10 @@
 #include "console.h"
 #include "cpu.h"
 #include "host.h"
+#include "core.h"
 #include "lib.h"
 #include "power.h"
+#include "smp.h"
 #include "x86.h"
 
 NORETURN void panic(const char *fmt, ...)
@@ -13,6 +15,7 @@ NORETURN void panic(const char *fmt, ...)
     va_list ap;
 
     cli();
+    smp_stop_others();
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
@@ -20,18 +23,23 @@ NORETURN void panic(const char *fmt, ...)
     hv_stop("panic");
 }
 
-static const char *const exc_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-    "#BR bound range", "#UD invalid opcode", "#NM device not available",
-    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-    "#NP segment not present", "#SS stack fault", "#GP general protection",
-    "#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
-    "#MC machine check", "#XM SIMD error", "#VE virtualization exception",
-    "#CP control protection",
-};
+static const char exc_names[] =
+    "#DE divide error\0#DB debug\0NMI\0#BP breakpoint\0#OF overflow\0"
+    "#BR bound range\0#UD invalid opcode\0#NM device not available\0"
+    "#DF double fault\0coprocessor segment overrun\0#TS invalid TSS\0"
+    "#NP segment not present\0#SS stack fault\0#GP general protection\0"
+    "#PF page fault\0reserved\0#MF x87 error\0#AC alignment check\0"
+    "#MC machine check\0#XM SIMD error\0#VE virtualization exception\0"
+    "#CP control protection";
 
 void host_exception(struct host_frame *f)
 {
+    if (f->vector == VEC_NMI) {
+        /* In VMX root operation: another CPU stopping the machine, or one
+         * for the guest, delivered at the next VM entry. */
+        core_nmi(this_cpu());
+        return;
+    }
     if (f->vector == VEC_GP) {
         /* An instruction listed in .extable (x86.h) resumes at its fix-up. */
         for (const struct extable_entry *e = __extable_start; e < __extable_end; e++) {
@@ -42,7 +50,8 @@ void host_exception(struct host_frame *f)
         }
     }
     cli();
-    const char *name = f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "exception";
+    smp_stop_others();
+    const char *name = str_nth(exc_names, sizeof exc_names, (u32)f->vector, "exception");
     kprintf("PANIC: host exception %llu (%s), error code 0x%llx\n", f->vector, name, f->error);
     kprintf("  RIP %016llx (stage 3 offset 0x%llx)  CS %04llx  RFLAGS %016llx\n",
             f->rip, f->rip - g_hv_base, f->cs, f->rflags);

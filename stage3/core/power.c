@@ -6,9 +6,11 @@
  */
 #include "power.h"
 #include "acpi.h"
+#include "apic.h"
 #include "console.h"
 #include "cpu.h"
 #include "hv.h"
+#include "smp.h"
 #include "virt.h"
 #include "x86.h"
 
@@ -32,6 +34,9 @@ NORETURN void machine_poweroff(void)
     /* Bochs and older QEMU: the string "Shutdown" on port 0x8900. */
     for (const char *s = "Shutdown"; *s; s++)
         outb(0x8900, (u8)*s);
+    /* QEMU carries the request out a little later: give it the time, so
+     * the line below is only printed when it really failed. */
+    udelay(500000);
     kprintf("pxHV: power-off did not take effect; halting\n");
     machine_halt();
 }
@@ -39,12 +44,22 @@ NORETURN void machine_poweroff(void)
 NORETURN void machine_reset(void)
 {
     serial_flush();
-    /* INIT is blocked in VMX root operation (SDM Vol. 3C 23.8 "Restrictions
-     * on VMX Operation"); leave it so that a reset line wired to INIT works. */
-    if (virt)
-        virt->cpu_disable(this_cpu());
+    /* Whatever the guest left in the CMOS shutdown byte, the BIOS is to run
+     * its full start-up, which boots pxHV again (core/io.c). */
+    outb(0x70, 0x0F);
+    outb(0x71, 0x00);
+    /* A hard reset first, still in VMX operation: it resets every CPU, and
+     * nothing a guest left pending (an INIT) gets the chance to restart one
+     * with memory as it was. */
     outb(0xCF9, 0x02);
     outb(0xCF9, 0x06);          /* full reset through the reset control register */
+    for (int i = 0; i < 100000; i++)
+        pause();
+    /* Chipsets without it: the keyboard controller's line, which some wire
+     * to INIT, blocked in VMX root operation (SDM Vol. 3C 23.8 "Restrictions
+     * on VMX Operation"), so VMX is left first. */
+    if (virt)
+        virt->cpu_disable(this_cpu());
     for (int i = 0; i < 100000 && (inb(0x64) & 2); i++)
         ;
     outb(0x64, 0xFE);           /* keyboard-controller reset pulse */
@@ -56,6 +71,7 @@ NORETURN void machine_reset(void)
 
 NORETURN void hv_stop(const char *why)
 {
+    smp_stop_others();
     kprintf("pxHV: stopping (%s)\n", why);
     if (g_boot.config.flags & CFG_FLAG_NO_POWEROFF)
         machine_halt();

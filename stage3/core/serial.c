@@ -45,3 +45,46 @@ void serial_flush(void)
 {
     wait_lsr(LSR_TEMT);
 }
+
+/* The guest owns COM1 and may leave it in another format, with the divisor
+ * latch selected (DLAB) or in loopback: pxHV's lines would vanish.  Around
+ * each of its writes pxHV sets its own format and then puts the guest's back. */
+struct uart_state { u8 lcr, mcr, dll, dlm; };
+
+static struct uart_state uart_take(void)
+{
+    struct uart_state g = { inb(COM1 + LCR), inb(COM1 + MCR), 0, 0 };
+    outb(COM1 + LCR, g.lcr | 0x80);
+    g.dll = inb(COM1 + DLL);
+    g.dlm = inb(COM1 + DLM);
+    if (g.dll != 1 || g.dlm != 0) {
+        outb(COM1 + DLL, 0x01);
+        outb(COM1 + DLM, 0x00);
+    }
+    outb(COM1 + LCR, 0x03);
+    if (g.mcr & 0x10)
+        outb(COM1 + MCR, g.mcr & ~0x10);   /* loopback off */
+    return g;
+}
+
+static void uart_give_back(struct uart_state g)
+{
+    wait_lsr(LSR_TEMT);                    /* sent at pxHV's rate */
+    if (g.dll != 1 || g.dlm != 0) {
+        outb(COM1 + LCR, 0x80);
+        outb(COM1 + DLL, g.dll);
+        outb(COM1 + DLM, g.dlm);
+    }
+    outb(COM1 + LCR, g.lcr);
+    if (g.mcr & 0x10)
+        outb(COM1 + MCR, g.mcr);
+}
+
+void serial_write(const char *s, usize n)
+{
+    struct uart_state g = uart_take();
+    for (usize i = 0; i < n; i++)
+        serial_putc(s[i]);
+    if (g.lcr != 0x03 || g.dll != 1 || g.dlm != 0 || (g.mcr & 0x10))
+        uart_give_back(g);
+}

@@ -36,15 +36,16 @@ void stats_print(void)
         if (sum.reason[k])
             kprintf("pxHV:   %-28s %10llu\n", virt->exit_name(k), sum.reason[k]);
 
+    /* VMREAD/VMWRITE per exit of each kind (VMX only: a VMCB is plain memory). */
     char line[400];
     usize n = 0;
     for (u32 k = 0; k < STAT_REASONS && n < sizeof line; k++)
-        if (sum.reason[k])
+        if (sum.vmcs_ops[k])
             n += snprintf(line + n, sizeof line - n, "%s%s %llu.%02llu", n ? ", " : "",
                           virt->exit_name(k), sum.vmcs_ops[k] / sum.reason[k],
                           sum.vmcs_ops[k] * 100 / sum.reason[k] % 100);
     if (n)
-        kprintf("pxHV: %s accesses per exit: %s\n", virt->name, line);
+        kprintf("pxHV: VMCS accesses per exit: %s\n", line);
     n = 0;
     for (u32 k = 0; k < EV_COUNT && n < sizeof line; k++)
         if (sum.event[k])
@@ -52,4 +53,17 @@ void stats_print(void)
                           sum.event[k]);
     if (n)
         kprintf("pxHV: core events: %s\n", line);
+    if (cpu_count() < 2)
+        return;
+    for (u32 i = 0; i < cpu_count(); i++) {
+        const struct cpu *c = cpu_get(i);
+        n = 0;
+        for (u32 k = 0; k < STAT_REASONS && n < sizeof line; k++)
+            if (c->stats.reason[k])
+                n += snprintf(line + n, sizeof line - n, "%s%s %llu", n ? ", " : ": ",
+                              virt->exit_name(k), c->stats.reason[k]);
+        line[n < sizeof line ? n : sizeof line - 1] = 0;
+        kprintf("pxHV: CPU %u (APIC %u): %llu exits%s\n", c->index, c->apic_id, c->stats.total,
+                n ? line : "");
+    }
 }

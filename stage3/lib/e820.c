@@ -171,6 +171,33 @@ void e820_from_bios(struct e820_map *m, const struct e820_entry *raw, u32 n)
     e820_sanitize(m);
 }
 
+u32 e820_from_boot(struct e820_map *m, const struct boot_info *bi)
+{
+    u32 n = bi->e820_count < BOOTINFO_E820_MAX ? bi->e820_count : BOOTINFO_E820_MAX;
+    if (n) {
+        e820_from_bios(m, bi->e820, n);
+        return MEMSRC_E820;
+    }
+    struct e820_entry raw[3] = { { 0, (u64)bi->conv_kb << 10, E820_RAM, 1 } };
+    u32 src, k = 1;
+    if (bi->e801_ax | bi->e801_bx) {
+        src = MEMSRC_E801;      /* KiB from 1 to 16 MiB, 64 KiB blocks above */
+        raw[k++] = (struct e820_entry){ 0x100000, (u64)bi->e801_ax << 10, E820_RAM, 1 };
+        raw[k++] = (struct e820_entry){ 0x1000000, (u64)bi->e801_bx << 16, E820_RAM, 1 };
+    } else {
+        src = MEMSRC_88;        /* KiB above 1 MiB */
+        raw[k++] = (struct e820_entry){ 0x100000, (u64)bi->ext88_kb << 10, E820_RAM, 1 };
+    }
+    /* Firmware keeps the ACPI tables at the top of RAM, which E801h and 88h
+     * count as memory: the highest range goes without its top MiB. */
+    while (k > 1 && !raw[k - 1].length)
+        k--;
+    if (k > 1 && raw[k - 1].length > 0x100000)
+        raw[k - 1].length -= 0x100000;
+    e820_from_bios(m, raw, k);
+    return src;
+}
+
 bool e820_set_range(struct e820_map *m, u64 base, u64 len, u32 type)
 {
     struct force f;
@@ -236,14 +263,6 @@ static u64 ram_run_end(const struct e820_map *m, u64 start)
         if (!moved || pos == U64_MAX)
             return pos;
     }
-}
-
-bool e820_is_ram(const struct e820_map *m, u64 base, u64 len)
-{
-    if (len == 0)
-        return true;   /* an empty range is trivially covered */
-    u64 end = base + len < base ? U64_MAX : base + len;
-    return ram_run_end(m, base) >= end;
 }
 
 void e820_legacy(const struct e820_map *m, struct e820_legacy *out)

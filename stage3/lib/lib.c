@@ -1,5 +1,5 @@
 /* The few libc routines the freestanding build needs (GCC may emit calls
- * to memset/memcpy/memmove/memcmp itself, so the names are the standard ones).
+ * to memset/memcpy/memcmp itself, so the names are the standard ones).
  * The string instructions make copies and fills one step per byte. */
 #include "lib.h"
 
@@ -14,17 +14,6 @@ void *memcpy(void *d, const void *s, usize n)
 {
     void *dp = d;
     __asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) :: "memory");
-    return d;
-}
-
-void *memmove(void *d, const void *s, usize n)
-{
-    u8 *dp = d;
-    const u8 *sp = s;
-    if (dp <= sp || dp >= sp + n)
-        return memcpy(d, s, n);
-    while (n--)
-        dp[n] = sp[n];
     return d;
 }
 
@@ -43,4 +32,12 @@ usize strlen(const char *s)
     while (s[n])
         n++;
     return n;
+}
+
+const char *str_nth(const char *blob, usize blob_size, u32 n, const char *dflt)
+{
+    const char *p = blob, *end = blob + blob_size;
+    for (; n && p < end; n--)
+        p += strlen(p) + 1;
+    return p < end && *p ? p : dflt;
 }

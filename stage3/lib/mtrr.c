@@ -269,3 +269,40 @@ const char *mtrr_type_name(u8 type)
     default: return "??";
     }
 }
+
+u64 *mtrr_msr(struct mtrr_state *s, u32 msr)
+{
+    u32 vcnt = (u32)(s->cap & MTRRCAP_VCNT);
+    if (msr == 0x2FF)                                   /* IA32_MTRR_DEF_TYPE */
+        return &s->def_type;
+    if (msr >= 0x200 && msr < 0x200 + 2 * vcnt && msr < 0x200 + 2 * MTRR_VAR_MAX)
+        return msr & 1 ? &s->var_mask[(msr - 0x200) / 2] : &s->var_base[(msr - 0x200) / 2];
+    if (!(s->cap & MTRRCAP_FIX))
+        return NULL;
+    if (msr == 0x250)
+        return &s->fixed[0];
+    if (msr == 0x258 || msr == 0x259)
+        return &s->fixed[1 + msr - 0x258];
+    if (msr >= 0x268 && msr <= 0x26F)
+        return &s->fixed[3 + msr - 0x268];
+    return NULL;
+}
+
+static bool type_ok(u64 t)
+{
+    return t == MT_UC || t == MT_WC || t == MT_WT || t == MT_WP || t == MT_WB;
+}
+
+bool mtrr_msr_value_ok(const struct mtrr_state *s, u32 msr, u64 v)
+{
+    u64 above = ~((1ULL << phys_bits(s)) - 1);
+    if (msr == 0x2FF)
+        return !(v & ~0xCFFULL) && type_ok(v & 0xFF);
+    if (msr >= 0x200 && msr < 0x220)
+        return msr & 1 ? !(v & (above | 0x7FF))                  /* PhysMask */
+                       : !(v & (above | 0xF00)) && type_ok(v & 0xFF);   /* PhysBase */
+    for (u32 i = 0; i < 8; i++)                          /* fixed: eight types */
+        if (!type_ok((v >> (8 * i)) & 0xFF))
+            return false;
+    return true;
+}

@@ -39,10 +39,33 @@ static u64 host_leaf(u64 addr, int level, const struct pt_attr *a)
     return level > 1 ? e | PTE_PS : e;
 }
 
+/*
+ * Nested-paging leaf (AMD APM Vol. 2 15.25 "Nested Paging"): the host's own
+ * 4-level format, in which every guest access counts as a user access (U set),
+ * with the memory type through the PAT index bits as the host's PAT (the
+ * power-on one) resolves them: WB 0, WT PWT, UC PCD|PWT; WC and WP, which
+ * that PAT lacks, become UC- and WT.  The real MTRRs still apply on top
+ * (15.25.8), as they are the firmware's.
+ */
+static u64 npt_leaf(u64 addr, int level, const struct pt_attr *a)
+{
+    u8 t = a->memtype;
+    u64 pat = t == 6 ? 0 : t == 4 || t == 5 ? PTE_PWT : t == 1 ? PTE_PCD : PTE_PCD | PTE_PWT;
+    u64 e = (addr & PT_ADDR_MASK) | PTE_P | PTE_U | pat | (a->perms & PT_W ? PTE_W : 0);
+    return level > 1 ? e | PTE_PS : e;
+}
+
 /* Non-leaf EPT entries are RWX so that the leaves alone decide access (the
  * walk ANDs the rights); their bits 7:3 must be zero. */
 const struct pt_format pt_ept = { "EPT", ept_leaf, EPT_RWX, EPT_RWX, EPT_LARGE };
 const struct pt_format pt_host = { "host", host_leaf, PTE_P | PTE_W, PTE_P, PTE_PS };
+const struct pt_format pt_npt = { "NPT", npt_leaf, PTE_P | PTE_W | PTE_U, PTE_P, PTE_PS };
+
+struct pt_attr pt_all_rw(void *ctx, u64 base, u64 len)
+{
+    (void)ctx, (void)base, (void)len;
+    return (struct pt_attr){ .mixed = false, .perms = PT_RWX, .memtype = 0 };
+}
 
 static bool large_ok(const struct pt_builder *b, int level)
 {

@@ -10,18 +10,39 @@
 #include "hv.h"
 #include "x86.h"
 
+/* A present PAE PDPTE with a reserved bit set: bits 2:1, 8:5 and those at
+ * or above MAXPHYADDR (SDM Vol. 3A 4.4.1 "PDPTE Registers"). */
+static bool pdpte_bad(u64 e)
+{
+    u32 a, b, ecx, d;
+    cpuid(0x80000000, 0, &a, &b, &ecx, &d);
+    u32 bits = 36;
+    if (a >= 0x80000008) {
+        cpuid(0x80000008, 0, &a, &b, &ecx, &d);
+        bits = a & 0xFF;
+    }
+    return (e & 1) && (e & (0x1E6ULL | ~((1ULL << bits) - 1)));
+}
+
 /* With PAE paging outside IA-32e mode the CPU takes the PDPTEs from the VMCS
  * on entry when EPT is on (26.3.2.4), so after a paging-mode change made on
- * the guest's behalf they are loaded as MOV to CR would. */
-static void load_pdptes(struct cpu *c)
+ * the guest's behalf they are loaded as MOV to CR would, with its #GP when
+ * one is bad (SDM Vol. 2B MOV CR).  False: the guest gets #GP(0), and the
+ * registers must not change: the caller checks first (check_only). */
+static bool load_pdptes(struct cpu *c, u64 cr0, u64 cr3, u64 cr4, bool check_only)
 {
-    u64 cr0 = vmcs_get(c, VC_CR0), cr4 = vmcs_get(c, VC_CR4);
-    if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmcs_get(c, VC_EFER) & EFER_LMA))
-        return;
+    /* With EFER.LME set, paging is IA-32e paging (or off): no PDPTEs. */
+    if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmcs_get(c, VC_EFER) & EFER_LME))
+        return true;
     u64 pdpte[4] = { 0, 0, 0, 0 };
-    guest_read(vmcs_get(c, VC_CR3) & ~0x1FULL, pdpte, sizeof pdpte);
+    if (!guest_read(cr3 & 0xFFFFFFE0ULL, pdpte, sizeof pdpte))
+        return false;
     for (u32 i = 0; i < 4; i++)
+        if (pdpte_bad(pdpte[i]))
+            return false;
+    for (u32 i = 0; i < 4 && !check_only; i++)
         vmx_write(c, (enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i), pdpte[i]);
+    return true;
 }
 
 static bool guest_set_cr0(struct cpu *c, u64 v)
@@ -33,6 +54,19 @@ static bool guest_set_cr0(struct cpu *c, u64 v)
     if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD)))
         return false;
     if ((v & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE))
+        return false;
+    struct segment cs, tr;
+    vmx_get_seg(c, SEG_CS, &cs);
+    /* Paging off in 64-bit mode (only compatibility mode may leave IA-32e
+     * mode); IA-32e mode on with CS.L set or a 16-bit TSS in TR. */
+    if (!(v & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA) && cs.l)
+        return false;
+    if ((v & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+        vmx_get_seg(c, SEG_TR, &tr);
+        if (cs.l || tr.type == 1 || tr.type == 3)      /* 16-bit TSS, available or busy */
+            return false;
+    }
+    if (!load_pdptes(c, v, vmcs_get(c, VC_CR3), cr4, true))
         return false;
 
     u64 fixed0 = vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG);
@@ -48,20 +82,24 @@ static bool guest_set_cr0(struct cpu *c, u64 v)
         u64 entry = vmcs_get(c, VC_ENTRY_CTLS) & ~(u64)ENTRY_IA32E_MODE_GUEST;
         vmcs_set(c, VC_ENTRY_CTLS, efer & EFER_LMA ? entry | ENTRY_IA32E_MODE_GUEST : entry);
     }
-    load_pdptes(c);
+    load_pdptes(c, v, vmcs_get(c, VC_CR3), cr4, false);
     return true;
 }
 
 static bool guest_set_cr4(struct cpu *c, u64 v)
 {
-    /* VMXE is reserved for a guest that sees no VMX; unsupported bits #GP. */
-    if ((v & CR4_VMXE) || (v & ~vmx_caps.cr4_fixed1))
+    /* VMXE and SMXE are reserved for a guest that sees neither VMX nor SMX
+     * (CPUID.1:ECX); unsupported bits #GP. */
+    if ((v & (CR4_VMXE | CR4_SMXE)) || (v & ~vmx_caps.cr4_fixed1))
         return false;
     if ((vmcs_get(c, VC_EFER) & EFER_LMA) && !(v & CR4_PAE))
         return false;
+    u64 cr0 = vmcs_get(c, VC_CR0), cr3 = vmcs_get(c, VC_CR3);
+    if (!load_pdptes(c, cr0, cr3, v, true))
+        return false;
     vmcs_set(c, VC_CR4, v | vmx_caps.cr4_fixed0);
     vmcs_set(c, VC_CR4_SHADOW, v);
-    load_pdptes(c);
+    load_pdptes(c, cr0, cr3, v, false);
     return true;
 }
 
@@ -82,8 +120,11 @@ void vmx_cr_access(struct cpu *c)
         } else if (q.cr == 4) {
             ok = guest_set_cr4(c, val);
         } else if (q.cr == 3) {
+            u64 cr0 = vmcs_get(c, VC_CR0), cr4 = vmcs_get(c, VC_CR4);
+            if (!(ok = load_pdptes(c, cr0, val, cr4, true)))
+                break;
             vmcs_set(c, VC_CR3, val);
-            load_pdptes(c);
+            load_pdptes(c, cr0, val, cr4, false);
             if (vmx_ctl.cpu2 & CPU2_ENABLE_VPID)
                 invvpid(vmx_caps.ept_vpid & VPID_CAP_SINGLE ? INVVPID_SINGLE : INVVPID_ALL,
                         (u16)(c->index + 1));
@@ -111,7 +152,7 @@ void vmx_cr_access(struct cpu *c)
     }
     }
     if (ok)
-        virt->skip(c);
+        virt->skip(c, 0);
     else
         inject_gp0(c);
 }

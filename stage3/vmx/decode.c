@@ -4,6 +4,7 @@
  * decoding.  No privileged instructions: also built for the host tests.
  */
 #include "vmx.h"
+#include "lib.h"
 #include "x86.h"
 
 u32 vmx_adjust_controls(u64 cap, u32 want, u32 *missing)
@@ -36,70 +37,76 @@ u32 vmx_ctl_msr(u64 vmx_basic, u32 plain_msr)
     }
 }
 
-struct field_name { u32 enc; const char *name; };
+/* The names as string blobs with the numbers beside them (lib.h str_nth). */
+#define FIELD_STR(name, enc, width) #name "\0"
+#define FIELD_ENC(name, enc, width) enc,
+static const char field_names[] =
+    VMCS_FIELDS(FIELD_STR);
+static const u16 field_encs[] = { VMCS_FIELDS(FIELD_ENC) };
+#define EXIT_STR(name, num, str) str "\0"
+#define EXIT_NUM(name, num, str) num,
+static const char exit_names[] =
+    EXIT_REASONS(EXIT_STR);
+static const u8 exit_nums[] = { EXIT_REASONS(EXIT_NUM) };
 
-static const struct field_name field_names[] = {
-#define FIELD_NAME(name, enc, width) { enc, #name },
-    VMCS_FIELDS(FIELD_NAME)
-#undef FIELD_NAME
-};
+static u32 index_of_u16(const u16 *a, usize n, u32 v)
+{
+    u32 i = 0;
+    while (i < n && a[i] != v)
+        i++;
+    return i;
+}
 
 const char *vmcs_field_name(u32 encoding)
 {
-    for (usize i = 0; i < ARRAY_SIZE(field_names); i++)
-        if (field_names[i].enc == encoding)
-            return field_names[i].name;
-    return "unknown field";
+    return str_nth(field_names, sizeof field_names,
+                   index_of_u16(field_encs, ARRAY_SIZE(field_encs), encoding), "unknown field");
 }
-
-static const char *const exit_names[EXIT_REASON_MAX] = {
-#define EXIT_NAME(name, num, str) [num] = str,
-    EXIT_REASONS(EXIT_NAME)
-#undef EXIT_NAME
-};
 
 const char *exit_reason_name(u32 reason)
 {
     reason &= 0xFFFF; /* bits 15:0 are the basic exit reason (SDM 24.9.1) */
-    if (reason < EXIT_REASON_MAX && exit_names[reason])
-        return exit_names[reason];
-    return "unknown exit reason";
+    u32 i = 0;
+    while (i < sizeof exit_nums && exit_nums[i] != reason)
+        i++;
+    return str_nth(exit_names, sizeof exit_names, i, "unknown exit reason");
 }
 
-/* SDM Vol. 3C 30.4, Table 30-1 "VM-Instruction Error Numbers". */
-static const char *const vm_errors[] = {
-    [1]  = "VMCALL executed in VMX root operation",
-    [2]  = "VMCLEAR with invalid physical address",
-    [3]  = "VMCLEAR with VMXON pointer",
-    [4]  = "VMLAUNCH with non-clear VMCS",
-    [5]  = "VMRESUME with non-launched VMCS",
-    [6]  = "VMRESUME after VMXOFF (VMXOFF and VMXON between VMLAUNCH and VMRESUME)",
-    [7]  = "VM entry with invalid control field(s)",
-    [8]  = "VM entry with invalid host-state field(s)",
-    [9]  = "VMPTRLD with invalid physical address",
-    [10] = "VMPTRLD with VMXON pointer",
-    [11] = "VMPTRLD with incorrect VMCS revision identifier",
-    [12] = "VMREAD/VMWRITE from/to unsupported VMCS component",
-    [13] = "VMWRITE to read-only VMCS component",
-    [15] = "VMXON executed in VMX root operation",
-    [16] = "VM entry with invalid executive-VMCS pointer",
-    [17] = "VM entry with non-launched executive VMCS",
-    [18] = "VM entry with executive-VMCS pointer not VMXON pointer",
-    [19] = "VMCALL with non-clear VMCS",
-    [20] = "VMCALL with invalid VM-exit control fields",
-    [22] = "VMCALL with incorrect MSEG revision identifier",
-    [23] = "VMXOFF under dual-monitor treatment of SMIs and SMM",
-    [24] = "VMCALL with invalid SMM-monitor features",
-    [25] = "VM entry with invalid VM-execution control fields in executive VMCS",
-    [26] = "VM entry with events blocked by MOV SS",
-    [28] = "Invalid operand to INVEPT/INVVPID",
-};
+/* SDM Vol. 3C 30.4, Table 30-1 "VM-Instruction Error Numbers", by number. */
+static const char vm_errors[] =
+    "\0"                                            /* 0: none */
+    "VMCALL executed in VMX root operation\0"
+    "VMCLEAR with invalid physical address\0"
+    "VMCLEAR with VMXON pointer\0"
+    "VMLAUNCH with non-clear VMCS\0"
+    "VMRESUME with non-launched VMCS\0"
+    "VMRESUME after VMXOFF (VMXOFF and VMXON between VMLAUNCH and VMRESUME)\0"
+    "VM entry with invalid control field(s)\0"
+    "VM entry with invalid host-state field(s)\0"
+    "VMPTRLD with invalid physical address\0"
+    "VMPTRLD with VMXON pointer\0"
+    "VMPTRLD with incorrect VMCS revision identifier\0"
+    "VMREAD/VMWRITE from/to unsupported VMCS component\0"
+    "VMWRITE to read-only VMCS component\0"
+    "\0"                                            /* reserved */
+    "VMXON executed in VMX root operation\0"
+    "VM entry with invalid executive-VMCS pointer\0"
+    "VM entry with non-launched executive VMCS\0"
+    "VM entry with executive-VMCS pointer not VMXON pointer\0"
+    "VMCALL with non-clear VMCS\0"
+    "VMCALL with invalid VM-exit control fields\0"
+    "\0"                                            /* reserved */
+    "VMCALL with incorrect MSEG revision identifier\0"
+    "VMXOFF under dual-monitor treatment of SMIs and SMM\0"
+    "VMCALL with invalid SMM-monitor features\0"
+    "VM entry with invalid VM-execution control fields in executive VMCS\0"
+    "VM entry with events blocked by MOV SS\0"
+    "\0"                                            /* reserved */
+    "Invalid operand to INVEPT/INVVPID\0";
 
 const char *vm_instruction_error_str(u32 err)
 {
-    if (err < ARRAY_SIZE(vm_errors) && vm_errors[err])
-        return vm_errors[err];
-    return "unknown VM-instruction error";
+    return str_nth(vm_errors, sizeof vm_errors, err, "unknown VM-instruction error");
 }
 
 struct io_qual vmx_decode_io(u64 qual)

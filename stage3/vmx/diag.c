@@ -143,6 +143,8 @@ static const char *check_guest_state(void)
         return "26.3.1.5: HLT activity state requires SS.DPL = 0";
     if ((intr & 3) == 3)
         return "26.3.1.5: blocking by STI and by MOV SS cannot both be set";
+    if (intr & INTR_BLOCK_SMI)
+        return "26.3.1.5: blocking by SMI must be 0 outside SMM";
     if ((intr & 1) && !(rfl & RFLAGS_IF))
         return "26.3.1.5: blocking by STI requires RFLAGS.IF = 1";
     if (vmread(VMCS_VMCS_LINK_POINTER) != ~0ULL)

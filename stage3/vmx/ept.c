@@ -14,12 +14,6 @@
 
 static u64 *ept_root;
 
-static u64 *alloc(void *ctx)
-{
-    (void)ctx;
-    return page_alloc();
-}
-
 static void print_map(u64 top, const struct pt_builder *b)
 {
     u64 start = 0, prev = ~0ULL;
@@ -47,16 +41,10 @@ static void print_map(u64 top, const struct pt_builder *b)
 
 u64 ept_setup(void)
 {
-    u64 top = 1ULL << 32;
-    for (u32 i = 0; i < g_host_map.count; i++) {
-        u64 end = g_host_map.e[i].base + g_host_map.e[i].length;
-        if (end > top)
-            top = end;
-    }
-    top = (top + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+    u64 top = guest_map_top();
 
     struct pt_builder b = {
-        .fmt = &pt_ept, .classify = guest_classify, .alloc = alloc, .ctx = NULL,
+        .fmt = &pt_ept, .classify = guest_classify, .alloc = page_alloc, .ctx = NULL,
         .allow_1g = vmx_caps.ept_vpid & EPT_CAP_1G, .allow_2m = vmx_caps.ept_vpid & EPT_CAP_2M,
     };
     ept_root = pt_build(&b, top);

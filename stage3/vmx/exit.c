@@ -7,7 +7,9 @@
 #include "vmx_impl.h"
 #include "console.h"
 #include "core.h"
+#include "ipi.h"
 #include "hv.h"
+#include "lib.h"
 #include "power.h"
 #include "pt.h"
 #include "x86.h"
@@ -27,20 +29,53 @@ NORETURN void vmx_unexpected(struct cpu *c, const char *what)
 
 static void exit_unexpected(struct cpu *c) { vmx_unexpected(c, "no handler"); }
 
-static void exit_hlt(struct cpu *c)
+static void exit_hlt(struct cpu *c) { core_hlt(c); }
+
+/* Exception or NMI (we intercept no exception): an NMI (24.9.2). */
+static void exit_nmi(struct cpu *c)
 {
-    core_hlt(c);
-    /* Resume in the HLT activity state so the next interrupt wakes the
-     * guest (24.4.2, when IA32_VMX_MISC bit 6 allows it). */
-    if (vmx_caps.misc & VMX_MISC_ACT_HLT)
-        vmcs_set(c, VC_ACTIVITY, ACT_HLT);
+    u32 info = (u32)vmx_read(c, VMCS_EXIT_INTR_INFO);
+    if ((info & (INTR_INFO_VALID | 0x700)) != (INTR_INFO_VALID | INTR_TYPE_NMI))
+        vmx_unexpected(c, "exception not intercepted");
+    core_nmi(c);
+    iret_to_self();                   /* the next NMI may come while in pxHV */
 }
 
-/* VMX is hidden: the VMX instructions behave as on a CPU without it (#UD). */
+/* The guest can take the pending NMI now (24.6.2 "NMI-window exiting"). */
+static void exit_nmi_window(struct cpu *c)
+{
+    vmx_write(c, VMCS_PRIMARY_CONTROLS, vmx_ctl.cpu);
+}
+
+/* Bochs saves an INIT exit's interruptibility with SMI blocking set, which
+ * VM entry refuses outside SMM (26.3.1.5); pxHV runs no guest in SMM. */
+static void exit_init(struct cpu *c)
+{
+    u64 intr = vmcs_get(c, VC_INTR);
+    if (intr & INTR_BLOCK_SMI)
+        vmcs_set(c, VC_INTR, intr & ~(u64)INTR_BLOCK_SMI);
+    core_init_signal(c);
+}
+static void exit_sipi(struct cpu *c) { core_sipi(c, (u8)vmcs_get(c, VC_QUAL)); }
+
+/* VMX and SMX are hidden: their instructions behave as on a CPU without
+ * them (#UD; GETSEC with CR4.SMXE = 0, which the guest cannot set). */
 static void exit_vmx_instruction(struct cpu *c) { inject_ud(c); }
 
+/* Hardware task switching (CALL/JMP to a TSS or task gate, IRET with NT,
+ * an exception through a task gate; 25.4.2) exits unconditionally, and pxHV
+ * does not carry it out: a clean refusal, then the guest ends. */
+static void exit_task_switch(struct cpu *c)
+{
+    static const char src[] = "CALL\0IRET\0JMP\0a task gate in the IDT\0";
+    u64 q = vmcs_get(c, VC_QUAL);
+    guest_refuse(c, "hardware task switch to TSS selector 0x%04llx through %s (not emulated)",
+                 q & 0xFFFF, str_nth(src, sizeof src, (u32)(q >> 30) & 3, "?"));
+    guest_end(c, "task switch", false);
+}
+
 /* MWAIT/MONITOR/PAUSE exiting forced on by the CPU: executed as NOP. */
-static void exit_nop(struct cpu *c) { virt->skip(c); }
+static void exit_nop(struct cpu *c) { virt->skip(c, 0); }
 
 static void exit_io(struct cpu *c)
 {
@@ -74,8 +109,13 @@ static void exit_entry_failure(struct cpu *c, u32 raw)
 }
 
 static void (*const handlers[EXIT_REASON_MAX])(struct cpu *c) = {
+    [EXIT_EXCEPTION_NMI]   = exit_nmi,
     [EXIT_TRIPLE_FAULT]    = core_triple_fault,
-    [EXIT_INIT_SIGNAL]     = core_init_signal,
+    [EXIT_TASK_SWITCH]     = exit_task_switch,
+    [EXIT_GETSEC]          = exit_vmx_instruction,
+    [EXIT_INIT_SIGNAL]     = exit_init,
+    [EXIT_SIPI]            = exit_sipi,
+    [EXIT_NMI_WINDOW]      = exit_nmi_window,
     [EXIT_CPUID]           = core_cpuid,
     [EXIT_HLT]             = exit_hlt,
     [EXIT_INVD]            = core_invd,
@@ -122,12 +162,16 @@ void vmx_exit(struct guest_regs *regs)
     if (g_boot.config.flags & CFG_FLAG_TRACE_EXITS) {
         struct segment cs;
         vmx_get_seg(c, SEG_CS, &cs);
-        kprintf("exit: %s at %04x:%llx qual 0x%llx\n", exit_reason_name(reason), cs.sel,
-                vmcs_get(c, VC_RIP), vmcs_get(c, VC_QUAL));
+        kprintf("exit: %s at %04x:%llx qual 0x%llx on CPU %u\n", exit_reason_name(reason), cs.sel,
+                vmcs_get(c, VC_RIP), vmcs_get(c, VC_QUAL), c->index);
     }
 
     void (*h)(struct cpu *) = reason < EXIT_REASON_MAX ? handlers[reason] : NULL;
     (h ? h : exit_unexpected)(c);
+    if (c->vipi)
+        ipi_take(c);
+    if (c->nmi_pending)
+        vmx_deliver_nmi(c);
     vmcs_flush(c);
     if (reason < STAT_REASONS)
         c->stats.vmcs_ops[reason] += c->vmx.ops;

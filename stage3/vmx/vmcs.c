@@ -1,7 +1,7 @@
 /*
  * Each CPU's VMCS (SDM Vol. 3C ch. 24): controls and host state, the guest's
- * starting state, VM entry, and the guest-state accessors the core uses,
- * which go through the per-exit cache (vmx_impl.h).
+ * starting state, VM entry and its failures.  The guest state the core reads
+ * and writes at run time is in state.c.
  */
 #include "vmx_impl.h"
 #include "console.h"
@@ -12,53 +12,18 @@
 #include "power.h"
 #include "x86.h"
 
-const u16 vmx_cached_field[VC_COUNT] = {
-    [VC_EXIT_REASON] = VMCS_EXIT_REASON, [VC_QUAL] = VMCS_EXIT_QUALIFICATION,
-    [VC_INSTR_LEN] = VMCS_EXIT_INSTRUCTION_LEN, [VC_INSTR_INFO] = VMCS_EXIT_INSTRUCTION_INFO,
-    [VC_GPA] = VMCS_GUEST_PHYSICAL_ADDR, [VC_GLA] = VMCS_GUEST_LINEAR_ADDR,
-    [VC_RIP] = VMCS_GUEST_RIP, [VC_RSP] = VMCS_GUEST_RSP, [VC_RFLAGS] = VMCS_GUEST_RFLAGS,
-    [VC_INTR] = VMCS_GUEST_INTERRUPTIBILITY, [VC_PENDING_DBG] = VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
-    [VC_ACTIVITY] = VMCS_GUEST_ACTIVITY_STATE, [VC_CR0] = VMCS_GUEST_CR0,
-    [VC_CR3] = VMCS_GUEST_CR3, [VC_CR4] = VMCS_GUEST_CR4, [VC_EFER] = VMCS_GUEST_IA32_EFER,
-    [VC_CR0_SHADOW] = VMCS_CR0_READ_SHADOW, [VC_CR4_SHADOW] = VMCS_CR4_READ_SHADOW,
-    [VC_ENTRY_CTLS] = VMCS_ENTRY_CONTROLS, [VC_ENTRY_INTR] = VMCS_ENTRY_INTR_INFO,
-    [VC_ENTRY_ERROR] = VMCS_ENTRY_EXCEPTION_ERROR_CODE,
-};
-
-u64 vmx_read(struct cpu *c, enum vmcs_field f)
+NORETURN void vmx_field_failed(enum vmcs_field f, bool write, u64 v)
 {
-    u64 v;
-    int rc = vmread_raw(f, &v);
-    if (c)
-        c->vmx.ops++;
-    if (rc)
-        panic("VMREAD %s (0x%04x) failed (%s)", vmcs_field_name(f), f,
-              rc == 1 ? "VMfailInvalid" : "VMfailValid");
-    return v;
-}
-
-void vmx_write(struct cpu *c, enum vmcs_field f, u64 v)
-{
-    int rc = vmwrite_raw(f, v);
-    if (c)
-        c->vmx.ops++;
-    if (rc == 2) {
-        u64 err = 0;
-        vmread_raw(VMCS_VM_INSTRUCTION_ERROR, &err);
-        panic("VMWRITE %s (0x%04x) = 0x%llx failed: VM-instruction error %llu: %s",
-              vmcs_field_name(f), f, v, err, vm_instruction_error_str((u32)err));
-    }
-    if (rc)
-        panic("VMWRITE %s (0x%04x) failed: VMfailInvalid (no current VMCS)", vmcs_field_name(f), f);
-}
-
-void vmcs_flush(struct cpu *c)
-{
-    for (u32 d = c->vmx.dirty; d; d &= d - 1) {
-        u32 i = (u32)__builtin_ctz(d);
-        vmx_write(c, (enum vmcs_field)vmx_cached_field[i], c->vmx.val[i]);
-    }
-    c->vmx.valid = c->vmx.dirty = 0;
+    u64 err = 0, dummy;
+    /* Again, to tell VMfailInvalid (no current VMCS) from VMfailValid. */
+    int rc = write ? vmwrite_raw(f, v) : vmread_raw(f, &dummy);
+    if (rc != 2)
+        panic("%s %s (0x%04x) failed: VMfailInvalid (no current VMCS)",
+              write ? "VMWRITE" : "VMREAD", vmcs_field_name(f), f);
+    vmread_raw(VMCS_VM_INSTRUCTION_ERROR, &err);
+    panic("%s %s (0x%04x) = 0x%llx failed: VM-instruction error %llu: %s",
+          write ? "VMWRITE" : "VMREAD", vmcs_field_name(f), f, v, err,
+          vm_instruction_error_str((u32)err));
 }
 
 /* ---- the VMCS of one CPU ---- */
@@ -128,72 +93,93 @@ static void setup_controls(struct cpu *c)
 void vmx_cpu_init(struct cpu *c)
 {
     /* 24.2: the VMCS region starts with the revision id from IA32_VMX_BASIC. */
-    *(u32 *)(usize)c->vmx.vmcs_pa = VMX_BASIC_REVISION(vmx_caps.basic);
-    if (vmclear(c->vmx.vmcs_pa))
-        panic("VMCLEAR of the VMCS at 0x%llx failed", c->vmx.vmcs_pa);
-    if (vmptrld(c->vmx.vmcs_pa))
-        panic("VMPTRLD of the VMCS at 0x%llx failed", c->vmx.vmcs_pa);
+    *(u32 *)(usize)c->vm_ctl_pa = VMX_BASIC_REVISION(vmx_caps.basic);
+    if (vmclear(c->vm_ctl_pa))
+        panic("VMCLEAR of the VMCS at 0x%llx failed", c->vm_ctl_pa);
+    if (vmptrld(c->vm_ctl_pa))
+        panic("VMPTRLD of the VMCS at 0x%llx failed", c->vm_ctl_pa);
     setup_controls(c);
     setup_host_state(c);
 }
 
-static void set_seg(enum seg_reg s, u16 sel, u32 ar)
+static void set_seg(enum seg_reg s, u16 sel, u64 base, u32 ar)
 {
-    static const u16 fields[SEG_COUNT][4] = {
-#define SEG_FIELDS(n) { VMCS_GUEST_##n##_SEL, VMCS_GUEST_##n##_BASE, VMCS_GUEST_##n##_LIMIT, VMCS_GUEST_##n##_AR }
-        SEG_FIELDS(ES), SEG_FIELDS(CS), SEG_FIELDS(SS), SEG_FIELDS(DS),
-        SEG_FIELDS(FS), SEG_FIELDS(GS), SEG_FIELDS(LDTR), SEG_FIELDS(TR),
-#undef SEG_FIELDS
-    };
-    vmx_write(NULL, fields[s][0], sel);
-    vmx_write(NULL, fields[s][1], (u64)sel << 4);
-    vmx_write(NULL, fields[s][2], 0xFFFF);
-    vmx_write(NULL, fields[s][3], ar);
+    /* Field encodings step by 2 from ES in the order of enum seg_reg (Appendix B). */
+    vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_SEL + 2 * s), sel);
+    vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * s), base);
+    vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * s), 0xFFFF);
+    vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * s), ar);
 }
 
 /*
- * Real mode at 0000:7C00 as a BIOS leaves it (unrestricted guest: 26.3.1.1
- * lets CR0.PE/PG be 0).  Access rights: 0x9B = present accessed code, 0x93 =
- * present accessed data, 0x8B = busy TSS (24.4.1).
+ * Real mode as a BIOS leaves a boot sector, as power-up and INIT leave a CPU
+ * (SDM Vol. 3A Table 9-1), or as a SIPI starts one (8.4.1): unrestricted
+ * guest lets CR0.PE/PG be 0 (26.3.1.1).  Access rights: 0x9B present
+ * accessed code, 0x93 present accessed data, 0x82 LDT, 0x8B busy TSS
+ * (24.4.1; VM entry wants TR busy, 26.3.1.2).
  */
-void vmx_guest_start(struct cpu *c, enum vcpu_start how, const struct guest_regs *r)
+void vmx_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
 {
-    (void)how;
-    u64 cr0 = (CR0_ET | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_caps.cr0_fixed1;
-    vmcs_set(c, VC_CR0, cr0);
-    vmcs_set(c, VC_CR0_SHADOW, CR0_ET);
+    struct guest_regs *r = c->regs;
+    u64 cr0 = how == START_BOOT_SECTOR ? CR0_ET : CR0_CD | CR0_NW | CR0_ET;
+    u16 cs = how == START_SIPI ? (u16)(vector << 8) : how == START_BOOT_SECTOR ? 0 : 0xF000;
+    u64 cs_base = how == START_SIPI ? (u64)vector << 12 : how == START_BOOT_SECTOR ? 0 : 0xFFFF0000;
+
+    if (how == START_SIPI) {
+        /* The CPU is in the INIT state already: CS:IP and the activity
+         * change, and nothing blocks events any longer. */
+        set_seg(SEG_CS, cs, cs_base, 0x9B);
+        vmcs_set(c, VC_RIP, 0);
+        vmcs_set(c, VC_ACTIVITY, ACT_ACTIVE);
+        vmcs_set(c, VC_INTR, 0);
+        vmcs_set(c, VC_PENDING_DBG, 0);
+        return;
+    }
+    if (how != START_BOOT_SECTOR && c->launched)   /* INIT leaves CD and NW as they were */
+        cr0 = (vmx_get(c, GR_CR0) & (CR0_CD | CR0_NW)) | CR0_ET;
+    vmcs_set(c, VC_CR0, (cr0 | (vmx_caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_caps.cr0_fixed1);
+    vmcs_set(c, VC_CR0_SHADOW, cr0);
     vmcs_set(c, VC_CR3, 0);
     vmcs_set(c, VC_CR4, vmx_caps.cr4_fixed0);
     vmcs_set(c, VC_CR4_SHADOW, 0);
     vmx_write(NULL, VMCS_GUEST_DR7, 0x400);
-    vmcs_set(c, VC_RSP, LOW_BOOT_SECTOR);
-    vmcs_set(c, VC_RIP, LOW_BOOT_SECTOR);
-    vmcs_set(c, VC_RFLAGS, RFLAGS_FIXED | RFLAGS_IF);  /* IF=1, as the BIOS jumps to the boot sector */
-    set_seg(SEG_CS, 0, 0x9B);
-    set_seg(SEG_SS, 0, 0x93);
-    set_seg(SEG_DS, 0, 0x93);
-    set_seg(SEG_ES, 0, 0x93);
-    set_seg(SEG_FS, 0, 0x93);
-    set_seg(SEG_GS, 0, 0x93);
-    set_seg(SEG_LDTR, 0, AR_UNUSABLE);
-    set_seg(SEG_TR, 0, 0x8B);
+    vmcs_set(c, VC_RSP, how == START_BOOT_SECTOR ? LOW_BOOT_SECTOR : 0);
+    vmcs_set(c, VC_RIP, how == START_BOOT_SECTOR ? LOW_BOOT_SECTOR : 0xFFF0);
+    /* IF=1 as the BIOS jumps to the boot sector; only bit 1 after INIT. */
+    vmcs_set(c, VC_RFLAGS, RFLAGS_FIXED | (how == START_BOOT_SECTOR ? RFLAGS_IF : 0));
+    set_seg(SEG_CS, cs, cs_base, 0x9B);
+    for (enum seg_reg sr = SEG_ES; sr <= SEG_GS; sr++)
+        if (sr != SEG_CS)
+            set_seg(sr, 0, 0, 0x93);
+    set_seg(SEG_LDTR, 0, 0, how == START_BOOT_SECTOR ? AR_UNUSABLE : 0x82);
+    set_seg(SEG_TR, 0, 0, 0x8B);
     vmx_write(NULL, VMCS_GUEST_GDTR_BASE, 0);
     vmx_write(NULL, VMCS_GUEST_GDTR_LIMIT, 0xFFFF);
     vmx_write(NULL, VMCS_GUEST_IDTR_BASE, 0);
-    vmx_write(NULL, VMCS_GUEST_IDTR_LIMIT, 0x3FF);      /* the real-mode IVT */
+    vmx_write(NULL, VMCS_GUEST_IDTR_LIMIT, how == START_BOOT_SECTOR ? 0x3FF : 0xFFFF);
     vmx_write(NULL, VMCS_GUEST_IA32_DEBUGCTL, 0);
     vmcs_set(c, VC_EFER, 0);
     vmcs_set(c, VC_ENTRY_CTLS, vmx_ctl.entry & ~ENTRY_IA32E_MODE_GUEST);
-    if (vmx_ctl.entry & ENTRY_LOAD_PAT)
+    if ((vmx_ctl.entry & ENTRY_LOAD_PAT) && !c->launched)
         vmx_write(NULL, VMCS_GUEST_IA32_PAT, PAT_POWER_ON);
     vmx_write(NULL, VMCS_GUEST_SYSENTER_CS, 0);
     vmx_write(NULL, VMCS_GUEST_SYSENTER_ESP, 0);
     vmx_write(NULL, VMCS_GUEST_SYSENTER_EIP, 0);
-    vmcs_set(c, VC_ACTIVITY, ACT_ACTIVE);
+    vmcs_set(c, VC_ACTIVITY, how == START_WAIT_FOR_SIPI ? ACT_WAIT_SIPI : ACT_ACTIVE);
     vmcs_set(c, VC_INTR, 0);
     vmcs_set(c, VC_PENDING_DBG, 0);
     vmcs_set(c, VC_ENTRY_INTR, 0);
-    c->regs = (struct guest_regs *)r;
+    c->nmi_pending = false;
+    memset(r, 0, sizeof *r);
+    if (how != START_BOOT_SECTOR) {
+        /* EDX = the processor signature, CPUID.1:EAX (Table 9-1); the debug
+         * registers as INIT leaves them (pxHV never switches them). */
+        u32 a, b, ecx, d;
+        cpuid(1, 0, &a, &b, &ecx, &d);
+        r->r[R_RDX] = a;
+        __asm__ volatile("mov %0, %%dr0; mov %0, %%dr1; mov %0, %%dr2; mov %0, %%dr3; mov %1, %%dr6"
+                         :: "r"(0ULL), "r"(0xFFFF0FF0ULL));
+    }
 }
 
 NORETURN void vmx_run(struct cpu *c)
@@ -209,6 +195,8 @@ NORETURN void vmx_run(struct cpu *c)
         kprintf("pxHV: test: launching with CR3-target count 0x100\n");
         vmx_write(NULL, VMCS_CR3_TARGET_COUNT, 0x100);
     }
+    if (c->nmi_pending)
+        vmx_deliver_nmi(c);
     vmcs_flush(c);
     /* The first registers go where every exit will push the guest's. */
     struct guest_regs *frame = (struct guest_regs *)(usize)(cpu_stack_top(c) - sizeof *frame);
@@ -239,93 +227,4 @@ NORETURN void vmx_entry_failed(struct guest_regs *regs, u64 rflags)
             vmx_dump_guest(c);
     }
     hv_stop(c->vmx.resumed ? "VMRESUME failed" : "VMLAUNCH failed");
-}
-
-/* ---- guest state for the core ---- */
-
-u64 vmx_get(struct cpu *c, enum guest_reg r)
-{
-    switch (r) {
-    case GR_RIP:    return vmcs_get(c, VC_RIP);
-    case GR_RSP:    return vmcs_get(c, VC_RSP);
-    case GR_RFLAGS: return vmcs_get(c, VC_RFLAGS);
-    case GR_CR3:    return vmcs_get(c, VC_CR3);
-    case GR_EFER:   return vmcs_get(c, VC_EFER);
-    /* What the guest reads: its own bits, and the shadow where pxHV owns them. */
-    case GR_CR0:
-        return (vmcs_get(c, VC_CR0) & ~vmx_ctl.cr0_mask) | (vmcs_get(c, VC_CR0_SHADOW) & vmx_ctl.cr0_mask);
-    case GR_CR4:
-        return (vmcs_get(c, VC_CR4) & ~vmx_ctl.cr4_mask) | (vmcs_get(c, VC_CR4_SHADOW) & vmx_ctl.cr4_mask);
-    default:        return 0;
-    }
-}
-
-void vmx_set(struct cpu *c, enum guest_reg r, u64 v)
-{
-    static const u8 slot[GR_COUNT] = {
-        [GR_RIP] = VC_RIP, [GR_RSP] = VC_RSP, [GR_RFLAGS] = VC_RFLAGS, [GR_CR3] = VC_CR3,
-    };
-    if (r == GR_RIP || r == GR_RSP || r == GR_RFLAGS || r == GR_CR3)
-        vmcs_set(c, slot[r], v);
-    else
-        panic("vmx_set: register %u is set through its own path", r);
-}
-
-void vmx_get_seg(struct cpu *c, enum seg_reg s, struct segment *out)
-{
-    /* Field encodings step by 2 from ES in the order of enum seg_reg (Appendix B). */
-    u32 ar = (u32)vmx_read(c, (enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * s));
-    out->sel = (u16)vmx_read(c, (enum vmcs_field)(VMCS_GUEST_ES_SEL + 2 * s));
-    out->base = vmx_read(c, (enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * s));
-    out->limit = (u32)vmx_read(c, (enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * s));
-    out->type = ar & 0xF;
-    out->s = ar >> 4 & 1;
-    out->dpl = ar >> 5 & 3;
-    out->present = ar >> 7 & 1;
-    out->l = ar >> 13 & 1;
-    out->db = ar >> 14 & 1;
-    out->g = ar >> 15 & 1;
-    out->unusable = ar >> 16 & 1;
-}
-
-void vmx_get_pdptes(struct cpu *c, u64 pdpte[4])
-{
-    for (u32 i = 0; i < 4; i++)
-        pdpte[i] = vmx_read(c, (enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i));
-}
-
-/*
- * Past the instruction that exited, as its completion would leave the CPU:
- * blocking by STI or MOV SS ends (24.4.2), and a single-step trap pending
- * from RFLAGS.TF is recorded as BS in the pending debug exceptions, which
- * the next VM entry delivers (26.6.3 "Delivery of Pending Debug Exceptions
- * after VM Entry").
- */
-void vmx_skip(struct cpu *c)
-{
-    vmcs_set(c, VC_RIP, vmcs_get(c, VC_RIP) + vmcs_get(c, VC_INSTR_LEN));
-    u64 intr = vmcs_get(c, VC_INTR);
-    if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
-        vmcs_set(c, VC_INTR, intr & ~(u64)(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
-    if (vmcs_get(c, VC_RFLAGS) & RFLAGS_TF)
-        vmcs_set(c, VC_PENDING_DBG, vmcs_get(c, VC_PENDING_DBG) | DR6_BS);
-}
-
-/* Exceptions of the fault class (SDM Vol. 3A Table 6-1): the CPU sets RF in
- * the RFLAGS image it pushes for them, so an injected one must too. */
-#define FAULT_VECTORS (BIT(VEC_DE) | BIT(5) | BIT(VEC_UD) | BIT(VEC_NM) | BIT(VEC_TS) | \
-                       BIT(VEC_NP) | BIT(VEC_SS) | BIT(VEC_GP) | BIT(VEC_PF) | BIT(16) | \
-                       BIT(VEC_AC) | BIT(19) | BIT(20) | BIT(21))
-
-void vmx_inject(struct cpu *c, u8 vector, bool has_code, u32 code)
-{
-    u32 info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
-    /* 26.2.1.3: no error code is delivered with CR0.PE = 0. */
-    if (has_code && (vmcs_get(c, VC_CR0) & CR0_PE)) {
-        info |= INTR_INFO_DELIVER_CODE;
-        vmcs_set(c, VC_ENTRY_ERROR, code);
-    }
-    if (FAULT_VECTORS & BIT(vector))
-        vmcs_set(c, VC_RFLAGS, vmcs_get(c, VC_RFLAGS) | RFLAGS_RF);
-    vmcs_set(c, VC_ENTRY_INTR, info);
 }

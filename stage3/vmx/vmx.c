@@ -41,12 +41,13 @@ static const char *vmx_cpu_enable(struct cpu *c)
     write_cr4(cr4);
 
     /* The VMXON region starts with the revision id (24.11.5 "VMXON Region"). */
-    *(u32 *)(usize)c->vmx.vmxon_pa = VMX_BASIC_REVISION(rdmsr(MSR_IA32_VMX_BASIC));
-    int rc = vmxon(c->vmx.vmxon_pa);
+    *(u32 *)(usize)c->vm_host_pa = VMX_BASIC_REVISION(rdmsr(MSR_IA32_VMX_BASIC));
+    int rc = vmxon(c->vm_host_pa);
     if (rc == 1)
         return "VMXON failed: VMfailInvalid (CF=1)";
     if (rc == 2)
         return "VMXON failed: VMfailValid (ZF=1)";
+    c->vmx.on = true;
     if (c->index == 0)
         kprintf("VMXON executed successfully!\n");
     return NULL;
@@ -54,10 +55,10 @@ static const char *vmx_cpu_enable(struct cpu *c)
 
 static void vmx_cpu_disable(struct cpu *c)
 {
-    (void)c;
-    /* VMXOFF outside VMX operation is #UD: only when CR4.VMXE says we may be inside. */
-    if (read_cr4() & CR4_VMXE)
+    if (c->vmx.on) {
+        c->vmx.on = false;
         vmxoff();
+    }
 }
 
 /* ---- capabilities and controls ---- */
@@ -80,6 +81,9 @@ static void print_enabled(const char *what, u32 val, const struct ctl_name *name
     kprintf("\n");
 }
 
+static const struct ctl_name pin_names[] = {
+    { PIN_NMI_EXITING, "NMI-exiting" }, { PIN_VIRTUAL_NMIS, "virtual-NMIs" },
+};
 static const struct ctl_name cpu2_names[] = {
     { CPU2_ENABLE_EPT, "EPT" }, { CPU2_ENABLE_VPID, "VPID" },
     { CPU2_UNRESTRICTED_GUEST, "unrestricted-guest" }, { CPU2_ENABLE_RDTSCP, "RDTSCP" },
@@ -155,7 +159,10 @@ static void read_caps(void)
 static void choose_controls(void)
 {
     struct vmx_controls *v = &vmx_ctl;
-    v->pin = adjust(MSR_IA32_VMX_PINBASED_CTLS, 0, 0, "pin-based", NULL, 0);
+    /* NMIs exit: one may be another CPU stopping the machine; the guest's
+     * are delivered back to it (vmx_deliver_nmi). */
+    v->pin = adjust(MSR_IA32_VMX_PINBASED_CTLS, PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
+                    PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, "pin-based", pin_names, ARRAY_SIZE(pin_names));
     v->cpu = adjust(MSR_IA32_VMX_PROCBASED_CTLS,
                     CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
                     CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS,
@@ -166,13 +173,16 @@ static void choose_controls(void)
                      CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES,
                      CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST, "secondary processor-based",
                      cpu2_names, ARRAY_SIZE(cpu2_names));
+    /* The debug controls keep the guest's DR7 and IA32_DEBUGCTL across exits
+     * (27.3.1, 26.3.2.1): without them every exit disarms its breakpoints. */
     v->exit = adjust(MSR_IA32_VMX_EXIT_CTLS,
                      EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-                     EXIT_SAVE_PAT | EXIT_LOAD_PAT,
-                     EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit",
+                     EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG_CTLS,
+                     EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+                     EXIT_SAVE_DEBUG_CTLS, "VM-exit",
                      exit_names_tbl, ARRAY_SIZE(exit_names_tbl));
-    v->entry = adjust(MSR_IA32_VMX_ENTRY_CTLS, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
-                      ENTRY_LOAD_EFER, "VM-entry", entry_names_tbl, ARRAY_SIZE(entry_names_tbl));
+    v->entry = adjust(MSR_IA32_VMX_ENTRY_CTLS, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CTLS,
+                      ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CTLS, "VM-entry", entry_names_tbl, ARRAY_SIZE(entry_names_tbl));
     if (!(vmx_caps.ept_vpid & EPT_CAP_WALK_4) || !(vmx_caps.ept_vpid & EPT_CAP_WB)) {
         kprintf("pxHV: EPT lacks a 4-level walk or write-back paging structures (IA32_VMX_EPT_VPID_CAP 0x%llx)\n",
                 vmx_caps.ept_vpid);
@@ -189,12 +199,14 @@ static void choose_controls(void)
      * read shadow, so the guest sees CR4.VMXE = 0 and can run in real mode.
      */
     v->cr0_mask = vmx_cr_owned_bits(vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1, CR0_PE | CR0_PG);
-    v->cr4_mask = vmx_cr_owned_bits(vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1, 0);
+    /* SMXE as well: the guest is told there is no SMX, so GETSEC is #UD. */
+    v->cr4_mask = vmx_cr_owned_bits(vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1, 0) |
+                  (vmx_caps.cr4_fixed1 & CR4_SMXE);
 
     kprintf("VMX: revision 0x%x, VMCS %u bytes, %s controls, EPT/VPID caps 0x%llx\n",
             VMX_BASIC_REVISION(vmx_caps.basic), VMX_BASIC_VMCS_SIZE(vmx_caps.basic),
             vmx_caps.basic & VMX_BASIC_TRUE_CTLS ? "TRUE" : "default", vmx_caps.ept_vpid);
-    kprintf("VMX: pin-based 0x%08x\n", v->pin);
+    print_enabled("pin-based", v->pin, pin_names, ARRAY_SIZE(pin_names));
     print_enabled("primary", v->cpu, cpu_names, ARRAY_SIZE(cpu_names));
     print_enabled("secondary", v->cpu2, cpu2_names, ARRAY_SIZE(cpu2_names));
     print_enabled("exit", v->exit, exit_names_tbl, ARRAY_SIZE(exit_names_tbl));
@@ -203,25 +215,38 @@ static void choose_controls(void)
 
 /* ---- bitmaps: what the core intercepts (24.6.4, 24.6.9) ---- */
 
-static void msr_intercept(u32 msr)
+/* The MSR bitmap (24.6.9): read-low at 0, read-high at 1024, write-low at
+ * 2048, write-high at 3072; low = 0..0x1FFF, high = 0xC0000000..0xC0001FFF.
+ * The CPU reads it at every RDMSR/WRMSR, so a change applies at once. */
+static void vmx_msr_intercept(u32 first, u32 last, u8 access)
 {
-    /* Read-low at 0, read-high at 1024, write-low at 2048, write-high at
-     * 3072; low = 0..0x1FFF, high = 0xC0000000..0xC0001FFF. */
-    u32 base = msr >= 0xC0000000 ? 1024 : 0;
-    u32 idx = msr & 0x1FFF;
-    msr_bitmap[base + idx / 8] |= (u8)(1 << (idx % 8));
-    msr_bitmap[2048 + base + idx / 8] |= (u8)(1 << (idx % 8));
+    for (u32 msr = first; msr <= last; msr++) {
+        u32 base = msr >= 0xC0000000 ? 1024 : 0, idx = msr & 0x1FFF;
+        if (access & MSR_READ)
+            __atomic_or_fetch(&msr_bitmap[base + idx / 8], (u8)(1 << (idx % 8)), __ATOMIC_RELAXED);
+        if (access & MSR_WRITE)
+            __atomic_or_fetch(&msr_bitmap[2048 + base + idx / 8], (u8)(1 << (idx % 8)),
+                              __ATOMIC_RELAXED);
+    }
+}
+
+static void vmx_io_intercept(u16 port, bool on)
+{
+    u8 *b = &io_bitmap[port >> 15][(port & 0x7FFF) / 8], bit = (u8)(1 << (port % 8));
+    if (on)
+        __atomic_or_fetch(b, bit, __ATOMIC_RELAXED);
+    else
+        __atomic_and_fetch(b, (u8)~bit, __ATOMIC_RELAXED);
 }
 
 static void setup_bitmaps(void)
 {
     for (const struct msr_range *m = msr_intercepted; m->first || m->last; m++)
-        for (u32 msr = m->first; msr <= m->last; msr++)
-            msr_intercept(msr);
+        vmx_msr_intercept(m->first, m->last, m->access);
     u16 ports[16];
     u32 n = io_intercepted(ports, ARRAY_SIZE(ports));
     for (u32 i = 0; i < n; i++)
-        io_bitmap[ports[i] >> 15][(ports[i] & 0x7FFF) / 8] |= (u8)(1 << (ports[i] % 8));
+        vmx_io_intercept(ports[i], true);
     vmx_ctl.io_bitmap_a = (u64)(usize)io_bitmap[0];
     vmx_ctl.io_bitmap_b = (u64)(usize)io_bitmap[1];
     vmx_ctl.msr_bitmap = (u64)(usize)msr_bitmap;
@@ -240,8 +265,15 @@ static const char *vmx_exit_name(u32 reason)
     return exit_reason_name(reason);
 }
 
+static bool vmx_can_wait_for_sipi(void)
+{
+    return rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_ACT_WAIT_SIPI;
+}
+
 const struct virt_ops vmx_ops = {
     .name = "VMX",
+    .second_level = "EPT",
+    .hypercall_insn = { 0x0F, 0x01, 0xC1 },      /* VMCALL */
     .setup = vmx_setup,
     .cpu_enable = vmx_cpu_enable,
     .cpu_init = vmx_cpu_init,
@@ -252,8 +284,13 @@ const struct virt_ops vmx_ops = {
     .set = vmx_set,
     .get_seg = vmx_get_seg,
     .get_pdptes = vmx_get_pdptes,
+    .cpl = vmx_cpl,
     .skip = vmx_skip,
     .inject = vmx_inject,
+    .halt = vmx_halt,
     .dump = vmx_dump_guest,
     .exit_name = vmx_exit_name,
+    .can_wait_for_sipi = vmx_can_wait_for_sipi,
+    .msr_intercept = vmx_msr_intercept,
+    .io_intercept = vmx_io_intercept,
 };

@@ -22,10 +22,32 @@ struct vmx_controls {
 extern struct vmx_caps vmx_caps;
 extern struct vmx_controls vmx_ctl;
 
-/* VMREAD/VMWRITE that stop the machine with the field's name on failure;
- * counted into the current exit's cost when c is given. */
-u64  vmx_read(struct cpu *c, enum vmcs_field f);
-void vmx_write(struct cpu *c, enum vmcs_field f, u64 v);
+/* A failed VMREAD/VMWRITE: report the field and the error, stop (vmcs.c). */
+NORETURN void vmx_field_failed(enum vmcs_field f, bool write, u64 v);
+
+/* VMREAD/VMWRITE that stop the machine with the field's name on failure
+ * (VMfailInvalid sets CF, VMfailValid ZF: one JBE catches both); counted into
+ * the current exit's cost when c is given. */
+static inline u64 vmx_read(struct cpu *c, enum vmcs_field f)
+{
+    u64 v;
+    if (c)
+        c->vmx.ops++;
+    __asm__ goto("vmread %1, %0\n\tjbe %l[fail]" : "=r"(v) : "r"((u64)f) : "cc" : fail);
+    return v;
+fail:
+    vmx_field_failed(f, false, 0);
+}
+
+static inline void vmx_write(struct cpu *c, enum vmcs_field f, u64 v)
+{
+    if (c)
+        c->vmx.ops++;
+    __asm__ goto("vmwrite %1, %0\n\tjbe %l[fail]" :: "r"((u64)f), "rm"(v) : "cc" : fail);
+    return;
+fail:
+    vmx_field_failed(f, true, v);
+}
 
 extern const u16 vmx_cached_field[VC_COUNT];
 
@@ -55,13 +77,16 @@ void vmx_exit(struct guest_regs *regs);
 
 /* vmcs.c */
 void vmx_cpu_init(struct cpu *c);
-void vmx_guest_start(struct cpu *c, enum vcpu_start how, const struct guest_regs *r);
+void vmx_guest_start(struct cpu *c, enum vcpu_start how, u8 vector);
+void vmx_halt(struct cpu *c, bool guest_if);
+void vmx_deliver_nmi(struct cpu *c);
 NORETURN void vmx_run(struct cpu *c);
 u64  vmx_get(struct cpu *c, enum guest_reg r);
 void vmx_set(struct cpu *c, enum guest_reg r, u64 v);
 void vmx_get_seg(struct cpu *c, enum seg_reg s, struct segment *out);
 void vmx_get_pdptes(struct cpu *c, u64 pdpte[4]);
-void vmx_skip(struct cpu *c);
+u32  vmx_cpl(struct cpu *c);
+void vmx_skip(struct cpu *c, u32 len);
 void vmx_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
 
 /* ept.c */

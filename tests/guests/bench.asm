@@ -18,7 +18,9 @@
 ;       in       IN AL,0xE9 / DEC / JNZ (+ 1 NOP)   an I/O exit under pxHV
 ;       out      OUT 0xE9,AL / DEC / JNZ (+ 1 NOP)  I/O exit + one byte on COM1
 ;       pci      OUT DX,EAX to 0xCF8 (+ 1 NOP)      PCI CONFIG_ADDRESS: its bytes
-;                0xCF8-0xCFB include 0xCF9, which pxHV intercepts (reset control)
+;                0xCF8-0xCFB include 0xCF9 (reset control), which pxHV leaves alone
+;       kbc      IN AL,0x64 / DEC / JNZ (+ 1 NOP)   the keyboard controller's status,
+;                polled N_POLL times as a PS/2 driver does (not intercepted)
 ;       vmcall   MOV EAX,0 / VMCALL / DEC / JNZ     PXHV_HC_VERSION (under pxHV only)
 ;       uart     one UART_LEN-byte line out (n = bytes): a PUTS hypercall under
 ;                pxHV, byte by byte to COM1 natively; both wait for the UART
@@ -40,6 +42,7 @@
 N_CALIB equ 1000000
 N_LOOP  equ 10000               ; the tick counts are exact multiples of N: small is enough
 N_OUT   equ 1000
+N_POLL  equ 1000000             ; a mouse probe's worth of status polls
 N_WALL  equ 100000              ; CPUID exits, about 40 us of wall clock each under Bochs
 N_SPIN  equ 100000000           ; DEC/JNZ iterations: about 2 s of Bochs at ~115 M/s
 UART_LEN equ 256                ; bytes of the console line timed by the uart figure
@@ -178,9 +181,9 @@ main:
         jnz     .out
         LOOP_END "out", N_OUT
 
-        ; A dword OUT to the PCI CONFIG_ADDRESS register exits when any of
-        ; the four ports it covers is set in the I/O bitmap (SDM Vol. 3C
-        ; 24.6.4 and 25.1.3), and pxHV sets 0xCF9 for resets.
+        ; A dword OUT to the PCI CONFIG_ADDRESS register would exit if any of
+        ; the four ports it covers were set in the I/O bitmap (SDM Vol. 3C
+        ; 24.6.4 and 25.1.3): 0xCF9, the reset control, is not.
         ; 0x80000000 selects bus 0, device 0, register 0: harmless.
         TSC_MARK t0
         mov     esi, N_LOOP
@@ -191,6 +194,14 @@ main:
         dec     esi
         jnz     .pci
         LOOP_END "pci", N_LOOP
+
+        TSC_MARK t0
+        mov     esi, N_POLL
+.kbc:   in      al, 0x64
+        nop
+        dec     esi
+        jnz     .kbc
+        LOOP_END "kbc", N_POLL
 
         ; A console line: the pace of COM1 output.
         TSC_MARK t0
@@ -205,7 +216,7 @@ main:
         mov     esi, N_LOOP
 .vmcall:
         mov     eax, PXHV_HC_VERSION
-        vmcall
+        HYPERCALL
         dec     esi
         jnz     .vmcall
         LOOP_END "vmcall", N_LOOP

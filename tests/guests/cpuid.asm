@@ -53,7 +53,7 @@ main:
 
 .hc:    mov     eax, PXHV_HC_VERSION
         xor     ebx, ebx
-        vmcall
+        HYPERCALL
         cmp     ebx, PXHV_CPUID_SIG
         je      .ver
         FAIL    "VERSION: EBX is not 'pxHV'"
@@ -63,7 +63,7 @@ main:
         LB_END
 
         mov     eax, UNKNOWN_HC
-        vmcall
+        HYPERCALL
         cmp     eax, PXHV_HC_ENOSYS
         je      .enosys
         FAIL    "unknown hypercall did not return ENOSYS"

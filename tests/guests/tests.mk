@@ -13,8 +13,14 @@ $(BUILD)/guests/%.bin: $(TESTGUEST_DIR)/%.asm $(TESTGUEST_INCS)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I $(TESTGUEST_DIR)/ -I $(GEN)/ -o $@ $<
 
-# e820bad.asm is e820.asm with E820_BAD defined.
+# e820bad.asm is e820.asm with E820_BAD defined, smpept.asm smp.asm with SMP_EPT,
+# hostile_region_*.asm hostile_region.asm with one route each.
 $(BUILD)/guests/e820bad.bin: $(TESTGUEST_DIR)/e820.asm
+$(BUILD)/guests/smpept.bin: $(TESTGUEST_DIR)/smp.asm
+$(BUILD)/guests/hostile_alias.bin $(BUILD)/guests/hostile_cr3.bin: \
+    $(TESTGUEST_DIR)/hostile_region.asm
+$(BUILD)/guests/hostile_cpu.bin $(BUILD)/guests/hostile_user.bin $(BUILD)/guests/hostile_long.bin $(BUILD)/guests/svm.bin: \
+    $(TESTGUEST_DIR)/hostile.inc
 
 $(BUILD)/guests/empty.bin:
 	@mkdir -p $(dir $@)

@@ -124,6 +124,66 @@ static void test_s5(void)
     CHECK_EQ(b, 1);
     CHECK(!acpi_parse_s5(dsdt(none, 1, bytes, sizeof bytes), &a, &b));
     CHECK(!acpi_parse_s5(dsdt(name, 1, notpkg, sizeof notpkg), &a, &b));
+    /* The last object of the DSDT (Bochs's BIOS: Package (4) { Zero x4 }). */
+    static const u8 last[] = { 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00 };
+    struct acpi_header *h = dsdt(name, 1, last, sizeof last);
+    h->length -= 16;
+    a = b = 0xEE;
+    CHECK(acpi_parse_s5(h, &a, &b));
+    CHECK_EQ(a, 0);
+    CHECK_EQ(b, 0);
+}
+
+/* \_S1..\_S4 renamed, \_S5 kept, the checksum good again. */
+static void test_hide_sleep(void)
+{
+    static const u8 s3[] = { 0x12, 0x06, 0x04, 0x01, 0x01, 0x00, 0x00 };
+    struct acpi_header *h = dsdt((const u8 *)"\x08", 1, s3, sizeof s3);
+    buf[sizeof *h + 20 + 1 + 2] = '3';                  /* _S5_ -> _S3_ */
+    memcpy(buf + sizeof *h + 2, "\x08_S4_\x12\x04\x02\x02\x02", 9);
+    memcpy(buf + sizeof *h + 11, "\x08_S5_\x12\x04\x02\x00\x00", 9);
+    h->checksum = 0;
+    CHECK_EQ(acpi_hide_sleep_states(h), BIT(3) | BIT(4));
+    CHECK(acpi_checksum_ok(h, h->length));
+    CHECK(!memcmp(buf + sizeof *h + 20 + 1, "XS3_", 4));
+    CHECK(!memcmp(buf + sizeof *h + 3, "XS4_", 4));
+    u8 a, b;
+    CHECK(acpi_parse_s5(h, &a, &b));                    /* \_S5 still there */
+    CHECK_EQ(acpi_hide_sleep_states(h), 0);
+}
+
+/* The MP table (MP 1.4 4.2, 4.3): processor entries among the others. */
+static void test_mp(void)
+{
+    struct acpi_cpus c;
+    memset(buf, 0, sizeof buf);
+    struct mp_config *cfg = (struct mp_config *)buf;
+    memcpy(cfg->sig, "PCMP", 4);
+    u8 *p = buf + sizeof *cfg;
+    const u8 ids[] = { 0, 1, 2, 3 }, flags[] = { 3, 1, 0, 1 };   /* BSP, enabled, off, enabled */
+    for (int i = 0; i < 4; i++) {
+        struct mp_processor *e = (struct mp_processor *)p;
+        e->type = 0;
+        e->apic_id = ids[i];
+        e->flags = flags[i];
+        p += sizeof *e;
+        if (i == 1) {               /* a bus entry in between */
+            *p = 1;
+            p += 8;
+        }
+    }
+    cfg->entries = 5;
+    cfg->length = (u16)(p - buf);
+    mp_parse_config(cfg, &c);
+    CHECK_EQ(c.count, 3);
+    CHECK_EQ(c.apic_id[0], 0);
+    CHECK_EQ(c.apic_id[1], 1);
+    CHECK_EQ(c.apic_id[2], 3);
+
+    /* Fewer bytes than the entry count claims: the walk stops at the end. */
+    cfg->length = sizeof *cfg + 20;
+    mp_parse_config(cfg, &c);
+    CHECK_EQ(c.count, 1);
 }
 
 static void test_checksum(void)
@@ -138,6 +198,8 @@ int main(void)
 {
     test_madt();
     test_s5();
+    test_hide_sleep();
+    test_mp();
     test_checksum();
     return unit_done("acpi");
 }

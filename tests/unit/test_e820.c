@@ -12,6 +12,26 @@
 #define ACPI E820_ACPI
 #define NVS E820_NVS
 
+/* The test's own answer to "is [base, base + len) all RAM in m?": an oracle
+ * written independently of stage3/lib/e820.c. */
+static bool e820_is_ram(const struct e820_map *m, u64 base, u64 len)
+{
+    if (!len)
+        return true;
+    u64 end = base + len < base ? ~0ULL : base + len, cur = base;
+    for (bool moved = true; moved && cur < end;) {
+        moved = false;
+        for (u32 i = 0; i < m->count; i++) {
+            const struct e820_entry *e = &m->e[i];
+            if (e->type == E820_RAM && e->base <= cur && cur < e->base + e->length) {
+                cur = e->base + e->length;
+                moved = true;
+            }
+        }
+    }
+    return cur >= end;
+}
+
 static struct e820_entry E(u64 base, u64 len, u32 type)
 {
     struct e820_entry e = { base, len, type, 1 };
@@ -670,8 +690,49 @@ static void test_region_random(void)
     CHECK_EQ(bad, 0);
 }
 
+/* A BIOS without E820h: the map from INT 12h and E801h, else AH=88h, the top
+ * MiB of the highest range left to the firmware's ACPI tables. */
+static void test_from_boot(void)
+{
+    static struct boot_info bi;
+    struct e820_map m;
+
+    memset(&bi, 0, sizeof bi);
+    bi.e820_count = ARRAY_SIZE(bochs256);
+    memcpy(bi.e820, bochs256, sizeof bochs256);
+    CHECK_EQ(e820_from_boot(&m, &bi), MEMSRC_E820);
+    CHECK_EQ(m.count, 6);
+
+    memset(&bi, 0, sizeof bi);
+    bi.conv_kb = 639;
+    bi.e801_ax = 15 * 1024;           /* 1-16 MiB */
+    bi.e801_bx = (256 - 16) * 16;     /* 64 KiB blocks: up to 256 MiB */
+    bi.ext88_kb = 0xFFFF;
+    CHECK_EQ(e820_from_boot(&m, &bi), MEMSRC_E801);
+    CHECK_EQ(m.count, 2);             /* 1-16 and 16-255 MiB are adjacent: one range */
+    CHECK_EQ(m.e[0].base, 0);
+    CHECK_EQ(m.e[0].length, 639 * 1024);
+    CHECK_EQ(m.e[1].base, 0x100000);
+    CHECK_EQ(m.e[1].base + m.e[1].length, 255ULL << 20);
+
+    bi.e801_ax = bi.e801_bx = 0;      /* E801h failed: AH=88h */
+    bi.ext88_kb = 31 * 1024;
+    CHECK_EQ(e820_from_boot(&m, &bi), MEMSRC_88);
+    CHECK_EQ(m.count, 2);
+    CHECK_EQ(m.e[1].base + m.e[1].length, 31ULL << 20);
+
+    bi.ext88_kb = 512;                /* no more than a MiB: nothing to trim */
+    CHECK_EQ(e820_from_boot(&m, &bi), MEMSRC_88);
+    CHECK_EQ(m.e[1].length, 512 * 1024);
+    bi.ext88_kb = 0;                  /* conventional memory only */
+    e820_from_boot(&m, &bi);
+    CHECK_EQ(m.count, 1);
+    CHECK_EQ(m.e[0].length, 639 * 1024);
+}
+
 int main(void)
 {
+    test_from_boot();
     test_bochs();
     test_bios_query();
     test_qemu();

@@ -1,4 +1,4 @@
-// sources: stage3/vmx/decode.c
+// sources: stage3/vmx/decode.c stage3/lib/lib.c
 /*
  * Unit tests for stage3/vmx/decode.c: control adjustment from capability
  * MSRs, capability-MSR selection, names and exit-qualification decoding.

@@ -1,0 +1,52 @@
+/* IPIs and delays while pxHV starts its CPUs and when it stops them (include/apic.h). */
+#include "apic.h"
+#include "x86.h"
+
+static bool x2apic(void)
+{
+    return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
+}
+
+static volatile u32 *xapic(u32 reg)
+{
+    return (volatile u32 *)(usize)((rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL) + reg);
+}
+
+static void send(u32 dest, u32 icr)
+{
+    if (x2apic()) {
+        wrmsr(MSR_X2APIC_ICR, (u64)dest << 32 | icr);
+        return;
+    }
+    *xapic(XAPIC_ICR_HIGH) = dest << 24;
+    *xapic(XAPIC_ICR_LOW) = icr;
+    for (u32 i = 0; i < 1000000 && (*xapic(XAPIC_ICR_LOW) & ICR_BUSY); i++)
+        pause();
+}
+
+void apic_ipi(u32 dest, u32 icr)
+{
+    send(dest, icr);
+}
+
+void apic_ipi_others(u32 icr)
+{
+    send(0, icr | ICR_ALL_BUT_SELF);
+}
+
+/* The PIT's channel 2 counts 1193182 Hz ticks down in mode 0; its output
+ * (port 0x61 bit 5) goes high at zero. */
+void udelay(u32 us)
+{
+    while (us) {
+        u32 chunk = us > 50000 ? 50000 : us;
+        u32 count = (u32)((u64)chunk * 1193182 / 1000000) + 1;
+        outb(0x61, (inb(0x61) & ~0x02) | 0x01);   /* gate on, speaker off */
+        outb(0x43, 0xB0);                         /* channel 2, lo/hi byte, mode 0 */
+        outb(0x42, (u8)count);
+        outb(0x42, (u8)(count >> 8));
+        for (u32 i = 0; i < 100000000 && !(inb(0x61) & 0x20); i++)
+            pause();
+        us -= chunk;
+    }
+}

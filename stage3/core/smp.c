@@ -1,0 +1,135 @@
+/*
+ * Every CPU under pxHV.  The boot CPU starts each AP the firmware lists
+ * (SDM Vol. 3A 8.4.4.1 "Typical BSP Initialization Sequence": INIT, 10 ms,
+ * SIPI, 200 us, SIPI) at stage 2's entry, which is still in memory: stage 2
+ * takes it to long mode with pxHV's page tables and jumps to ap_main on the
+ * AP's own stack.  There the AP enters VMX root operation with its own
+ * VMXON region and VMCS and is launched into the guest in the wait-for-SIPI
+ * activity state, so the guest finds its APs as the firmware left them;
+ * the guest's INIT and SIPI then arrive as VM exits (core/events.c).
+ */
+#include "smp.h"
+#include "apic.h"
+#include "console.h"
+#include "core.h"
+#include "hv.h"
+#include "ipi.h"
+#include "lib.h"
+#include "power.h"
+#include "virt.h"
+#include "x86.h"
+
+static volatile u32 stopping;
+
+static void start_ap(struct boot_info *bi, struct cpu *c)
+{
+    /* Stage 2's switch to long mode, this time for the AP (stage2/cpu.asm). */
+    bi->lm_cr3 = (u32)read_cr3();
+    bi->lm_stack = cpu_stack_top(c) - 256;       /* its exit frame stays untouched */
+    bi->lm_entry = (u64)(usize)ap_main;
+    bi->lm_arg = (u64)(usize)c;
+
+    apic_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
+    udelay(10000);
+    for (int i = 0; i < 2 && !c->online; i++) {
+        apic_ipi(c->apic_id, ICR_STARTUP | ICR_ASSERT | (LOW_STAGE2 >> 12));
+        udelay(200);
+    }
+    for (u32 ms = 0; ms < 1000 && !c->online; ms++)
+        udelay(1000);
+}
+
+void smp_plan(void)
+{
+    const struct acpi_cpus *l = &g_acpi.cpus;
+    u32 bsp = cpu_get(0)->apic_id;
+
+    u32 n = l->listed ? l->listed : 1;
+    kprintf("pxHV: %u CPU%s (%s):", n, n == 1 ? "" : "s",
+            g_acpi.cpus_from ? g_acpi.cpus_from : "no MADT or MP table");
+    for (u32 i = 0; i < l->count; i++)
+        kprintf(" APIC %u%s", l->apic_id[i], l->apic_id[i] == bsp ? " (boot)" : "");
+    kprintf("%s\n", l->listed > l->count ? " ..." : "");
+    if (l->listed > PXHV_MAX_CPUS) {
+        kprintf("pxHV: %u CPUs, more than the %u this build supports (PXHV_MAX_CPUS): refusing to run, "
+                "since a CPU outside VMX could reach pxHV's memory\n", l->listed, PXHV_MAX_CPUS);
+        hv_stop("too many CPUs");
+    }
+    kprintf("pxHV: memory per CPU %u KiB; region %llu KiB for %u CPU%s\n", (u32)CPU_BLOCK_SIZE / 1024,
+            g_hv_size / 1024, g_boot.cpus, g_boot.cpus == 1 ? "" : "s");
+}
+
+void smp_start(struct boot_info *bi)
+{
+    const struct acpi_cpus *l = &g_acpi.cpus;
+    u32 bsp = cpu_get(0)->apic_id;
+    u32 next = 1;
+    for (u32 i = 0; i < l->count; i++) {
+        if (l->apic_id[i] == bsp)
+            continue;
+        if (next >= g_boot.cpus)
+            panic("APIC %u has no per-CPU block (%u planned)", l->apic_id[i], g_boot.cpus);
+        struct cpu *c = cpu_alloc(next++, l->apic_id[i]);
+        u64 t0 = rdtsc();
+        start_ap(bi, c);
+        if (!c->online) {
+            kprintf("pxHV: CPU %u (APIC %u) did not start\n", c->index, c->apic_id);
+            hv_stop("a CPU did not start");
+        }
+        kprintf("pxHV: CPU %u (APIC %u) %s (%llu TSC ticks to start)\n", c->index, c->apic_id,
+                virt->can_wait_for_sipi() ? "in VMX root, waiting for SIPI in its guest"
+                                          : "under SVM, waiting in pxHV for the guest's SIPI",
+                rdtsc() - t0);
+    }
+}
+
+NORETURN void ap_main(struct cpu *c)
+{
+    cpu_load(c);
+    const char *why = virt->cpu_enable(c);
+    if (why) {
+        /* The boot CPU times out and stops the machine. */
+        kprintf("pxHV: CPU %u (APIC %u): %s\n", c->index, c->apic_id, why);
+        smp_park();
+    }
+    virt->cpu_init(c);
+    virt->guest_start(c, START_WAIT_FOR_SIPI, 0);
+    __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+    if (g_ipi_intercept)
+        ipi_park(c);                  /* the guest's first SIPI starts it */
+    virt->run(c);
+}
+
+bool smp_stopping(void)
+{
+    return stopping;
+}
+
+/* Halted for good, out of VMX operation: a CPU in VMX root operation does not
+ * take the machine's reset the way the firmware expects (Bochs's BIOS then
+ * fails its keyboard test), and it blocks INIT (SDM Vol. 3C 23.8). */
+NORETURN void smp_park(void)
+{
+    if (virt && cpu_count())
+        virt->cpu_disable(this_cpu());
+    for (;;) {
+        cli();
+        hlt();
+    }
+}
+
+void smp_stop_others(void)
+{
+    if (cpu_count() < 2)
+        return;
+    u32 me = this_cpu()->index + 1, none = 0;
+    if (!__atomic_compare_exchange_n(&stopping, &none, me, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        /* Another CPU is ending the machine: its report is the one. */
+        if (stopping != me)
+            smp_park();
+        return;
+    }
+    apic_ipi_others(ICR_NMI | ICR_ASSERT);
+    udelay(1000);
+}

@@ -1,0 +1,146 @@
+/* The store decoder (include/insn.h). */
+#include "insn.h"
+
+/* Bytes a ModR/M (and SIB, and displacement) take for the address size, or 0
+ * when they do not name memory (mod = 3), SDM Vol. 2A Tables 2-1 to 2-3. */
+static u32 modrm_bytes(const u8 *b, u32 avail, u32 addr_size)
+{
+    if (avail < 1)
+        return 0;
+    u8 modrm = b[0], mod = modrm >> 6, rm = modrm & 7;
+    if (mod == 3)
+        return 0;
+    if (addr_size == 16) {
+        if (mod == 0)
+            return rm == 6 ? 3 : 1;                 /* [disp16] */
+        return mod == 1 ? 2 : 3;
+    }
+    u32 n = 1;
+    if (rm == 4) {                                  /* SIB */
+        if (avail < 2)
+            return 0;
+        n++;
+        if (mod == 0 && (b[1] & 7) == 5)            /* no base: disp32 */
+            return n + 4;
+    }
+    if (mod == 0)
+        return rm == 5 ? n + 4 : n;                 /* disp32 or RIP-relative */
+    return n + (mod == 1 ? 1 : 4);
+}
+
+bool insn_decode_store(const u8 *b, u32 avail, u32 mode, struct insn *out)
+{
+    u32 i = 0, opsize = mode == 16 ? 2 : 4, addr = mode;
+    u8 rex = 0;
+
+    for (; i < avail && i < INSN_MAX_LEN; i++) {    /* legacy prefixes */
+        u8 p = b[i];
+        if (p == 0x66)
+            opsize = mode == 16 ? 4 : 2;
+        else if (p == 0x67)
+            addr = mode == 64 ? 32 : mode == 32 ? 16 : 32;
+        else if (p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 ||
+                 p == 0x65 || p == 0xF0 || p == 0xF2 || p == 0xF3)
+            continue;
+        else
+            break;
+    }
+    if (mode == 64 && i < avail && (b[i] & 0xF0) == 0x40)
+        rex = b[i++];                               /* REX must come last */
+    if (i >= avail)
+        return false;
+    if (rex & 0x08)
+        opsize = 8;
+
+    u8 op = b[i++];
+    u32 size;
+    if (op == 0xA2 || op == 0xA3) {                 /* MOV moffs, AL / eAX: an address, no ModR/M */
+        u32 moffs = addr / 8;
+        if (i + moffs > avail)
+            return false;
+        out->kind = INSN_STORE_REG;
+        out->size = (u8)(op == 0xA2 ? 1 : opsize);
+        out->reg = 0;
+        out->high_byte = false;
+        out->imm = 0;
+        out->len = (u8)(i + moffs);
+        return out->len <= INSN_MAX_LEN;
+    }
+    switch (op) {
+    case 0x88: case 0xC6: size = 1; break;          /* MOV r/m8, r8 / imm8  */
+    case 0x89: case 0xC7: case 0x87: size = opsize; break;
+    case 0x86: size = 1; break;                     /* XCHG r/m8, r8        */
+    default: return false;
+    }
+    if (i >= avail)
+        return false;
+    u8 modrm = b[i];
+    u32 m = modrm_bytes(b + i, avail - i, addr);
+    if (!m || i + m > avail)
+        return false;
+    u8 reg = (u8)(((modrm >> 3) & 7) | (rex & 0x04 ? 8 : 0));
+    out->kind = op == 0x86 || op == 0x87 ? INSN_XCHG : op == 0xC6 || op == 0xC7 ? INSN_STORE_IMM
+                                                                               : INSN_STORE_REG;
+    out->size = (u8)size;
+    out->reg = reg;
+    out->high_byte = size == 1 && !rex && reg >= 4 && reg < 8;
+    out->imm = 0;
+    i += m;
+    if (out->kind == INSN_STORE_IMM) {
+        if ((modrm >> 3) & 7)                       /* C6/C7 are /0 only */
+            return false;
+        u32 isz = size == 8 ? 4 : size;             /* imm32 sign-extended in 64-bit */
+        if (i + isz > avail)
+            return false;
+        u64 v = 0;
+        for (u32 k = 0; k < isz; k++)
+            v |= (u64)b[i + k] << (8 * k);
+        if (size == 8 && (v & 0x80000000u))
+            v |= 0xFFFFFFFF00000000ULL;
+        out->imm = v;
+        i += isz;
+    }
+    if (i > INSN_MAX_LEN)
+        return false;
+    out->len = (u8)i;
+    return true;
+}
+
+u32 insn_length(const u8 *b, u32 avail, u32 mode, int *seg)
+{
+    static const u8 seg_prefix[6] = { 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
+    u32 i = 0;
+    *seg = -1;
+    for (; i < avail && i < INSN_MAX_LEN; i++) {
+        u8 p = b[i];
+        bool prefix = p == 0x66 || p == 0x67 || p == 0xF0 || p == 0xF2 || p == 0xF3;
+        for (int s = 0; s < 6; s++)
+            if (p == seg_prefix[s]) {
+                *seg = s;
+                prefix = true;
+            }
+        if (!prefix)
+            break;
+    }
+    if (mode == 64 && i < avail && (b[i] & 0xF0) == 0x40)
+        i++;
+    if (i >= avail)
+        return 0;
+    u8 op = b[i];
+    u32 n = 0;
+    if (op == 0xF4 || op == 0x6C || op == 0x6D || op == 0x6E || op == 0x6F ||
+        op == 0xEC || op == 0xED || op == 0xEE || op == 0xEF)
+        n = i + 1;                                  /* HLT, INS, OUTS, IN/OUT DX */
+    else if (op == 0xE4 || op == 0xE5 || op == 0xE6 || op == 0xE7)
+        n = i + 2;                                  /* IN/OUT imm8 */
+    else if (op == 0x0F && i + 1 < avail) {
+        u8 op2 = b[i + 1];
+        if (op2 == 0xA2 || op2 == 0x30 || op2 == 0x32 || op2 == 0x08 || op2 == 0x09)
+            n = i + 2;                              /* CPUID, WRMSR, RDMSR, INVD, WBINVD */
+        else if (op2 == 0x01 && i + 2 < avail && b[i + 2] >= 0xD8 && b[i + 2] <= 0xDF)
+            n = i + 3;                              /* VMRUN ... INVLPGA (0F 01 D8-DF) */
+        else if (op2 == 0x01 && i + 2 < avail && (b[i + 2] == 0xC1 || b[i + 2] == 0xD1))
+            n = i + 3;                              /* VMCALL, XSETBV */
+    }
+    return n <= INSN_MAX_LEN && n <= avail ? n : 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * The SVM backend (AMD-V; docs/svm.md; AMD APM Vol. 2, 24593 rev. 3.41,
+ * chapter 15): detection and enabling on each CPU (15.4 "Enabling SVM"), the
+ * I/O and MSR permission maps from the core's lists (15.10.1, 15.11), the
+ * nested page tables (15.25) built by the one page-table builder, and the
+ * backend operations (include/virt.h).
+ */
+#include "svm_impl.h"
+#include "console.h"
+#include "core.h"
+#include "early.h"
+#include "host.h"
+#include "hv.h"
+#include "lib.h"
+#include "pt.h"
+#include "x86.h"
+
+struct svm_setup svm_setup_info;
+
+/* pxHV's part of EFER (SVME) and the SVM MSRs stay out of the guest's view. */
+static const u32 svm_own_msrs[] = { MSR_EFER, MSR_VM_CR, MSR_VM_HSAVE_PA };
+
+static const char *svm_cpu_enable(struct cpu *c)
+{
+    u32 a, b, ecx, d;
+    cpuid(0x80000001, 0, &a, &b, &ecx, &d);
+    if (!(ecx & CPUID_80000001_ECX_SVM))
+        return "AMD-V not supported by this CPU";
+    u64 vm_cr = rdmsr(MSR_VM_CR);
+    if (vm_cr & VM_CR_SVMDIS) {
+        if (vm_cr & VM_CR_LOCK)
+            return "SVM disabled by the firmware (VM_CR.SVMDIS, locked)";
+        wrmsr(MSR_VM_CR, vm_cr & ~VM_CR_SVMDIS);
+    }
+    cpuid(CPUID_SVM_FEATURES, 0, &a, &b, &ecx, &d);
+    if (!(d & SVM_FEAT_NPT))
+        return "AMD-V without nested paging (NPT), which pxHV needs";
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, c->vm_host_pa);
+    c->svm.vmcb = (struct vmcb *)(usize)c->vm_ctl_pa;
+    if (c->index == 0)
+        kprintf("SVM enabled\n");
+    return NULL;
+}
+
+static void svm_cpu_disable(struct cpu *c)
+{
+    (void)c;
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_SVME);
+}
+
+/* Pages in a row from the pool (the maps must be physically contiguous). */
+static u8 *pool_pages(u32 n)
+{
+    u8 *first = (u8 *)page_alloc(NULL);
+    for (u32 i = 1; i < n; i++)
+        if ((u8 *)page_alloc(NULL) != first + i * 4096)
+            panic("the page pool is not contiguous");
+    if (!first)
+        panic("out of pages for the SVM permission maps");
+    return first;
+}
+
+/* MSRPM (15.11): two bits per MSR, read then write, for three ranges; IOPM
+ * (15.10.1): a bit per port.  The CPU reads both at every access. */
+static void svm_msr_intercept(u32 first, u32 last, u8 access)
+{
+    u8 *pm = (u8 *)(usize)svm_setup_info.msrpm_pa;
+    for (u32 msr = first; msr <= last; msr++) {
+        if (!(msr < 0x2000 || (msr >= 0xC0000000u && msr < 0xC0002000u) ||
+              (msr >= 0xC0010000u && msr < 0xC0012000u)))
+            continue;                                /* outside the map: always exits */
+        u32 base = msr < 0x2000 ? 0 : msr - 0xC0000000u < 0x2000 ? 0x800 : 0x1000;
+        u32 n = msr & 0x1FFF;
+        u8 bits = (u8)(((access & MSR_READ) ? 1 : 0) | ((access & MSR_WRITE) ? 2 : 0));
+        __atomic_or_fetch(&pm[base + n / 4], (u8)(bits << (2 * (n % 4))), __ATOMIC_RELAXED);
+    }
+}
+
+static void svm_io_intercept(u16 port, bool on)
+{
+    u8 *b = (u8 *)(usize)svm_setup_info.iopm_pa + port / 8, bit = (u8)(1u << (port % 8));
+    if (on)
+        __atomic_or_fetch(b, bit, __ATOMIC_RELAXED);
+    else
+        __atomic_and_fetch(b, (u8)~bit, __ATOMIC_RELAXED);
+}
+
+static void setup_maps(void)
+{
+    svm_setup_info.iopm_pa = (u64)(usize)pool_pages(3);
+    svm_setup_info.msrpm_pa = (u64)(usize)pool_pages(2);
+    u16 ports[16];
+    u32 n = io_intercepted(ports, ARRAY_SIZE(ports));
+    for (u32 i = 0; i < n; i++)
+        svm_io_intercept(ports[i], true);
+    for (const struct msr_range *r = msr_intercepted; r->first || r->last; r++)
+        svm_msr_intercept(r->first, r->last, r->access);
+    for (u32 i = 0; i < ARRAY_SIZE(svm_own_msrs); i++)
+        svm_msr_intercept(svm_own_msrs[i], svm_own_msrs[i], MSR_READ | MSR_WRITE);
+}
+
+static void setup_npt(void)
+{
+    u64 top = guest_map_top();
+    struct pt_builder b = {
+        .fmt = &pt_npt, .classify = guest_classify, .alloc = page_alloc,
+        .allow_1g = has_1g_pages(), .allow_2m = true,
+    };
+    u64 *root = pt_build(&b, top);
+    if (!root)
+        panic("out of pages while building the NPT");
+    svm_setup_info.ncr3 = (u64)(usize)root;
+    kprintf("NPT: %u tables, %llu 1G + %llu 2M + %llu 4K leaves, map up to 0x%llx\n",
+            b.tables, b.leaves[2], b.leaves[1], b.leaves[0], top);
+}
+
+static void svm_setup(void)
+{
+    u32 a, b, ecx, d;
+    cpuid(CPUID_SVM_FEATURES, 0, &a, &b, &ecx, &d);
+    svm_setup_info.features = d;
+    svm_setup_info.asids = b;
+    kprintf("SVM: revision %u, %u ASIDs, features 0x%x:%s%s%s%s\n", a & 0xFF, b, d,
+            d & SVM_FEAT_NPT ? " NPT" : "", d & SVM_FEAT_NRIPS ? " NRIP-save" : "",
+            d & SVM_FEAT_FLUSH_BY_ASID ? " flush-by-ASID" : "",
+            d & SVM_FEAT_DECODE_ASSISTS ? " decode-assists" : "");
+    if (!(d & SVM_FEAT_NRIPS))
+        kprintf("SVM: no NRIP save: instruction lengths come from pxHV's decoder\n");
+    setup_maps();
+    setup_npt();
+}
+
+/* SVM has no wait-for-SIPI state: the guest's INIT and SIPI go through the
+ * intercepted ICR (core/ipi.c). */
+static bool svm_can_wait_for_sipi(void) { return false; }
+
+const struct virt_ops svm_ops = {
+    .name = "SVM",
+    .second_level = "NPT",
+    .hypercall_insn = { 0x0F, 0x01, 0xD9 },      /* VMMCALL */
+    .setup = svm_setup,
+    .cpu_enable = svm_cpu_enable,
+    .cpu_init = svm_cpu_init,
+    .guest_start = svm_guest_start,
+    .run = svm_run,
+    .cpu_disable = svm_cpu_disable,
+    .get = svm_get,
+    .set = svm_set,
+    .get_seg = svm_get_seg,
+    .get_pdptes = svm_get_pdptes,
+    .cpl = svm_cpl,
+    .skip = svm_skip,
+    .inject = svm_inject,
+    .halt = svm_halt,
+    .dump = svm_dump,
+    .exit_name = svm_exit_name,
+    .can_wait_for_sipi = svm_can_wait_for_sipi,
+    .msr_intercept = svm_msr_intercept,
+    .io_intercept = svm_io_intercept,
+};

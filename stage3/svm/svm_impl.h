@@ -1,0 +1,49 @@
+/*
+ * Shared by the SVM backend's files only: what the boot CPU found and set
+ * up once (read-only afterwards), and the helpers the exit path uses.
+ */
+#ifndef PXHV_SVM_IMPL_H
+#define PXHV_SVM_IMPL_H
+#include "cpu.h"
+#include "svm.h"
+#include "virt.h"
+
+struct svm_setup {
+    u32 features;                 /* CPUID 0x8000000A EDX                    */
+    u32 asids;                    /* CPUID 0x8000000A EBX                    */
+    u64 iopm_pa, msrpm_pa, ncr3;  /* the permission maps and the NPT root    */
+};
+extern struct svm_setup svm_setup_info;
+
+static inline struct vmcb *vmcb_of(struct cpu *c) { return c->svm.vmcb; }
+
+/* Intercept bits of the control area's two main vectors. */
+static inline void svm_intercept(struct vmcb *v, enum svm_intercept i, bool on)
+{
+    u32 bit = 1u << (i % 32), w = v->ctl.intercept[i / 32];
+    v->ctl.intercept[i / 32] = on ? w | bit : w & ~bit;
+}
+
+/* vmcb.c */
+void svm_cpu_init(struct cpu *c);
+void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector);
+NORETURN void svm_run(struct cpu *c);
+u64  svm_get(struct cpu *c, enum guest_reg r);
+void svm_set(struct cpu *c, enum guest_reg r, u64 v);
+void svm_get_seg(struct cpu *c, enum seg_reg s, struct segment *out);
+void svm_get_pdptes(struct cpu *c, u64 pdpte[4]);
+u32  svm_cpl(struct cpu *c);
+void svm_skip(struct cpu *c, u32 len);
+void svm_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
+void svm_halt(struct cpu *c, bool guest_if);
+void svm_dump(struct cpu *c);
+u32  svm_insn_len(struct cpu *c, int *seg);   /* decoded at the guest's RIP */
+
+/* exit.c */
+const char *svm_exit_name(u32 stat_index);
+void svm_exit(struct guest_regs *regs);
+
+/* svm_entry.asm */
+NORETURN void svm_launch(void *frame);
+
+#endif

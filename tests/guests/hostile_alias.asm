@@ -1,0 +1,3 @@
+%define GUEST_NAME "hostile_alias"
+%define ROUTE_ALIAS
+%include "hostile_region.asm"

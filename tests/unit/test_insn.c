@@ -1,0 +1,96 @@
+// sources: stage3/lib/insn.c
+/*
+ * Unit tests for the store decoder (stage3/lib/insn.c): the encodings
+ * guests use to write local APIC registers, in 16-, 32- and 64-bit code,
+ * with prefixes, SIB, displacements and immediates (SDM Vol. 2A ch. 2).
+ */
+#include "unit.h"
+#include "insn.h"
+
+static struct insn in;
+
+static bool dec(u32 mode, const char *hex)
+{
+    u8 b[32];
+    u32 n = 0;
+    for (const char *p = hex; *p; ) {
+        if (*p == ' ') { p++; continue; }
+        unsigned v;
+        sscanf(p, "%2x", &v);
+        b[n++] = (u8)v;
+        p += 2;
+    }
+    memset(&in, 0xEE, sizeof in);
+    return insn_decode_store(b, n, mode, &in);
+}
+
+#define STORE(mode, hex, kind_, len_, size_, reg_)                 \
+    do {                                                          \
+        CHECK(dec(mode, hex));                                    \
+        CHECK_EQ(in.kind, kind_);                                 \
+        CHECK_EQ(in.len, len_);                                   \
+        CHECK_EQ(in.size, size_);                                 \
+        if (kind_ != INSN_STORE_IMM)                              \
+            CHECK_EQ(in.reg, reg_);                               \
+    } while (0)
+
+int main(void)
+{
+    /* 32-bit code: what Linux and the test guests emit for APIC writes. */
+    STORE(32, "89 83 00 03 00 00", INSN_STORE_REG, 6, 4, 0);      /* mov [ebx+0x300], eax   */
+    STORE(32, "89 10", INSN_STORE_REG, 2, 4, 2);                  /* mov [eax], edx         */
+    STORE(32, "89 53 10", INSN_STORE_REG, 3, 4, 2);               /* mov [ebx+0x10], edx    */
+    STORE(32, "89 04 8d 00 03 e0 fe", INSN_STORE_REG, 7, 4, 0);   /* mov [ecx*4+disp32], eax */
+    STORE(32, "89 44 24 08", INSN_STORE_REG, 4, 4, 0);            /* mov [esp+8], eax (SIB) */
+    STORE(32, "c7 05 00 03 e0 fe 00 45 00 00", INSN_STORE_IMM, 10, 4, 0);
+    CHECK_EQ(in.imm, 0x4500);
+    STORE(32, "87 03", INSN_XCHG, 2, 4, 0);                       /* xchg [ebx], eax        */
+    STORE(32, "f0 87 03", INSN_XCHG, 3, 4, 0);                    /* lock xchg              */
+    STORE(32, "66 89 03", INSN_STORE_REG, 3, 2, 0);               /* mov [ebx], ax          */
+    STORE(32, "88 25 00 03 e0 fe", INSN_STORE_REG, 6, 1, 4);      /* mov [disp32], ah       */
+    CHECK(in.high_byte);
+    STORE(32, "c6 03 7f", INSN_STORE_IMM, 3, 1, 0);
+    CHECK_EQ(in.imm, 0x7F);
+    STORE(32, "3e 89 83 00 03 00 00", INSN_STORE_REG, 7, 4, 0);   /* ds: override           */
+    STORE(32, "67 89 07", INSN_STORE_REG, 3, 4, 0);               /* mov [bx], eax (16-bit addr) */
+    STORE(32, "67 89 87 00 03", INSN_STORE_REG, 5, 4, 0);         /* mov [bx+0x300], eax    */
+
+    STORE(32, "a3 f0 00 e0 fe", INSN_STORE_REG, 5, 4, 0);         /* mov [0xfee000f0], eax  */
+    STORE(32, "a2 f0 00 e0 fe", INSN_STORE_REG, 5, 1, 0);         /* mov [moffs], al        */
+    STORE(32, "67 a3 f0 00", INSN_STORE_REG, 4, 4, 0);            /* 16-bit moffs           */
+    CHECK(!dec(32, "a3 f0 00 e0"));                               /* truncated moffs        */
+
+    /* 64-bit code: REX.R/B/W, RIP-relative, SIB without base. */
+    STORE(64, "89 05 10 00 00 00", INSN_STORE_REG, 6, 4, 0);      /* mov [rip+0x10], eax    */
+    STORE(64, "41 89 80 00 03 00 00", INSN_STORE_REG, 7, 4, 0);   /* mov [r8+0x300], eax    */
+    STORE(64, "44 89 40 10", INSN_STORE_REG, 4, 4, 8);            /* mov [rax+0x10], r8d    */
+    STORE(64, "89 0c 25 00 03 e0 fe", INSN_STORE_REG, 7, 4, 1);   /* mov [disp32], ecx      */
+    STORE(64, "48 89 10", INSN_STORE_REG, 3, 8, 2);               /* mov [rax], rdx         */
+    STORE(64, "48 c7 00 ff ff ff ff", INSN_STORE_IMM, 7, 8, 0);   /* mov qword [rax], -1    */
+    CHECK_EQ(in.imm, 0xFFFFFFFFFFFFFFFFULL);
+    STORE(64, "40 88 30", INSN_STORE_REG, 3, 1, 6);               /* mov [rax], sil (REX)   */
+    CHECK(!in.high_byte);
+    STORE(64, "67 89 03", INSN_STORE_REG, 3, 4, 0);               /* mov [ebx], eax         */
+    STORE(64, "a3 f0 00 e0 fe 00 00 00 00", INSN_STORE_REG, 9, 4, 0);  /* movabs [moffs64], eax */
+    STORE(64, "48 a3 f0 00 e0 fe 00 00 00 00", INSN_STORE_REG, 10, 8, 0);
+
+    /* 16-bit code: 16-bit addressing unless 67h. */
+    STORE(16, "89 07", INSN_STORE_REG, 2, 2, 0);                  /* mov [bx], ax           */
+    STORE(16, "89 06 00 03", INSN_STORE_REG, 4, 2, 0);            /* mov [0x300], ax        */
+    STORE(16, "66 67 89 07", INSN_STORE_REG, 4, 4, 0);            /* mov [edi], eax         */
+    STORE(16, "66 c7 07 00 45 00 00", INSN_STORE_IMM, 7, 4, 0);   /* mov dword [bx], 0x4500 */
+    CHECK_EQ(in.imm, 0x4500);
+
+    /* Not stores to memory, or not whole: refused. */
+    CHECK(!dec(32, "8b 03"));                                     /* a load                 */
+    CHECK(!dec(32, "89 c3"));                                     /* register to register   */
+    CHECK(!dec(32, "c7 c0 01 00 00 00"));                         /* mov eax, 1             */
+    CHECK(!dec(32, "c7 08 01 00 00 00"));                         /* C7 /1 is not MOV       */
+    CHECK(!dec(32, "89 83 00"));                                  /* truncated displacement */
+    CHECK(!dec(32, "c7 05 00 03 e0 fe 00 45"));                   /* truncated immediate    */
+    CHECK(!dec(32, "0f a2"));                                     /* CPUID                  */
+    CHECK(!dec(32, ""));
+    CHECK(!dec(32, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 89 03"));   /* > 15 bytes */
+    CHECK(!dec(32, "48 89 03"));                                  /* no REX outside 64-bit: DEC EAX */
+    return unit_done("insn");
+}
