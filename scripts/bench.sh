@@ -133,7 +133,7 @@ profile_boot() {
         "stage 3 early start: relocation, 4 GiB map, ACPI, placement, copy + bss"
     for l in "stage3_main:boot info, host map" "acpi_scan:ACPI tables" \
              "host_init:host IDT, page tables" "cpu_load:this CPU's GDT/TSS" \
-             "vmx_cpu_enable:VMXON, summary lines" \
+             "vmx_cpu_enable:VMXON, E820 lines, CPUs, SMRAM, ACPI sleep states" \
              "guest_plan_memory:guest E820, MTRRs, lines" \
              "vmx_setup:VMX capability lines, bitmaps" "ept_setup:EPT build, EPT lines" \
              "vmx_cpu_init:VMCS" "guest_boot_regs:INT 15h hook, launch line" \
@@ -470,11 +470,11 @@ CHAT
         grep -aE '^pxHV: (exit statistics: |CPU [0-9]+ \(APIC [0-9]+\): [0-9]+ exits)')
 fi
 
-# ---- 8. AMD-V (QEMU TCG) ------------------------------------------------
+# ---- 7. AMD-V (QEMU TCG) ------------------------------------------------
 # QEMU with -icount shift=0 advances the TSC by one per instruction, as Bochs does:
 # the same per-operation figures, for the SVM backend (no NRIP save: pxHV decodes).
 SVM_CPU=qemu64,+svm,+npt
-sect "8. AMD-V under QEMU TCG ($SVM_CPU)" native pxHV "pxHV - native = exit round trip (instructions)"
+sect "7. AMD-V under QEMU TCG ($SVM_CPU)" native pxHV "pxHV - native = exit round trip (instructions)"
 say "[8] the bench guest under pxHV on SVM and natively (QEMU TCG, -icount shift=0)"
 svm_img=$(pxhv_image --builtin "$B/guests/bench.bin" --name bench) || fail "pxHV image with the bench guest"
 run_qemu --disk "$svm_img" --cpu "$SVM_CPU" --mem "$MEM" --arg -icount --arg shift=0 --timeout 300 \
