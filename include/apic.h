@@ -12,14 +12,18 @@
 #define MSR_X2APIC_ICR     0x830
 #define XAPIC_ICR_LOW      0x300
 #define XAPIC_ICR_HIGH     0x310
+#define ICR_MODE           (7u << 8)        /* delivery mode */
 #define ICR_INIT           (5u << 8)
 #define ICR_STARTUP        (6u << 8)
 #define ICR_NMI            (4u << 8)
-#define ICR_ASSERT         BIT(14)
+#define ICR_LOGICAL        BIT(11)          /* destination mode */
+#define ICR_ASSERT         BIT(14)          /* level */
+#define ICR_LEVEL          BIT(15)          /* trigger mode */
 #define ICR_BUSY           BIT(12)           /* xAPIC: delivery status */
 #define ICR_ALL_BUT_SELF   (3u << 18)
 
-void apic_ipi(u32 dest, u32 icr);            /* to one APIC ID */
+void apic_icr_write(u32 dest, u32 icr);      /* the ICR as it is written; no wait */
+void apic_ipi(u32 dest, u32 icr);            /* to one APIC ID, until delivered */
 void apic_ipi_others(u32 icr);               /* to all but this CPU */
 void udelay(u32 us);                         /* busy wait, PIT-timed */
 

@@ -12,7 +12,8 @@ static volatile u32 *xapic(u32 reg)
     return (volatile u32 *)(usize)((rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL) + reg);
 }
 
-static void send(u32 dest, u32 icr)
+/* In xAPIC mode the high half goes first: writing the low half sends. */
+void apic_icr_write(u32 dest, u32 icr)
 {
     if (x2apic()) {
         wrmsr(MSR_X2APIC_ICR, (u64)dest << 32 | icr);
@@ -20,18 +21,20 @@ static void send(u32 dest, u32 icr)
     }
     *xapic(XAPIC_ICR_HIGH) = dest << 24;
     *xapic(XAPIC_ICR_LOW) = icr;
-    for (u32 i = 0; i < 1000000 && (*xapic(XAPIC_ICR_LOW) & ICR_BUSY); i++)
-        pause();
 }
 
 void apic_ipi(u32 dest, u32 icr)
 {
-    send(dest, icr);
+    apic_icr_write(dest, icr);
+    if (x2apic())
+        return;                      /* no delivery status in x2APIC mode */
+    for (u32 i = 0; i < 1000000 && (*xapic(XAPIC_ICR_LOW) & ICR_BUSY); i++)
+        pause();
 }
 
 void apic_ipi_others(u32 icr)
 {
-    send(0, icr | ICR_ALL_BUT_SELF);
+    apic_ipi(0, icr | ICR_ALL_BUT_SELF);
 }
 
 /* The PIT's channel 2 counts 1193182 Hz ticks down in mode 0; its output

@@ -150,5 +150,7 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     kprintf("\npxHV: the page is %s (%s permissions %c%c%c)\n",
             hv ? "hypervisor memory" : "not accessible to the guest", virt->second_level,
             v->allowed & PT_R ? 'r' : '-', v->allowed & PT_W ? 'w' : '-', v->allowed & PT_X ? 'x' : '-');
-    guest_end(c, virt == &svm_ops ? "NPT violation" : "EPT violation", false);
+    char why[16];
+    snprintf(why, sizeof why, "%s violation", virt->second_level);
+    guest_end(c, why, false);
 }

@@ -12,12 +12,7 @@
 bool g_ipi_intercept;
 static u64 apic_page;               /* the xAPIC registers the guest writes */
 
-#define ICR_MODE(low)       (((low) >> 8) & 7)
-#define ICR_LOGICAL         BIT(11)
-#define ICR_LEVEL_ASSERT    BIT(14)
-#define ICR_TRIGGER_LEVEL   BIT(15)
 #define ICR_SHORTHAND(low)  (((low) >> 18) & 3)
-enum { DM_INIT = 5, DM_STARTUP = 6 };
 enum { SH_NONE, SH_SELF, SH_ALL, SH_ALL_BUT_SELF };
 
 void ipi_setup(void)
@@ -67,25 +62,19 @@ static bool targeted(const struct cpu *from, const struct cpu *t, u32 dest, u32 
 
 void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
 {
-    u32 mode = ICR_MODE(low);
-    if (mode != DM_INIT && mode != DM_STARTUP) {
-        /* Everything else is the hardware's to deliver. */
-        if (x2) {
-            wrmsr(MSR_X2APIC_ICR, (u64)dest << 32 | low);
-        } else {
-            *(volatile u32 *)(usize)(apic_page + XAPIC_ICR_HIGH) = dest << 24;
-            *(volatile u32 *)(usize)(apic_page + XAPIC_ICR_LOW) = low;
-        }
+    u32 mode = low & ICR_MODE;
+    if (mode != ICR_INIT && mode != ICR_STARTUP) {
+        apic_icr_write(dest, low);                  /* the hardware's to deliver */
         return;
     }
     /* INIT level de-assert (SDM Vol. 3A 10.6.1) does nothing on these CPUs. */
-    if (mode == DM_INIT && !(low & ICR_LEVEL_ASSERT) && (low & ICR_TRIGGER_LEVEL))
+    if (mode == ICR_INIT && !(low & ICR_ASSERT) && (low & ICR_LEVEL))
         return;
     for (u32 i = 0; i < cpu_count(); i++) {
         struct cpu *t = cpu_get(i);
         if (!targeted(c, t, dest, low, x2))
             continue;
-        if (mode == DM_INIT) {
+        if (mode == ICR_INIT) {
             post(c, t, VIPI_INIT);
         } else if (t->parked || (t->vipi & VIPI_INIT)) {
             /* A SIPI counts only for a CPU that waits for one. */

@@ -59,10 +59,11 @@ static u64 *guest_mtrr(struct cpu *c, u32 msr)
 
 static bool is_mtrr(u32 msr)
 {
-    return (msr >= MSR_IA32_MTRR_PHYSBASE0 && msr < MSR_IA32_MTRR_PHYSBASE0 + 0x20) ||
-           msr == MSR_IA32_MTRR_FIX64K_00000 || msr == MSR_IA32_MTRR_FIX16K_80000 ||
-           msr == MSR_IA32_MTRR_FIX16K_A0000 || msr == MSR_IA32_MTRR_DEF_TYPE ||
-           (msr >= MSR_IA32_MTRR_FIX4K_C0000 && msr <= MSR_IA32_MTRR_FIX4K_C0000 + 7);
+    static const struct msr_range mtrrs[] = { MTRR_RANGES(0) };
+    for (u32 i = 0; i < ARRAY_SIZE(mtrrs); i++)
+        if (msr >= mtrrs[i].first && msr <= mtrrs[i].last)
+            return true;
+    return false;
 }
 
 void core_rdmsr(struct cpu *c)
