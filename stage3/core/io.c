@@ -33,7 +33,7 @@ u32 io_intercepted(u16 *ports, u32 max)
     /* The CMOS data ports exit only while the shutdown byte is selected
      * (cmos_out): an OS reads the clock at a cost of one exit, not two. */
     u16 all[] = { PXHV_DEBUG_PORT, PORT_EMU_SHUTDOWN, g_acpi.pm1a_cnt, g_acpi.pm1b_cnt,
-                  0x70, 0x72, 0x74 };
+                  PORT_CMOS_FIRST, PORT_CMOS_FIRST + 2, PORT_CMOS_FIRST + 4 };
     u32 n = 0;
     for (u32 i = 0; i < ARRAY_SIZE(all) && n < max; i++)
         if (all[i])
