@@ -340,6 +340,25 @@ void amdvi_cmd_completion_wait(struct amdvi_cmd *c, u64 store_pa, u64 data);
 void amdvi_cmd_invalidate_devtab(struct amdvi_cmd *c, u16 devid);
 void amdvi_cmd_invalidate_pages(struct amdvi_cmd *c, u16 domain);   /* every page */
 
+/* Pages the tables for `d` take at most, for an identity map of [0, top)
+ * (see iommu_tables.c for what is counted). */
+#define IOMMU_SPLIT_PDS 3
+#define IOMMU_SPLIT_PTS 6
+u32 iommu_pages_needed(const struct iommu_desc *d, const u8 buses[32], u64 top, bool pages_1g);
+
+/* ======================= stage 3 (stage3/iommu/) ======================= */
+
+struct e820_map;
+/* Pages the region needs for the IOMMU's tables (0 without one); run by the
+ * early start, so it reads only the firmware's tables and registers. */
+u32  iommu_early_pages(const struct e820_map *map);
+/* Discover, build, enable, hide; one line when there is no IOMMU. */
+void iommu_setup(void);
+/* Report the faults the units recorded since the last poll. */
+void iommu_poll(void);
+/* At the guest's end: the last faults and the check of pxHV's image. */
+void iommu_end(void);
+
 /* Device ID as "bb:dd.f". */
 #define IOMMU_BUS(rid)   ((rid) >> 8)
 #define IOMMU_DEV(rid)   (((rid) >> 3) & 0x1F)

@@ -16,6 +16,7 @@
 #include "cpu.h"
 #include "e820.h"
 #include "hv.h"
+#include "iommu.h"
 #include "lib.h"
 #include "pt.h"
 #include "stage3_header.h"
@@ -104,7 +105,9 @@ NORETURN void stage3_early(struct boot_info *bi)
         early_stop("Stage 3 image invalid");
     struct e820_map map;
     e820_from_boot(&map, bi);
-    u64 size = h->mem_size + (u64)cpus * CPU_BLOCK_SIZE + hv_pool_pages(bi->virt, cpus) * 4096;
+    /* The IOMMU's tables come last (stage3/iommu/iommu.c takes them from the end). */
+    u64 size = h->mem_size + (u64)cpus * CPU_BLOCK_SIZE + hv_pool_pages(bi->virt, cpus) * 4096 +
+               (u64)iommu_early_pages(&map) * 4096;
     u64 base = e820_choose_region(&map, size);
     if (!base)
         early_stop("Not enough memory for the hypervisor region");

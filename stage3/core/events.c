@@ -11,6 +11,7 @@
 #include "pt.h"
 #include "smp.h"
 #include "ipi.h"
+#include "iommu.h"
 #include "x86.h"
 
 NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
@@ -21,6 +22,7 @@ NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
     kprintf("pxHV: guest ended: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
     if (cpu_count() > 1)
         kprintf("pxHV: on CPU %u (APIC %u) of %u\n", c->index, c->apic_id, cpu_count());
+    iommu_end();
     mtrr_report();
     stats_print();
     if (reset && !(g_boot.config.flags & CFG_FLAG_NO_POWEROFF)) {

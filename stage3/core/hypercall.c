@@ -3,6 +3,7 @@
 #include "console.h"
 #include "hv.h"
 #include "hypercall.h"
+#include "iommu.h"
 #include "lib.h"
 
 static u32 hc_puts(u64 gpa, u64 len)
@@ -35,6 +36,7 @@ void core_hypercall(struct cpu *c)
         return;
     }
     c->stats.event[EV_HYPERCALL]++;
+    iommu_poll();           /* blocked DMAs reported before what the guest says next */
     switch (fn) {
     case PXHV_HC_VERSION:
         ret = PXHV_VERSION_NUM;

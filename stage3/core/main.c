@@ -1,5 +1,6 @@
 /* Stage 3 on the boot CPU: from the early start to a running guest. */
 #include "hv.h"
+#include "iommu.h"
 #include "acpi.h"
 #include "console.h"
 #include "core.h"
@@ -72,6 +73,7 @@ NORETURN void stage3_main(struct boot_info *bi)
                 "works under pxHV\n", sleep & BIT(1) ? " S1" : "", sleep & BIT(2) ? " S2" : "",
                 sleep & BIT(3) ? " S3" : "", sleep & BIT(4) ? " S4" : "");
     guest_plan_memory();
+    iommu_setup();
     ipi_setup();
     virt->setup();
     virt->cpu_init(c);
