@@ -17,6 +17,8 @@
 ;           5. the same sector with the first 16 bytes into the region (a
 ;              two-entry PRDT; the other 496 into guest memory), then the region
 ;              read back through edu
+;   ACPI    whether the RSDT lists a DMAR or an IVRS table (pxHV hides them: a
+;           guest that found one could try to take the unit over)
 ; Every outcome is one line; the guest carries on whatever the devices did, asks
 ; pxHV for its version at the end and shuts down.  It decides nothing itself:
 ; without an IOMMU the DMAs reach pxHV's memory; with one, reads come back as
@@ -79,6 +81,19 @@ main:
         LB_BEGIN
         LB_STR  "region at 0x"
         LB_HEX  eax, 8
+        LB_END
+
+        ; ---- the firmware's root table: an IOMMU table listed?
+        call    acpi_iommu_listed
+        LB_BEGIN
+        LB_STR  "DMAR or IVRS listed in the RSDT: "
+        test    eax, eax
+        jz      .unlisted
+        LB_STR  "yes"
+        jmp     .listed
+.unlisted:
+        LB_STR  "no"
+.listed:
         LB_END
 
         ; ---- find and enable edu
@@ -338,6 +353,47 @@ lb_bdf:
         LB_HEX  eax, 1
         pop     ebx
         pop     eax
+        ret
+
+; ---------------------------------------------------------------------------
+; ACPI 6.5 5.2.5.1 "Finding the RSDP on IA-PC Systems" (the BIOS area's 16-byte
+; boundaries are enough under SeaBIOS), 5.2.7 "Root System Description Table".
+
+; acpi_iommu_listed: EAX = 1 if the RSDT lists a table signed DMAR or IVRS.
+acpi_iommu_listed:
+        push    ebx
+        push    ecx
+        push    esi
+        mov     esi, 0xE0000
+.scan:  cmp     dword [esi], "RSD "
+        jne     .next
+        cmp     dword [esi + 4], "PTR "
+        je      .rsdp
+.next:  add     esi, 16
+        cmp     esi, 0x100000
+        jb      .scan
+        xor     eax, eax
+        jmp     .done
+.rsdp:  mov     ebx, [esi + 16]                 ; RSDT
+        mov     ecx, [ebx + 4]                  ; its length
+        sub     ecx, 36
+        shr     ecx, 2                          ; entries
+        lea     esi, [ebx + 36]
+        xor     eax, eax
+.entry: test    ecx, ecx
+        jz      .done
+        mov     ebx, [esi]
+        cmp     dword [ebx], "DMAR"
+        je      .yes
+        cmp     dword [ebx], "IVRS"
+        je      .yes
+        add     esi, 4
+        dec     ecx
+        jmp     .entry
+.yes:   mov     eax, 1
+.done:  pop     esi
+        pop     ecx
+        pop     ebx
         ret
 
 ; ---------------------------------------------------------------------------
