@@ -35,7 +35,7 @@
     O(CFG_GUEST_DRIVE, struct pxhv_config, guest_drive) O(CFG_GUEST_LBA, struct pxhv_config, guest_lba) \
     O(CFG_GUEST_SECTORS, struct pxhv_config, guest_sectors) O(CFG_FLAGS, struct pxhv_config, flags) \
     O(CFG_GUEST_NAME, struct pxhv_config, guest_name) C(CFG_GUEST_NAME_LEN) Z(CFG_SIZE, struct pxhv_config) \
-    C(CFG_FLAG_TRACE_EXITS) C(CFG_FLAG_NO_POWEROFF) C(CFG_FLAG_INTERCEPT_IPI) \
+    C(CFG_FLAG_TRACE_EXITS) C(CFG_FLAG_NO_POWEROFF) C(CFG_FLAG_INTERCEPT_IPI) C(CFG_FLAG_REQUIRE_IOMMU) \
     C(GUEST_SRC_NONE) C(GUEST_SRC_PARTITION) C(GUEST_SRC_DRIVE) C(GUEST_SRC_BUILTIN) C(GUEST_SRC_MBR) \
     C(BOOTINFO_MAGIC) C(BOOTINFO_VERSION) C(BOOTINFO_E820_MAX) \
     O(BI_MAGIC, struct boot_info, magic) O(BI_VERSION, struct boot_info, version) \

@@ -16,10 +16,12 @@
 SVM_CPU=qemu64,+svm,+npt
 G=$PXHV_ROOT/build/guests
 
-dma_run() { # IOMMU-DEVICE|none
+dma_run() { # IOMMU-DEVICE|none: with an IOMMU, the configuration requires one
     local img devs=()
     [ "$1" = none ] || devs=(--device "$1")
     img=$(pxhv_image --builtin "$(guest_bin hostile_dma)" --name hostile_dma) || fail "image"
+    [ "$1" = none ] || bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --flags "$CFG_FLAG_REQUIRE_IOMMU" \
+        >/dev/null || fail "flags"
     run_qemu --disk "$img" --cpu "$SVM_CPU" --machine q35 "${devs[@]}" --device edu --timeout 120 \
         --done "pxHV: stopping"
     expect_absent "$SERIAL_LOG" "hostile_dma: FAIL" || fail "$1: a FAIL line"
@@ -103,13 +105,22 @@ expect_in_order -E "$SERIAL_LOG" 'hostile_dma: done' 'pxHV: DMA blocked by the I
     'pxHV: stopping \(guest finished\)' || fail "AMD-Vi: the image check"
 expect_absent "$SERIAL_LOG" "reached pxHV's memory" || fail "AMD-Vi: a DMA reached pxHV"
 
-# ---- Bochs has no IOMMU: one line says so, the guest runs as before
+# ---- Bochs has no IOMMU: one line says so, the guest runs as before; a configuration that
+# requires an IOMMU launches no guest and stops the machine
 img=$(pxhv_image --builtin "$(guest_bin cpuid)" --name cpuid) || fail "image"
 run_bochs --disk "$img" --timeout 90 --done "pxHV: stopping"
 expect_in_order -E "$SERIAL_LOG" \
     "pxHV: no IOMMU \(no DMAR/IVRS table\): devices can reach pxHV's memory by DMA" \
     'cpuid: done' 'pxHV: hypervisor image unchanged since the guest started \([0-9]+ KiB checked\)' \
     || fail "Bochs: no IOMMU"
+bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --flags "$CFG_FLAG_REQUIRE_IOMMU" >/dev/null || fail "flags"
+run_bochs --disk "$img" --timeout 90
+expect_in_order "$SERIAL_LOG" \
+    "pxHV: no IOMMU (no DMAR/IVRS table): devices can reach pxHV's memory by DMA" \
+    'pxHV: no guest launched: the configuration requires an IOMMU' 'pxHV: stopping (no IOMMU)' \
+    || fail "Bochs: the refusal"
+expect_absent "$SERIAL_LOG" "pxHV: launching guest" || fail "Bochs: a guest was launched"
+expect_end exit || fail "Bochs: the machine was not stopped"
 
 # ---- Linux with each IOMMU on: its disk (AHCI) and everything else by DMA into its memory
 for iommu in intel-iommu amd-iommu; do

@@ -21,6 +21,7 @@
 #include "early.h"
 #include "hv.h"
 #include "lib.h"
+#include "power.h"
 #include "x86.h"
 
 struct iommu_state iommu;
@@ -243,9 +244,15 @@ static void describe_lines(const struct iommu_desc *d)
                 d->dropped, d->unresolved);
 }
 
+/* Without a unit in use: say so; with CFG_FLAG_REQUIRE_IOMMU the guest is not
+ * started at all. */
 static void no_iommu(const char *why)
 {
     kprintf("pxHV: no IOMMU (%s): devices can reach pxHV's memory by DMA\n", why);
+    if (g_boot.config.flags & CFG_FLAG_REQUIRE_IOMMU) {
+        kprintf("pxHV: no guest launched: the configuration requires an IOMMU\n");
+        hv_stop("no IOMMU");
+    }
 }
 
 void iommu_setup(void)
