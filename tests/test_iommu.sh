@@ -8,9 +8,9 @@
 #                the same DMAs into guest memory work, the image unchanged
 #   amd-iommu    the same DMAs blocked and the image unchanged; QEMU 7.2's amd-iommu writes
 #                no event-log entry for a not-present page, so there is no line to name them
-# then Linux (the default guest) to the shell and power-off with each IOMMU on, and the
-# "no IOMMU" line on Bochs.  The IOMMU device comes first: QEMU attaches a PCI device to
-# the IOMMU only if the IOMMU exists when the device is created.
+# then Linux (the default guest) to the shell and power-off with each IOMMU on and on 2 CPUs
+# with VT-d, and on Bochs the "no IOMMU" line and the refusal CFG_FLAG_REQUIRE_IOMMU asks for.
+# The IOMMU device is given before edu, so that edu's DMA is sure to go through it.
 # timeout: 1500
 . "$(dirname "$0")/lib.sh"
 SVM_CPU=qemu64,+svm,+npt
@@ -132,4 +132,21 @@ for iommu in intel-iommu amd-iommu; do
     expect_line "$SERIAL_LOG" '^pxHV: hypervisor image unchanged since the guest started' ||
         fail "Linux, $iommu: image"
 done
+# Linux on 2 CPUs with VT-d on: the second CPU starts through the guest's INIT-SIPI-SIPI.
+img=$(pxhv_image --drive 0x81) || fail "image"
+cat >"$TEST_TMP/smp.chat" <<'CHAT'
+wait PXHV-GUEST: linux init
+wait ~ # 
+send echo "nproc=$(nproc)"
+wait nproc=
+wait ~ # 
+send poweroff -f
+CHAT
+run_qemu --disk "$img" --disk2 "$G/linux.img" --cpu "$SVM_CPU" --cpus 2 --machine q35 \
+    --device intel-iommu --timeout 300 --chat "$TEST_TMP/smp.chat" --done "pxHV: stopping"
+expect_in_order -E "$SERIAL_LOG" '^pxHV: IOMMU on: DMA cannot reach .*' \
+    '.*smpboot: Total of 2 processors activated .*' 'nproc=2' \
+    'pxHV: guest ended: ACPI sleep/power-off request at .*' \
+    'pxHV: hypervisor image unchanged since the guest started \([0-9]+ KiB checked\)' \
+    'pxHV: stopping \(guest finished\)' || fail "Linux on 2 CPUs with VT-d"
 pass "DMA into pxHV's region blocked by VT-d and AMD-Vi, guest DMA works, Linux boots with either"
