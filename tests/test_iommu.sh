@@ -10,7 +10,8 @@
 #                no event-log entry for a not-present page, so there is no line to name them
 # then Linux (the default guest) to the shell and power-off with each IOMMU on and on 2 CPUs
 # with VT-d, and on Bochs the "no IOMMU" line and the refusal CFG_FLAG_REQUIRE_IOMMU asks for.
-# The IOMMU device is given before edu, so that edu's DMA is sure to go through it.
+# The IOMMU device is given first: amd-iommu then takes 00:02.0 and edu 00:03.0 (the order
+# only decides the slots; edu given first is translated too).
 # timeout: 1500
 . "$(dirname "$0")/lib.sh"
 SVM_CPU=qemu64,+svm,+npt
