@@ -44,6 +44,7 @@ void apic_write(u32 reg, u32 v);
 void apic_init_state(void);
 void apic_ipi(u32 dest, u32 icr);            /* to one APIC ID, until delivered */
 void apic_ipi_others(u32 icr);               /* to all but this CPU */
-void udelay(u32 us);                         /* busy wait, PIT-timed */
+void udelay(u32 us);                         /* busy wait: the PIT, then the TSC */
+void delay_calibrate(void);                  /* the TSC against the PIT, before the guest runs */
 
 #endif

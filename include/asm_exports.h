@@ -27,6 +27,8 @@
     C(LOW_STAGE3_BOUNCE) C(LOW_PAGE_TABLES) \
     C(STAGE3_MAGIC) \
     O(S3H_MAGIC, struct stage3_header, magic) O(S3H_ENTRY_OFFSET, struct stage3_header, entry_offset) \
+    O(S3H_IMAGE_SIZE, struct stage3_header, image_size) O(S3H_MEM_SIZE, struct stage3_header, mem_size) \
+    C(S3H_SIZE) \
     S(PXHV_CONFIG_MAGIC) C(PXHV_CONFIG_VERSION) \
     O(CFG_MAGIC, struct pxhv_config, magic) O(CFG_VERSION, struct pxhv_config, version) \
     O(CFG_STAGE3_LBA, struct pxhv_config, stage3_lba) \

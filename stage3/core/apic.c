@@ -77,8 +77,13 @@ void apic_ipi_others(u32 icr)
 }
 
 /* The PIT's channel 2 counts 1193182 Hz ticks down in mode 0; its output
- * (port 0x61 bit 5) goes high at zero. */
-void udelay(u32 us)
+ * (port 0x61 bit 5) goes high at zero.  The PIT and port 0x61 are the
+ * guest's once it runs (Linux calibrates its TSC with channel 2), so pxHV
+ * uses them only while it starts: to measure the TSC, by which it waits
+ * afterwards. */
+static u64 tsc_per_ms;
+
+static void pit_wait(u32 us)
 {
     while (us) {
         u32 chunk = us > 50000 ? 50000 : us;
@@ -91,4 +96,22 @@ void udelay(u32 us)
             pause();
         us -= chunk;
     }
+}
+
+void delay_calibrate(void)
+{
+    u64 t0 = rdtsc();
+    pit_wait(10000);
+    tsc_per_ms = (rdtsc() - t0) / 10;
+}
+
+void udelay(u32 us)
+{
+    if (!tsc_per_ms) {
+        pit_wait(us);
+        return;
+    }
+    u64 end = rdtsc() + tsc_per_ms * us / 1000 + 1;
+    while ((s64)(rdtsc() - end) < 0)
+        pause();
 }

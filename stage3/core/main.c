@@ -1,6 +1,7 @@
 /* Stage 3 on the boot CPU: from the early start to a running guest. */
 #include "hv.h"
 #include "acpi.h"
+#include "apic.h"
 #include "cmos.h"
 #include "console.h"
 #include "core.h"
@@ -64,6 +65,7 @@ NORETURN void stage3_main(struct boot_info *bi)
         hv_stop(g_boot.virt & VIRT_SVM ? "no AMD-V" : "no VT-x");
     }
 
+    delay_calibrate();
     smp_plan();
     chipset_lock_smram();
     cmos_start();

@@ -28,17 +28,26 @@ static volatile u32 stopping;
  * "Other Causes of VM Exits").  An INIT exit must end that INIT, but an
  * engine may keep it pending (Bochs does): then every VM entry of that CPU
  * exits again, and it never runs its guest.  So before the guest runs, the
- * first AP runs a loop of VMCALLs as its guest, the boot CPU sends it one
- * INIT, and the AP answers by going back where it was: if its next exit is
- * the INIT again, the engine keeps it, and the guest's INIT and SIPI go
- * through intercepted ICR writes instead (core/ipi.c).  That AP can only
- * lose its pending INIT by leaving VMX operation, which resets it (the INIT
- * is taken, SDM Vol. 3C 30.3 VMXOFF "unblocks INIT"): the boot CPU starts it
- * again.
+ * first AP runs a loop as its guest (a long PAUSE loop, then a VMCALL), the
+ * boot CPU sends it an INIT, and the AP answers by going back where it was:
+ * if its next exit is the INIT again, before the loop's VMCALL, the engine
+ * keeps it, and the guest's INIT and SIPI go through intercepted ICR writes
+ * instead (core/ipi.c).  That AP can only lose its pending INIT by leaving
+ * VMX operation, which resets it (the INIT is taken, SDM Vol. 3C 30.3 VMXOFF
+ * "unblocks INIT"): the boot CPU starts it again.  (Bochs also drops an INIT
+ * that arrives while the CPU is in VMX root operation, where a CPU holds it
+ * blocked: the loop keeps the AP in its guest most of the time, and the boot
+ * CPU sends the INIT again until one exits.)
  */
-enum { PROBE_OFF, PROBE_ARMED, PROBE_READY, PROBE_FINE, PROBE_KEPT };
+enum { PROBE_OFF, PROBE_ARMED, PROBE_READY, PROBE_INIT, PROBE_FINE, PROBE_KEPT };
 static volatile u32 probe;
-static const u8 probe_code[] = { 0x0F, 0x01, 0xC1, 0xEB, 0xFB };   /* 1: VMCALL; JMP 1b */
+static const u8 probe_code[] = {
+    0xB9, 0x00, 0x40,                   /* 0: MOV CX, 4000h   */
+    0xF3, 0x90,                         /* 3: PAUSE           */
+    0xE2, 0xFC,                         /*    LOOP 3          */
+    0x0F, 0x01, 0xC1,                   /*    VMCALL          */
+    0xEB, 0xF4,                         /*    JMP 0           */
+};
 #define PROBE_PAGE LOW_STAGE3_BOUNCE    /* free memory once stage 3 runs in its region */
 
 static void start_ap(struct boot_info *bi, struct cpu *c)
@@ -76,6 +85,7 @@ void smp_probe_exit(struct cpu *c, bool init)
     }
     if (!c->probe_init) {
         c->probe_init = true;           /* back where it was, RIP unchanged */
+        __atomic_store_n(&probe, PROBE_INIT, __ATOMIC_RELEASE);
         return;
     }
     __atomic_store_n(&probe, PROBE_KEPT, __ATOMIC_RELEASE);
@@ -102,7 +112,11 @@ static void probe_init(struct boot_info *bi, struct cpu *c)
 {
     if (!probe_wait(PROBE_READY))
         panic("CPU %u (APIC %u) did not run the INIT probe", c->index, c->apic_id);
-    apic_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
+    for (u32 i = 0; i < 100 && __atomic_load_n(&probe, __ATOMIC_ACQUIRE) == PROBE_READY; i++) {
+        apic_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
+        for (u32 ms = 0; ms < 20 && __atomic_load_n(&probe, __ATOMIC_ACQUIRE) == PROBE_READY; ms++)
+            udelay(1000);
+    }
     if (!probe_wait(PROBE_FINE))
         panic("CPU %u (APIC %u) did not answer the INIT probe", c->index, c->apic_id);
     if (probe == PROBE_FINE) {
