@@ -81,7 +81,7 @@ void apic_ipi_others(u32 icr)
  * guest's once it runs (Linux calibrates its TSC with channel 2), so pxHV
  * uses them only while it starts: to measure the TSC, by which it waits
  * afterwards. */
-static u64 tsc_per_ms;
+static __attribute__((section(".data"))) u64 tsc_per_ms;   /* read in the early start */
 
 static void pit_wait(u32 us)
 {

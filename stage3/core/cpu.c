@@ -70,12 +70,22 @@ struct cpu *cpu_get(u32 index)
     return index < ncpus ? cpus[index] : NULL;
 }
 
-/* This CPU's APIC ID: CPUID.1:EBX[31:24] (SDM Vol. 3A 10.4.6 "Local APIC ID"). */
+/* This CPU's APIC ID: CPUID.1:EBX[31:24], or the 32-bit x2APIC ID of leaf
+ * 0Bh where the CPU has it (SDM Vol. 3A 10.4.6 "Local APIC ID", 8.4.5
+ * "Identifying Logical Processors in an MP System"); core/census.asm reads it
+ * the same way. */
 u32 cpu_apic_id(void)
 {
-    u32 a, b, c, d;
+    u32 a, b, c, d, id;
     cpuid(1, 0, &a, &b, &c, &d);
-    return b >> 24;
+    id = b >> 24;
+    cpuid(0, 0, &a, &b, &c, &d);
+    if (a >= 0x0B) {
+        cpuid(0x0B, 0, &a, &b, &c, &d);
+        if (b & 0xFFFF)
+            id = d;
+    }
+    return id;
 }
 
 void cpu_load(struct cpu *c)

@@ -12,6 +12,7 @@
  */
 #include "early.h"
 #include "acpi.h"
+#include "census.h"
 #include "console.h"
 #include "cpu.h"
 #include "e820.h"
@@ -108,7 +109,9 @@ NORETURN void stage3_early(struct boot_info *bi)
 
     struct acpi_info acpi;
     acpi_scan(&acpi, false);
-    u32 cpus = acpi.cpus.count ? acpi.cpus.count : 1;
+    census_take();
+    census_merge(&acpi.cpus, cpu_apic_id());
+    u32 cpus = acpi.cpus.count;
 
     const struct stage3_header *h = (const struct stage3_header *)__image_start;
     if (h->image_size > bi->config.stage3_sectors * SECTOR_SIZE || h->mem_size < h->image_size)

@@ -3,6 +3,7 @@
 #include "acpi.h"
 #include "apic.h"
 #include "cmos.h"
+#include "census.h"
 #include "console.h"
 #include "core.h"
 #include "cpu.h"
@@ -18,6 +19,7 @@ struct boot_info g_boot;
 struct e820_map g_host_map;
 u64 g_hv_base, g_hv_size;
 struct acpi_info g_acpi;
+u32 g_cpus_unlisted;
 const struct virt_ops *virt;
 ALIGNED(16) u8 boot_stack[BOOT_STACK_SIZE];
 
@@ -47,6 +49,7 @@ NORETURN void stage3_main(struct boot_info *bi)
     g_hv_size = g_boot.hv_size;
     g_boot.mem_source = e820_from_boot(&g_host_map, &g_boot);
     acpi_scan(&g_acpi, true);
+    g_cpus_unlisted = census_merge(&g_acpi.cpus, cpu_apic_id());
     host_init();
     struct cpu *c = cpu_alloc(0, cpu_apic_id());
     cpu_load(c);

@@ -141,8 +141,11 @@ void smp_plan(void)
     u32 bsp = cpu_get(0)->apic_id;
 
     u32 n = l->listed ? l->listed : 1;
-    kprintf("pxHV: %u CPU%s (%s):", n, n == 1 ? "" : "s",
+    kprintf("pxHV: %u CPU%s (%s", n, n == 1 ? "" : "s",
             g_acpi.cpus_from ? g_acpi.cpus_from : "no MADT or MP table");
+    if (g_cpus_unlisted)
+        kprintf(", and %u it does not list that answered INIT-SIPI", g_cpus_unlisted);
+    kprintf("):");
     for (u32 i = 0; i < l->count; i++)
         kprintf(" APIC %u%s", l->apic_id[i], l->apic_id[i] == bsp ? " (boot)" : "");
     kprintf("%s\n", l->listed > l->count ? " ..." : "");
