@@ -11,6 +11,7 @@
 
 #define MSR_X2APIC_BASE    0x800            /* x2APIC register n at MSR 0x800 + n / 16 */
 #define MSR_X2APIC_ICR     0x830
+#define MSR_X2APIC_LAST    0x8FF
 /* xAPIC register offsets (SDM Vol. 3A Table 10-1 "Local APIC Register Address Map"). */
 #define XAPIC_ID           0x020
 #define XAPIC_TPR          0x080

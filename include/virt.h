@@ -60,7 +60,7 @@ struct virt_ops {
      * once it runs the guest (it is in VMX root/host mode then, so no CPU
      * uses a bitmap while it changes, SDM Vol. 3C 24.11.4 "Software Access to
      * Related Structures"). */
-    void (*msr_intercept)(struct cpu *c, u32 first, u32 last, u8 access);
+    void (*msr_intercept)(struct cpu *c, u32 first, u32 last, u8 access, bool on);
     void (*io_intercept)(struct cpu *c, u16 port, bool on);
     /* The second-level leaf of one page with a 4 KiB leaf of its own (a
      * kept range) again from guest_classify, while pxHV starts: no CPU runs

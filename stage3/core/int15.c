@@ -55,6 +55,12 @@ struct int15_answer {
     u32 entry_bytes;
 };
 
+/* The smaller of pxHV's figure and the firmware's, where the firmware gave one. */
+static u32 min_fw(u32 ours, u32 firmware)
+{
+    return firmware && firmware < ours ? firmware : ours;
+}
+
 static bool answer(struct cpu *c, struct int15_answer *a)
 {
     struct guest_regs *r = c->regs;
@@ -83,15 +89,19 @@ static bool answer(struct cpu *c, struct int15_answer *a)
         }
         return true;
     }
+    /* E801h and 88h: the map's figure, but no more than the firmware said
+     * (a BIOS caps 88h at 63 MiB, 0xFC00, for old software): what pxHV hides
+     * lies higher up on every machine but the smallest. */
     if ((eax & 0xFFFF) == 0xE801) {          /* AX = CX: KiB 1-16 MiB, BX = DX: 64 KiB above */
-        a->rax = (a->rax & ~0xFFFFu) | l->e801_ax;
-        a->rcx = (a->rcx & ~0xFFFFu) | l->e801_ax;
-        a->rbx = (a->rbx & ~0xFFFFu) | l->e801_bx;
-        a->rdx = (a->rdx & ~0xFFFFu) | l->e801_bx;
+        u32 ax = min_fw(l->e801_ax, g_boot.e801_ax), bx = min_fw(l->e801_bx, g_boot.e801_bx);
+        a->rax = (a->rax & ~0xFFFFu) | ax;
+        a->rcx = (a->rcx & ~0xFFFFu) | ax;
+        a->rbx = (a->rbx & ~0xFFFFu) | bx;
+        a->rdx = (a->rdx & ~0xFFFFu) | bx;
         return true;
     }
     if (((eax >> 8) & 0xFF) == 0x88) {
-        a->rax = (eax & ~0xFFFFu) | l->ext88_kb;
+        a->rax = (eax & ~0xFFFFu) | min_fw(l->ext88_kb, g_boot.ext88_kb);
         return true;
     }
     return false;

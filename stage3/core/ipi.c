@@ -37,8 +37,6 @@ void ipi_setup(void)
     apic_page = rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL;
     /* Its own page in the second-level tables, so that its rights can change. */
     guest_keep(apic_page, 4096, native ? PT_RWX : PT_R, false, "the local APIC");
-    for (u32 i = 0; i < cpu_count(); i++)
-        ipi_cpu_init(cpu_get(i));
     if (!native) {
         g_ipi_intercept = true;
         xapic_setup(apic_page);
@@ -58,6 +56,12 @@ void ipi_intercept_now(void)
     g_ipi_intercept = true;
     guest_keep_perms(apic_page, PT_R);
     xapic_setup(apic_page);
+}
+
+void core_cpu_init(struct cpu *c)
+{
+    ipi_cpu_init(c);
+    msr_cpu_init(c);
 }
 
 /* The guest's view of this CPU's logical destination, as the firmware left it. */

@@ -81,6 +81,7 @@ NORETURN void stage3_main(struct boot_info *bi)
     ipi_setup();
     virt->setup();
     virt->cpu_init(c);
+    core_cpu_init(c);
     smp_start(bi);
 
     virt->guest_start(c, START_BOOT_SECTOR, 0);

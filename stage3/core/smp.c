@@ -202,7 +202,7 @@ NORETURN void ap_main(struct cpu *c)
         smp_park();
     }
     virt->cpu_init(c);
-    ipi_cpu_init(c);
+    core_cpu_init(c);
     virt->guest_start(c, START_WAIT_FOR_SIPI, 0);
     if (__atomic_load_n(&probe, __ATOMIC_ACQUIRE) == PROBE_ARMED) {
         c->probing = true;

@@ -60,7 +60,7 @@ u8 *svm_page(struct cpu *c, u32 page)
 
 /* MSRPM (15.11): two bits per MSR, read then write, for three ranges; IOPM
  * (15.10.1): a bit per port.  The CPU reads both at every access. */
-static void svm_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access)
+static void svm_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access, bool on)
 {
     u8 *pm = svm_page(c, SVM_PAGE_MSRPM);
     for (u32 msr = first; msr <= last; msr++) {
@@ -70,7 +70,8 @@ static void svm_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access)
         u32 base = msr < 0x2000 ? 0 : msr - 0xC0000000u < 0x2000 ? 0x800 : 0x1000;
         u32 n = msr & 0x1FFF;
         u8 bits = (u8)(((access & MSR_READ) ? 1 : 0) | ((access & MSR_WRITE) ? 2 : 0));
-        pm[base + n / 4] |= (u8)(bits << (2 * (n % 4)));
+        u8 mask = (u8)(bits << (2 * (n % 4)));
+        pm[base + n / 4] = on ? pm[base + n / 4] | mask : pm[base + n / 4] & (u8)~mask;
     }
 }
 
@@ -88,9 +89,9 @@ void svm_setup_maps(struct cpu *c)
     for (u32 i = 0; i < n; i++)
         svm_io_intercept(c, ports[i], true);
     for (const struct msr_range *r = msr_intercepted; r->first || r->last; r++)
-        svm_msr_intercept(c, r->first, r->last, r->access);
+        svm_msr_intercept(c, r->first, r->last, r->access, true);
     for (u32 i = 0; i < ARRAY_SIZE(svm_own_msrs); i++)
-        svm_msr_intercept(c, svm_own_msrs[i], svm_own_msrs[i], MSR_READ | MSR_WRITE);
+        svm_msr_intercept(c, svm_own_msrs[i], svm_own_msrs[i], MSR_READ | MSR_WRITE, true);
 }
 
 static void setup_npt(void)

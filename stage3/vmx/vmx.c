@@ -223,7 +223,12 @@ static u8 *bitmap(struct cpu *c, u32 page)
 /* The MSR bitmap (24.6.9): read-low at 0, read-high at 1024, write-low at
  * 2048, write-high at 3072; low = 0..0x1FFF, high = 0xC0000000..0xC0001FFF.
  * The CPU reads it at every RDMSR/WRMSR, so a change applies at the next. */
-static void vmx_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access)
+static void set_bit(u8 *m, u32 bit, bool on)
+{
+    m[bit / 8] = on ? m[bit / 8] | (u8)(1 << (bit % 8)) : m[bit / 8] & (u8)~(1 << (bit % 8));
+}
+
+static void vmx_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access, bool on)
 {
     u8 *m = bitmap(c, VMX_PAGE_MSR_BITMAP);
     for (u32 msr = first; msr <= last; msr++) {
@@ -231,9 +236,9 @@ static void vmx_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access)
             continue;                            /* outside the bitmap: always exits */
         u32 base = msr >= 0xC0000000 ? 1024 : 0, idx = msr & 0x1FFF;
         if (access & MSR_READ)
-            m[base + idx / 8] |= (u8)(1 << (idx % 8));
+            set_bit(m, (base + idx / 8) * 8 + idx % 8, on);
         if (access & MSR_WRITE)
-            m[2048 + base + idx / 8] |= (u8)(1 << (idx % 8));
+            set_bit(m, (2048 + base + idx / 8) * 8 + idx % 8, on);
     }
 }
 
@@ -248,7 +253,7 @@ static void vmx_io_intercept(struct cpu *c, u16 port, bool on)
 void vmx_setup_bitmaps(struct cpu *c)
 {
     for (const struct msr_range *m = msr_intercepted; m->first || m->last; m++)
-        vmx_msr_intercept(c, m->first, m->last, m->access);
+        vmx_msr_intercept(c, m->first, m->last, m->access, true);
     u16 ports[16];
     u32 n = io_intercepted(ports, ARRAY_SIZE(ports));
     for (u32 i = 0; i < n; i++)
