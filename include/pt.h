@@ -38,7 +38,7 @@
 #define PTE_PWT        BIT(3)
 #define PTE_PCD        BIT(4)
 #define PTE_PS         BIT(7)
-#define PTE_NX         BIT(63)
+#define PTE_NX         BIT(63)         /* with EFER.NXE set */
 #define PT_ADDR_MASK   0x000FFFFFFFFFF000ULL
 
 /* What one range of the address space is, as the classifier says. */
@@ -46,6 +46,8 @@ struct pt_attr {
     bool mixed;     /* true: the range is not uniform, split it further */
     u8   perms;     /* PT_R|W|X, 0 = not present                       */
     u8   memtype;   /* enum mem_type (mtrr.h) for leaves                */
+    u64  remap;     /* a 4 KiB page only: the page mapped instead of the
+                       range itself; 0: identity                      */
 };
 
 struct pt_format {

@@ -17,6 +17,9 @@ NORETURN void ap_main(struct cpu *c);
  * CPU that comes second only halts.  Returns to the first caller. */
 void smp_stop_others(void);
 bool smp_stopping(void);
+/* Make CPU t leave its guest (an NMI that is pxHV's, not the guest's): it
+ * takes what was posted to it at the end of that exit (core_exit_end). */
+void smp_kick(struct cpu *t);
 NORETURN void smp_park(void);          /* this CPU: halted for good */
 
 #endif

@@ -18,7 +18,7 @@ run_bochs --disk "$img" --cpus 2 --timeout 300 --done "pxHV: resetting the machi
 guest_expect smp || fail "guest lines"
 expect_in_order -E "$SERIAL_LOG" \
     'pxHV: 2 CPUs \(ACPI MADT\): APIC 0 \(boot\) APIC 1' \
-    'pxHV: memory per CPU 36 KiB; region [0-9]+ KiB for 2 CPUs' \
+    'pxHV: memory per CPU 48 KiB; region [0-9]+ KiB for 2 CPUs' \
     "pxHV: the guest's INIT and SIPI: intercepted ICR writes \(the configuration asks for it\)" \
     'pxHV: CPU 1 \(APIC 1\) in VMX root, waiting for SIPI in its guest \([0-9]+ TSC ticks to start\)' \
     "pxHV: launching guest 'smp' \(built-in\) at 0000:7C00, DL=0x80" \

@@ -4,6 +4,7 @@
  * refused, and the end of the guest.
  */
 #include "core.h"
+#include "cmos.h"
 #include "console.h"
 #include "hv.h"
 #include "lib.h"
@@ -122,22 +123,35 @@ void core_sipi(struct cpu *c, u8 vector)
     virt->guest_start(c, START_SIPI, vector);
 }
 
-/* An NMI: another CPU stopping the machine, one posting this CPU an INIT or a
- * SIPI (core/ipi.c), or one for the guest. */
+/* An NMI: another CPU stopping the machine, one kicking this CPU to take what
+ * it posted (smp_kick), or one for the guest. */
 void core_nmi(struct cpu *c)
 {
     if (smp_stopping())
         smp_park();
-    if (!c->vipi)
-        c->nmi_pending = true;
+    if (__atomic_exchange_n(&c->kick, 0, __ATOMIC_ACQ_REL))
+        return;
+    c->nmi_pending = true;
+}
+
+void core_exit_end(struct cpu *c)
+{
+    if (c->cmos_revoke)
+        cmos_serve(c);
+    if (c->vipi)
+        ipi_take(c);
 }
 
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
     if (v->access == PT_W && ipi_apic_write(c, v->gpa))
         return;
+    if (v->access == PT_X && v->gpa == guest_hook_entry()) {
+        core_int15(c);
+        return;
+    }
     struct segment cs;
-    bool hv = v->gpa >= g_hv_base && v->gpa < g_hv_base + g_hv_size;
+    const char *kept = guest_kept_name(v->gpa);
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";
 
     virt->get_seg(c, SEG_CS, &cs);
@@ -148,7 +162,7 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     if (v->qual_valid)
         kprintf(", qualification 0x%llx", v->qual);
     kprintf("\npxHV: the page is %s (%s permissions %c%c%c)\n",
-            hv ? "hypervisor memory" : "not accessible to the guest", virt->second_level,
+            kept ? kept : "not accessible to the guest", virt->second_level,
             v->allowed & PT_R ? 'r' : '-', v->allowed & PT_W ? 'w' : '-', v->allowed & PT_X ? 'x' : '-');
     char why[16];
     snprintf(why, sizeof why, "%s violation", virt->second_level);

@@ -62,10 +62,6 @@ void core_hypercall(struct cpu *c)
         /* pxHV's own stage 2, booted again by the BIOS after the guest jumped
          * to the reset vector: the guest asked for a reboot. */
         guest_end(c, "reboot through the BIOS reset vector (pxHV's boot sector ran again)", true);
-    case PXHV_HC_INT15:
-        guest_int15(c);
-        virt->skip(c, 0);
-        return;
     default:
         ret = PXHV_HC_ENOSYS;
         break;

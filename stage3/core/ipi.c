@@ -1,6 +1,7 @@
 /* The guest's INIT and SIPI, delivered by pxHV when ICR writes are intercepted (include/ipi.h). */
 #include "ipi.h"
 #include "apic.h"
+#include "cmos.h"
 #include "console.h"
 #include "core.h"
 #include "hv.h"
@@ -28,7 +29,7 @@ void ipi_setup(void)
     if (!g_ipi_intercept)
         return;
     apic_page = rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL;
-    guest_keep(apic_page, 4096, PT_R, false);        /* reads pass, writes stop */
+    guest_keep(apic_page, 4096, PT_R, false, "the local APIC");  /* reads pass, writes stop */
 }
 
 /* Post INIT or SIPI to t and make it exit (an NMI); wait until it took it
@@ -39,7 +40,7 @@ static void post(struct cpu *from, struct cpu *t, u32 what)
     if (t == from)
         return;                                     /* taken at the end of this exit */
     for (u32 i = 0; i < 100 && (t->vipi & what); i++) {
-        apic_ipi(t->apic_id, ICR_NMI | ICR_ASSERT);
+        smp_kick(t);
         for (u32 k = 0; k < 20 && (t->vipi & what); k++)
             udelay(5);
     }
@@ -139,6 +140,7 @@ void ipi_park(struct cpu *c)
         }
         if (smp_stopping())
             smp_park();
+        cmos_serve(c);
         /* An NMI ends HLT: the sender repeats its NMI until we saw the post. */
         hlt();
     }

@@ -1,6 +1,7 @@
 /* Stage 3 on the boot CPU: from the early start to a running guest. */
 #include "hv.h"
 #include "acpi.h"
+#include "cmos.h"
 #include "console.h"
 #include "core.h"
 #include "cpu.h"

@@ -14,8 +14,8 @@
 #include "ipi.h"
 #include "x86.h"
 
-/* The MTRRs: writes always exit; reads only once a guest has written one
- * (until then the guest's copies equal the real registers). */
+/* The MTRRs: writes always exit; reads only once the guest has written one
+ * on that CPU (until then its copies equal the real registers). */
 #define MTRR_RANGES(access) \
     { MSR_IA32_MTRR_PHYSBASE0, MSR_IA32_MTRR_PHYSBASE0 + 2 * MTRR_VAR_MAX - 1, access }, \
     { MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX64K_00000, access }, \
@@ -32,14 +32,15 @@ const struct msr_range msr_intercepted[] = {
     { 0, 0, 0 },
 };
 
-static void mtrr_reads_intercepted(void)
+/* This CPU's bitmap, changed by this CPU while it is in pxHV. */
+static void mtrr_reads_intercepted(struct cpu *c)
 {
     static const struct msr_range all[] = { MTRR_RANGES(MSR_READ | MSR_WRITE) };
-    static volatile u32 done;
-    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+    if (c->mtrr_reads)
         return;
+    c->mtrr_reads = true;
     for (u32 i = 0; i < ARRAY_SIZE(all); i++)
-        virt->msr_intercept(all[i].first, all[i].last, all[i].access);
+        virt->msr_intercept(c, all[i].first, all[i].last, all[i].access);
 }
 
 static bool msr_is_vmx(u32 msr)
@@ -108,7 +109,7 @@ void core_wrmsr(struct cpu *c)
             return;
         }
         *m = v;
-        mtrr_reads_intercepted();
+        mtrr_reads_intercepted(c);
         virt->skip(c, 0);
         return;
     }

@@ -12,6 +12,7 @@
 #include "apic.h"
 #include "console.h"
 #include "core.h"
+#include "early.h"
 #include "hv.h"
 #include "ipi.h"
 #include "lib.h"
@@ -55,7 +56,9 @@ void smp_plan(void)
                 "since a CPU outside VMX could reach pxHV's memory\n", l->listed, PXHV_MAX_CPUS);
         hv_stop("too many CPUs");
     }
-    kprintf("pxHV: memory per CPU %u KiB; region %llu KiB for %u CPU%s\n", (u32)CPU_BLOCK_SIZE / 1024,
+    struct region_parts p;
+    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    kprintf("pxHV: memory per CPU %llu KiB; region %llu KiB for %u CPU%s\n", p.cpu_bytes / 1024,
             g_hv_size / 1024, g_boot.cpus, g_boot.cpus == 1 ? "" : "s");
 }
 
@@ -103,6 +106,12 @@ NORETURN void ap_main(struct cpu *c)
 bool smp_stopping(void)
 {
     return stopping;
+}
+
+void smp_kick(struct cpu *t)
+{
+    __atomic_store_n(&t->kick, 1, __ATOMIC_RELEASE);
+    apic_ipi(t->apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 /* Halted for good, out of VMX operation: a CPU in VMX root operation does not

@@ -45,13 +45,15 @@ static u64 host_leaf(u64 addr, int level, const struct pt_attr *a)
  * with the memory type through the PAT index bits as the host's PAT (the
  * power-on one) resolves them: WB 0, WT PWT, UC PCD|PWT; WC and WP, which
  * that PAT lacks, become UC- and WT.  The real MTRRs still apply on top
- * (15.25.8), as they are the firmware's.
+ * (15.25.8), as they are the firmware's.  No execute: NX, which the nested
+ * walk honours with the host's EFER.NXE set (svm.c sets it).
  */
 static u64 npt_leaf(u64 addr, int level, const struct pt_attr *a)
 {
     u8 t = a->memtype;
     u64 pat = t == 6 ? 0 : t == 4 || t == 5 ? PTE_PWT : t == 1 ? PTE_PCD : PTE_PCD | PTE_PWT;
-    u64 e = (addr & PT_ADDR_MASK) | PTE_P | PTE_U | pat | (a->perms & PT_W ? PTE_W : 0);
+    u64 e = (addr & PT_ADDR_MASK) | PTE_P | PTE_U | pat | (a->perms & PT_W ? PTE_W : 0) |
+            (a->perms & PT_X ? 0 : PTE_NX);
     return level > 1 ? e | PTE_PS : e;
 }
 
@@ -98,8 +100,8 @@ static bool fill(struct pt_builder *b, u64 *table, int level, u64 base, u64 top,
             table[i] = 0;
             continue;
         }
-        if (!a.mixed && whole && large_ok(b, level)) {
-            table[i] = b->fmt->leaf(sb, level, &a);
+        if (!a.mixed && whole && large_ok(b, level) && (!a.remap || level == 1)) {
+            table[i] = b->fmt->leaf(a.remap ? a.remap : sb, level, &a);
             b->leaves[level - 1]++;
             continue;
         }
