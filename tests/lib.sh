@@ -393,6 +393,12 @@ pass() {
 #       the guest" line
 #   expect_stats REASON...                     the exit statistics were printed and count
 #       at least one exit of each REASON (a name as pxHV prints it, e.g. CPUID)
+#   guest_run_qemu NAME [run_qemu option]...   guest_run under QEMU TCG with AMD-V and nested
+#       paging (SVM_QEMU_CPU), until pxHV stops the machine
+#   guest_run_engine ENGINE NAME [option]...   ENGINE = a Bochs CPU model (guest_run) or
+#       "qemu" (guest_run_qemu)
+#   count_lines LOG ERE                        prints how many whole lines match ERE
+#   second_level ENGINE                        EPT (a Bochs Intel model) or NPT (ryzen, qemu)
 guest_run() {
     local name=$1 cpu=$2 img
     shift 2
@@ -400,6 +406,30 @@ guest_run() {
     local done=(--done "pxHV: stopping")       # unless the caller names its own end
     [[ " $* " == *" --done "* ]] && done=()
     run_bochs --disk "$img" --cpu "$cpu" --timeout 120 "${done[@]}" "$@"
+}
+
+SVM_QEMU_CPU=qemu64,+svm,+npt
+guest_run_qemu() {
+    local name=$1 img
+    shift
+    img=$(pxhv_image --builtin "$(guest_bin "$name")" --name "$name") || fail "image for $name"
+    local done=(--done "pxHV: stopping")
+    [[ " $* " == *" --done "* ]] && done=()
+    run_qemu --disk "$img" --cpu "$SVM_QEMU_CPU" --timeout 120 "${done[@]}" "$@"
+}
+
+guest_run_engine() {
+    local engine=$1; shift
+    if [ "$engine" = qemu ]; then guest_run_qemu "$@"; else
+        local name=$1; shift; guest_run "$name" "$engine" "$@"; fi
+}
+
+count_lines() {
+    tr -d '\r' <"$1" | grep -acE -- "^($2)\$" || true
+}
+
+second_level() {
+    case $1 in qemu|ryzen|phenom|zambezi|trinity|turion64) echo NPT ;; *) echo EPT ;; esac
 }
 
 guest_expect() {
