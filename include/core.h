@@ -90,6 +90,7 @@ void core_int15(struct cpu *c);     /* an INT 15h arrived at the hook's entry */
  * `what` in reports; in_map: the guest's memory map reports it reserved too. */
 void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what);
 const char *guest_kept_name(u64 gpa);    /* NULL: not a range pxHV keeps */
+void guest_keep_perms(u64 base, u8 perms);   /* while pxHV starts: new rights */
 /* The address pxHV uses for the guest's [gpa, gpa + len) within one page,
  * as the guest would reach it; false where the guest may not (`write`: a
  * store). */

@@ -62,6 +62,9 @@ struct cpu {
     bool launched;
     volatile bool online;         /* an AP: in VMX root with its VMCS ready        */
     bool nmi_pending;             /* an NMI for the guest, not yet delivered       */
+    bool probing, probe_init;     /* running the INIT probe (core/smp.c)            */
+    bool init_seen;               /* init_exit is valid                             */
+    u64 init_exit;                /* stats.total at the last INIT exit              */
     u64 sipi_exit;                /* stats.total at the last SIPI                  */
     /* Virtual INIT and SIPI (core/ipi.c): posted by the sending CPU, taken
      * by this one at its next exit or while it is parked. */
@@ -73,6 +76,9 @@ struct cpu {
     volatile u32 cmos_revoke;     /* CMOS banks to give up (core/cmos.c, cmos_lock)  */
     volatile u32 cmos_held;       /* CMOS banks whose data port passes through here  */
     u32 icr_high;                 /* the guest's ICR high half (xAPIC)              */
+    /* The logical destination its guest set (core/xapic.c); other CPUs read
+     * them to address their INIT and SIPI (core/ipi.c). */
+    volatile u32 guest_ldr, guest_dfr;
     u32 shutdown_len;             /* bytes of "Shutdown" seen on port 0x8900       */
     struct guest_regs boot_regs;  /* the guest's registers until the first VM entry */
     u64 vm_host_pa, vm_ctl_pa;    /* VMXON region and VMCS, or VM_HSAVE area and VMCB */

@@ -83,6 +83,10 @@ u64 *pt_build(struct pt_builder *b, u64 top);
 /* Walk for addr; returns the leaf entry (0 if not present) and its size. */
 u64 pt_lookup(const struct pt_format *f, const u64 *root, u64 addr, u64 *page_size);
 
+/* Rewrite the 4 KiB leaf of addr with `a` (its address kept); false when
+ * addr has no 4 KiB leaf. */
+bool pt_set_leaf(const struct pt_format *f, u64 *root, u64 addr, const struct pt_attr *a);
+
 /* EPTP (SDM Vol. 3C 24.6.11 "Extended-Page-Table Pointer (EPTP)"). */
 #define EPTP_MT_WB     6ULL
 #define EPTP_WALK_4    (3ULL << 3)     /* walk length minus one       */

@@ -12,6 +12,7 @@ void smp_plan(void);
  * whose lm_* fields take each AP to long mode. */
 void smp_start(struct boot_info *bi);
 NORETURN void ap_main(struct cpu *c);
+void smp_probe_exit(struct cpu *c, bool init);   /* the INIT probe's AP exited */
 
 /* Stop every other CPU (an NMI each) before this one ends the machine; a
  * CPU that comes second only halts.  Returns to the first caller. */

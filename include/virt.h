@@ -62,6 +62,10 @@ struct virt_ops {
      * Related Structures"). */
     void (*msr_intercept)(struct cpu *c, u32 first, u32 last, u8 access);
     void (*io_intercept)(struct cpu *c, u16 port, bool on);
+    /* The second-level leaf of one page with a 4 KiB leaf of its own (a
+     * kept range) again from guest_classify, while pxHV starts: no CPU runs
+     * the guest yet (the changed CPU flushes its TLB at its next launch). */
+    void (*page_update)(u64 gpa);
 };
 
 extern const struct virt_ops *virt;

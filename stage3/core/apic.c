@@ -7,9 +7,48 @@ static bool x2apic(void)
     return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
 }
 
+bool apic_x2apic_mode(void)
+{
+    return x2apic();
+}
+
 static volatile u32 *xapic(u32 reg)
 {
     return (volatile u32 *)(usize)((rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL) + reg);
+}
+
+/* A register by its xAPIC offset, through the MMIO page or its x2APIC MSR
+ * (SDM Vol. 3A 10.12.1.2 "x2APIC Register Address Space"). */
+u32 apic_read(u32 reg)
+{
+    return x2apic() ? (u32)rdmsr(MSR_X2APIC_BASE + reg / 16) : *xapic(reg);
+}
+
+void apic_write(u32 reg, u32 v)
+{
+    if (x2apic())
+        wrmsr(MSR_X2APIC_BASE + reg / 16, v);
+    else
+        *xapic(reg) = v;
+}
+
+void apic_init_state(void)
+{
+    apic_write(XAPIC_SVR, 0xFF);                 /* software disabled, vector FFh */
+    apic_write(XAPIC_TPR, 0);
+    /* Every LVT masked; an x2APIC without the thermal or performance LVT
+     * refuses their MSRs (#GP), an xAPIC ignores the write. */
+    for (u32 lvt = XAPIC_LVT_TIMER; lvt <= XAPIC_LVT_ERROR; lvt += 0x10) {
+        if (x2apic())
+            wrmsr_safe(MSR_X2APIC_BASE + lvt / 16, LVT_MASKED);
+        else
+            *xapic(lvt) = LVT_MASKED;
+    }
+    apic_write(XAPIC_TIMER_INIT, 0);
+    if (!x2apic()) {                             /* read-only in x2APIC mode */
+        apic_write(XAPIC_LDR, 0);
+        apic_write(XAPIC_DFR, 0xFFFFFFFF);
+    }
 }
 
 /* In xAPIC mode the high half goes first: writing the low half sends. */

@@ -111,8 +111,26 @@ NORETURN void core_triple_fault(struct cpu *c)
  */
 void core_init_signal(struct cpu *c)
 {
+    if (c->probing) {
+        smp_probe_exit(c, true);
+        return;
+    }
+    /* An INIT exit again as the next exit: the engine kept the INIT pending
+     * (the first AP's probe picks the intercept path where it does; with one
+     * CPU there is no AP to probe with).  The CPU would exit at every entry
+     * from now on and can leave the INIT only by leaving VMX operation,
+     * which resets it: reset the machine, which boots pxHV again. */
+    bool again = c->init_seen && c->stats.total == c->init_exit + 1;
+    c->init_seen = true;
+    c->init_exit = c->stats.total;
+    if (again) {
+        kprintf("pxHV: CPU %u: the guest's INIT exited again at the next VM entry: this engine "
+                "keeps INIT pending, and the CPU cannot return to its guest\n", c->index);
+        guest_end(c, "INIT kept pending by the engine", true);
+    }
     if (c->index != 0 && c->stats.total == c->sipi_exit + 1)
         return;
+    cmos_release(c);
     virt->guest_start(c, c->index == 0 ? START_RESET_VECTOR : START_WAIT_FOR_SIPI, 0);
 }
 
@@ -144,7 +162,7 @@ void core_exit_end(struct cpu *c)
 
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
-    if (v->access == PT_W && ipi_apic_write(c, v->gpa))
+    if (v->access == PT_W && xapic_write(c, v->gpa))
         return;
     if (v->access == PT_X && v->gpa == guest_hook_entry()) {
         core_int15(c);

@@ -4,6 +4,7 @@
 #include "hv.h"
 #include "hypercall.h"
 #include "lib.h"
+#include "smp.h"
 
 static u32 hc_puts(u64 gpa, u64 len)
 {
@@ -28,6 +29,10 @@ void core_hypercall(struct cpu *c)
     u32 fn = (u32)r->r[R_RAX], ret = 0;
     u32 ebx = (u32)r->r[R_RBX];
 
+    if (c->probing) {
+        smp_probe_exit(c, false);
+        return;
+    }
     /* On hardware without a hypervisor VMCALL is #UD; a user-mode program
      * must not reach the hypervisor either. */
     if (virt->cpl(c) != 0) {

@@ -50,6 +50,18 @@ void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what)
         panic("guest memory map overflow");
 }
 
+void guest_keep_perms(u64 base, u8 perms)
+{
+    for (u32 i = 0; i < nkept; i++)
+        if (kept[i].base == base) {
+            kept[i].perms = perms;
+            for (u64 a = base; a < base + kept[i].len; a += 4096)
+                virt->page_update(a);
+            return;
+        }
+    panic("no kept range at 0x%llx", base);
+}
+
 static const struct kept *kept_at(u64 gpa)
 {
     for (u32 i = 0; i < nkept; i++)

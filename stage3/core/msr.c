@@ -98,10 +98,19 @@ void core_wrmsr(struct cpu *c)
     u64 v = (r->r[R_RDX] << 32) | (u32)r->r[R_RAX], *m;
 
     c->stats.event[EV_MSR_WRITE]++;
-    if (msr == MSR_X2APIC_ICR && g_ipi_intercept) {
-        ipi_icr_write(c, (u32)(v >> 32), (u32)v, true);
-        virt->skip(c, 0);
-        return;
+    if (msr == MSR_X2APIC_ICR) {
+        /* Outside x2APIC mode the x2APIC MSRs do not exist, and a reserved
+         * bit set is refused (SDM Vol. 3A 10.12.1.2 "x2APIC Register Address
+         * Space", 10.12.1.3 "Reserved Bit Checking"): #GP either way. */
+        if (!(rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC) || (v & X2APIC_ICR_RESERVED)) {
+            inject_gp0(c);
+            return;
+        }
+        if (g_ipi_intercept) {
+            ipi_icr_write(c, (u32)(v >> 32), (u32)v, true);
+            virt->skip(c, 0);
+            return;
+        }
     }
     if (is_mtrr(msr)) {
         if (!(m = guest_mtrr(c, msr)) || !mtrr_msr_value_ok(&c->mtrrs, msr, v)) {

@@ -22,6 +22,25 @@
 
 static volatile u32 stopping;
 
+/*
+ * The INIT probe.  Where VMX can keep an AP waiting for a SIPI in its guest,
+ * the guest's INIT and SIPI reach the APs as VM exits (SDM Vol. 3C 25.2
+ * "Other Causes of VM Exits").  An INIT exit must end that INIT, but an
+ * engine may keep it pending (Bochs does): then every VM entry of that CPU
+ * exits again, and it never runs its guest.  So before the guest runs, the
+ * first AP runs a loop of VMCALLs as its guest, the boot CPU sends it one
+ * INIT, and the AP answers by going back where it was: if its next exit is
+ * the INIT again, the engine keeps it, and the guest's INIT and SIPI go
+ * through intercepted ICR writes instead (core/ipi.c).  That AP can only
+ * lose its pending INIT by leaving VMX operation, which resets it (the INIT
+ * is taken, SDM Vol. 3C 30.3 VMXOFF "unblocks INIT"): the boot CPU starts it
+ * again.
+ */
+enum { PROBE_OFF, PROBE_ARMED, PROBE_READY, PROBE_FINE, PROBE_KEPT };
+static volatile u32 probe;
+static const u8 probe_code[] = { 0x0F, 0x01, 0xC1, 0xEB, 0xFB };   /* 1: VMCALL; JMP 1b */
+#define PROBE_PAGE LOW_STAGE3_BOUNCE    /* free memory once stage 3 runs in its region */
+
 static void start_ap(struct boot_info *bi, struct cpu *c)
 {
     /* Stage 2's switch to long mode, this time for the AP (stage2/cpu.asm). */
@@ -38,6 +57,68 @@ static void start_ap(struct boot_info *bi, struct cpu *c)
     }
     for (u32 ms = 0; ms < 1000 && !c->online; ms++)
         udelay(1000);
+}
+
+/* An exit of the probing AP: `init` an INIT exit, else its VMCALL. */
+void smp_probe_exit(struct cpu *c, bool init)
+{
+    if (!init) {
+        virt->skip(c, 0);
+        if (!c->probe_init) {
+            __atomic_store_n(&probe, PROBE_READY, __ATOMIC_RELEASE);
+            return;
+        }
+        /* One INIT exit, then the guest ran on: the INIT was taken. */
+        c->probing = false;
+        virt->guest_start(c, START_WAIT_FOR_SIPI, 0);
+        __atomic_store_n(&probe, PROBE_FINE, __ATOMIC_RELEASE);
+        return;
+    }
+    if (!c->probe_init) {
+        c->probe_init = true;           /* back where it was, RIP unchanged */
+        return;
+    }
+    __atomic_store_n(&probe, PROBE_KEPT, __ATOMIC_RELEASE);
+    virt->cpu_disable(c);               /* the pending INIT resets this CPU now */
+    for (;;) {
+        cli();
+        hlt();
+    }
+}
+
+static bool probe_wait(u32 want)
+{
+    for (u32 ms = 0; ms < 2000; ms++) {
+        u32 p = __atomic_load_n(&probe, __ATOMIC_ACQUIRE);
+        if (p == want || (want == PROBE_FINE && p == PROBE_KEPT))
+            return true;
+        udelay(1000);
+    }
+    return false;
+}
+
+/* On the boot CPU, with CPU c probing in its guest. */
+static void probe_init(struct boot_info *bi, struct cpu *c)
+{
+    if (!probe_wait(PROBE_READY))
+        panic("CPU %u (APIC %u) did not run the INIT probe", c->index, c->apic_id);
+    apic_ipi(c->apic_id, ICR_INIT | ICR_ASSERT);
+    if (!probe_wait(PROBE_FINE))
+        panic("CPU %u (APIC %u) did not answer the INIT probe", c->index, c->apic_id);
+    if (probe == PROBE_FINE) {
+        kprintf("pxHV: CPU %u (APIC %u): the INIT probe's INIT exited once and the guest ran on: "
+                "INIT and SIPI exits for the guest\n", c->index, c->apic_id);
+        probe = PROBE_OFF;
+        return;
+    }
+    kprintf("pxHV: CPU %u (APIC %u): the INIT probe's INIT exited again at the next VM entry: "
+            "this engine keeps INIT pending, so the guest's INIT and SIPI go through intercepted "
+            "ICR writes\n", c->index, c->apic_id);
+    probe = PROBE_OFF;
+    ipi_intercept_now();
+    udelay(1000);                       /* the AP resets as it leaves VMX operation */
+    c = cpu_alloc(c->index, c->apic_id);
+    start_ap(bi, c);
 }
 
 void smp_plan(void)
@@ -74,14 +155,22 @@ void smp_start(struct boot_info *bi)
             panic("APIC %u has no per-CPU block (%u planned)", l->apic_id[i], g_boot.cpus);
         struct cpu *c = cpu_alloc(next++, l->apic_id[i]);
         u64 t0 = rdtsc();
+        bool probing = next == 2 && !g_ipi_intercept;
+        if (probing)
+            probe = PROBE_ARMED;
         start_ap(bi, c);
+        if (probing && c->online) {
+            probe_init(bi, c);
+            c = cpu_get(c->index);
+        }
         if (!c->online) {
             kprintf("pxHV: CPU %u (APIC %u) did not start\n", c->index, c->apic_id);
             hv_stop("a CPU did not start");
         }
         kprintf("pxHV: CPU %u (APIC %u) %s (%llu TSC ticks to start)\n", c->index, c->apic_id,
-                virt->can_wait_for_sipi() ? "in VMX root, waiting for SIPI in its guest"
-                                          : "under SVM, waiting in pxHV for the guest's SIPI",
+                !g_ipi_intercept ? "in VMX root, waiting for SIPI in its guest"
+                : virt->can_wait_for_sipi() ? "in VMX root, waiting in pxHV for the guest's SIPI"
+                                            : "under SVM, waiting in pxHV for the guest's SIPI",
                 rdtsc() - t0);
     }
 }
@@ -96,7 +185,15 @@ NORETURN void ap_main(struct cpu *c)
         smp_park();
     }
     virt->cpu_init(c);
+    ipi_cpu_init(c);
     virt->guest_start(c, START_WAIT_FOR_SIPI, 0);
+    if (__atomic_load_n(&probe, __ATOMIC_ACQUIRE) == PROBE_ARMED) {
+        c->probing = true;
+        memcpy((void *)(usize)PROBE_PAGE, probe_code, sizeof probe_code);
+        virt->guest_start(c, START_SIPI, PROBE_PAGE >> 12);
+        __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+        virt->run(c);
+    }
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
     if (g_ipi_intercept)
         ipi_park(c);                  /* the guest's first SIPI starts it */

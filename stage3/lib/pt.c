@@ -152,6 +152,22 @@ u64 pt_lookup(const struct pt_format *f, const u64 *root, u64 addr, u64 *page_si
     return 0;   /* not reached: level 1 always returns */
 }
 
+bool pt_set_leaf(const struct pt_format *f, u64 *root, u64 addr, const struct pt_attr *a)
+{
+    u64 *table = root;
+    for (int level = 4; level > 1; level--) {
+        u64 e = table[(addr >> (12 + 9 * (level - 1))) & (ENTRIES - 1)];
+        if ((e & f->present) == 0 || (level <= 3 && (e & f->large)))
+            return false;
+        table = (u64 *)(usize)(e & PT_ADDR_MASK);
+    }
+    u64 *leaf = &table[(addr >> 12) & (ENTRIES - 1)];
+    if ((*leaf & f->present) == 0)
+        return false;
+    *leaf = f->leaf(*leaf & PT_ADDR_MASK, 1, a);
+    return true;
+}
+
 u64 ept_make_eptp(const u64 *pml4, bool ad)
 {
     u64 eptp = ((u64)(usize)pml4 & PT_ADDR_MASK) | EPTP_MT_WB | EPTP_WALK_4;

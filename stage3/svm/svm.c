@@ -108,6 +108,15 @@ static void setup_npt(void)
             b.tables, b.leaves[2], b.leaves[1], b.leaves[0], top);
 }
 
+/* No CPU runs the guest yet; each VMRUN that follows flushes its ASID's
+ * translations (vmcb.c: the first VMRUN of every CPU does). */
+static void npt_page_update(u64 gpa)
+{
+    struct pt_attr a = guest_classify(NULL, gpa, 4096);
+    if (!pt_set_leaf(&pt_npt, (u64 *)(usize)svm_setup_info.ncr3, gpa, &a))
+        panic("NPT: no 4 KiB leaf at 0x%llx", gpa);
+}
+
 static void svm_setup(void)
 {
     u32 a, b, ecx, d;
@@ -152,4 +161,5 @@ const struct virt_ops svm_ops = {
     .can_wait_for_sipi = svm_can_wait_for_sipi,
     .msr_intercept = svm_msr_intercept,
     .io_intercept = svm_io_intercept,
+    .page_update = npt_page_update,
 };

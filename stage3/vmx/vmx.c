@@ -302,4 +302,5 @@ const struct virt_ops vmx_ops = {
     .can_wait_for_sipi = vmx_can_wait_for_sipi,
     .msr_intercept = vmx_msr_intercept,
     .io_intercept = vmx_io_intercept,
+    .page_update = ept_page_update,
 };

@@ -98,6 +98,7 @@ void vmx_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
 
 /* ept.c */
 u64  ept_setup(void);                      /* builds the EPT, returns the EPTP */
+void ept_page_update(u64 gpa);
 void vmx_ept_violation(struct cpu *c);
 void vmx_ept_misconfig(struct cpu *c);
 
