@@ -36,7 +36,7 @@ session() { # the prompt's lines, the same bare and under pxHV
     expect_absent "$SERIAL_LOG" "v86 mode: #" || return 1
 }
 
-for engine in corei7_skylake_x qemu; do
+for engine in ${ENGINES:-corei7_skylake_x qemu}; do
     if [ "$engine" = qemu ]; then
         guest_run_qemu $g --chat "$TEST_TMP/dos.chat" --stall 90 --timeout 300
     else

@@ -5,11 +5,11 @@
 # page of the region has address bit 20 clear), A20 stays off as the guest set it, and goes on
 # again through the same path.  Then, with A20 off, the guest reads (hostile_a20) or writes
 # (hostile_a20w) base | 1 MiB, the region's A20 alias: pxHV stops it there, naming the page.
-# On Bochs VT-x, Bochs AMD-V (ryzen) and QEMU TCG AMD-V.
+# On Bochs VT-x, Bochs AMD-V (ryzen) and QEMU TCG AMD-V (ENGINES="..." picks some).
 . "$(dirname "$0")/lib.sh"
 
 paths=("port 92h" "keyboard controller" "int 15h")
-for engine in corei7_skylake_x ryzen qemu; do
+for engine in ${ENGINES:-corei7_skylake_x ryzen qemu}; do
     sl=$(second_level "$engine")
     for g in hostile_a20 hostile_a20w; do
         guest_run_engine "$engine" "$g" --stall 90

@@ -12,28 +12,33 @@
 # an absent cluster reaches nobody.  On Bochs VT-x, Bochs AMD-V (ryzen), QEMU TCG AMD-V.
 . "$(dirname "$0")/lib.sh"
 g=hostile_apic
-# TODO(lead): wording of the refusal of a store to the xAPIC page pxHV does not emulate.
-refused='pxHV: refused: .+ at 0008:[0-9a-f]+'
+# pxHV's refusal of a store it does not perform (stage3/core/xapic.c).
+refused() { # SIZE OFFSET
+    printf 'pxHV: refused: a %s-byte write to the local APIC at offset 0x%s \\(only aligned 32-bit writes to a register are defined, SDM Vol\\. 3A 10\\.4\\.1\\); dropped at 0008:[0-9a-f]+' "$1" "$2"
+}
+edge="pxHV: refused: a 4-byte write across the edge of the local APIC's page at GPA 0xfee00ffe; dropped at 0008:[0-9a-f]+"
 running() { echo "$g: $1: cpu 1 starts $2, running"; }
 stopped() { echo "$g: $1: cpu 1 starts $2, stopped"; }
 
-for engine in corei7_skylake_x ryzen qemu; do
+for engine in ${ENGINES:-corei7_skylake_x ryzen qemu}; do
     guest_run_engine "$engine" $g --cpus 2 --stall 120 --timeout 600
-    want=("$g: start" "$g: cpu 1 started: starts 1")
-    for s in "byte store 0x45 at icr\\+1" "byte store 0x0c at icr\\+2" "byte store 0x00 at icr\\+3" \
-             "byte store 0x01 at icr_high\\+1" "byte store 0x01 at icr_high\\+2" \
-             "byte store 0x01 at icr_high\\+3" "word store 0x000c at icr\\+2" \
-             "dword store 0x000c4500 at icr\\+4" \
-             "dword store 0x000c4500 across the page end \(offset 0xffe\)"; do
-        want+=("$refused" "$(running "$s" 1)")
+    # pxHV must hold both CPUs (a CPU it does not know runs the guest natively).
+    want=('pxHV: 2 CPUs .*' "$g: start" "$g: cpu 1 started: starts 1")
+    for s in "1 301 byte store 0x45 at icr\\+1" "1 302 byte store 0x0c at icr\\+2" \
+             "1 303 byte store 0x00 at icr\\+3" "1 311 byte store 0x01 at icr_high\\+1" \
+             "1 312 byte store 0x01 at icr_high\\+2" "1 313 byte store 0x01 at icr_high\\+3" \
+             "2 302 word store 0x000c at icr\\+2" "4 304 dword store 0x000c4500 at icr\\+4"; do
+        set -- $s
+        want+=("$(refused "$1" "$2")" "$(running "${s#* * }" 1)")
     done
+    want+=("$edge" "$(running "dword store 0x000c4500 across the page end \\(offset 0xffe\\)" 1)")
     old=10
     for r in eax:20 ebx:30 ecx:40 edx:50 esp:60 ebp:70 esi:80 edi:90; do
         want+=("$g: xchg ${r%:*} with the tpr: ${r%:*}=0x000000$old \(the old tpr\), tpr=0x${r#*:}, other registers kept")
         old=${r#*:}
     done
     for r in ah ch dh bh; do
-        want+=("$refused" "$g: xchg $r with the tpr \(a byte\): $r, the other registers and the tpr \(0x90\) kept")
+        want+=("$(refused 1 080)" "$g: xchg $r with the tpr \(a byte\): $r, the other registers and the tpr \(0x90\) kept")
     done
     # An INIT resets the target's LDR to 0 and its DFR to all ones (SDM Vol. 3A 10.4.7.3).
     after_init="$g: cpu 1 after the init: ldr 0x00000000, dfr 0xFFFFFFFF"
@@ -48,9 +53,8 @@ for engine in corei7_skylake_x ryzen qemu; do
            "$g: wrmsr 0x802 in xapic mode: #13\(0000\) rf=1"
            "$g: wrmsr 0x830 \(an init to cpu 1\) in xapic mode: #13\(0000\) rf=1"
            "$(running "after the x2apic msrs" 3)")
-    if grep -aq "^$g: x2apic: not available" "$SERIAL_LOG"; then
-        # QEMU's qemu64 model has no x2APIC; the Bochs models here do.
-        [ "$engine" = qemu ] || fail "$g on $engine: no x2APIC on a model that has it"
+    if [ "$engine" != corei7_skylake_x ]; then
+        # No x2APIC in CPUID.1:ECX[21] of QEMU's qemu64 and Bochs's ryzen.
         want+=("$g: x2apic: not available")
     else
         want+=("$g: x2apic: ldr cpu 0 0x00000001, cpu 1 0x00000002"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 g=hostile_init
 
-for engine in corei7_skylake_x ryzen qemu; do
+for engine in ${ENGINES:-corei7_skylake_x ryzen qemu}; do
     for cpus in 1 2; do
         if [ "$engine" = qemu ]; then
             guest_run_qemu $g --cpus $cpus --reboot --timeout 600 --stall 90 \

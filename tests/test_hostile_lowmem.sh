@@ -9,7 +9,7 @@
 g=lowmem
 lines() { tr -d '\r' <"$1" | grep -a "^$g: " | grep -v "^$g: done"; }
 
-for engine in corei7_skylake_x qemu; do
+for engine in ${ENGINES:-corei7_skylake_x qemu}; do
     if [ "$engine" = qemu ]; then
         run_qemu --disk "$(guest_bin $g)" --timeout 120 --stall 60 --done "$g: done" --fail "$g: FAIL"
     else

@@ -14,7 +14,7 @@
 ROUNDS=10000
 refused='pxHV: refused: CMOS shutdown code 0x0a \(after a reset the BIOS would resume guest code outside pxHV\); 0x00 written instead at [0-9a-f]{4}:[0-9a-f]+'
 
-for engine in qemu corei7_skylake_x ryzen; do
+for engine in ${ENGINES:-qemu corei7_skylake_x ryzen}; do
     if [ "$engine" = qemu ]; then
         guest_run_qemu hostile_race --cpus 2 --reboot --arg -accel --arg tcg,thread=multi \
             --timeout 600 --stall 120 --done "pxHV: stopping" --fail "hostile_race: FAIL"

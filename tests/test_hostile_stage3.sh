@@ -8,7 +8,7 @@
 # header is "Stage 3 image invalid").
 refusal='Stage 3 image invalid'
 full=$(( ($(stat -c %s "$PXHV_ROOT/build/stage3.bin") + 511) / 512 ))
-for engine in corei7_skylake_x qemu; do
+for engine in ${ENGINES:-corei7_skylake_x qemu}; do
     for n in 1 $((full / 2)) $((full - 1)); do
         img=$(pxhv_image --builtin "$(guest_bin cpuid)") || fail "image"
         printf "$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n & 255)) $((n >> 8 & 255)) 0 0)" |

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 g=v86int15
 
-for engine in corei7_skylake_x qemu; do
+for engine in ${ENGINES:-corei7_skylake_x qemu}; do
     guest_run_engine "$engine" $g --stall 90
     expect_in_order -E "$SERIAL_LOG" "$g: start" \
         "$g: real mode: e820: [1-9][0-9]* entries" \
