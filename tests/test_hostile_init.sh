@@ -20,6 +20,8 @@ for engine in ${ENGINES:-corei7_skylake_x ryzen qemu}; do
                 --stall 120 --done "pxHV: stopping" --fail "$g: FAIL"
         fi
         [ "$RUN_END" != stall ] || fail "$g on $engine, $cpus CPUs: no progress (a livelock?)"
+        # pxHV must hold every CPU: one it does not know runs the guest natively.
+        expect_line "$SERIAL_LOG" "^pxHV: $cpus CPUs? " || fail "$g on $engine: pxHV does not hold $cpus CPUs"
         want=()
         for n in 1 2 3; do
             want+=("$g: boot $n, hypervisor present: 1" "$g: cpus: $cpus")
