@@ -33,9 +33,9 @@ NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
 
 /*
  * A guest can repeat a refused action as fast as it likes (10,000 CMOS writes
- * a second): each kind of refusal (its format) is printed ten times, then at
- * every tenfold count, with the count, so that the console stays pxHV's and
- * the refusals stay visible.  Counted under refuse_lock.
+ * a second): each kind of refusal (its format) is printed a hundred times,
+ * then at every tenfold count, with the count, so that the console stays
+ * pxHV's and the refusals stay visible.  Counted under refuse_lock.
  */
 #define REFUSE_KINDS 16
 static struct { const char *fmt; u64 n; } refusals[REFUSE_KINDS];
@@ -59,10 +59,10 @@ static u64 refusal_count(const char *fmt)
 void guest_refuse(struct cpu *c, const char *fmt, ...)
 {
     u64 n = refusal_count(fmt);
-    bool tenfold = n >= 100;
+    bool tenfold = n >= 1000;
     for (u64 k = n; tenfold && k > 1; k /= 10)
         tenfold = k % 10 == 0;
-    if (n > 10 && !tenfold)
+    if (n > 100 && !tenfold)
         return;
     char why[160];
     va_list ap;
@@ -72,9 +72,9 @@ void guest_refuse(struct cpu *c, const char *fmt, ...)
     struct segment cs;
     virt->get_seg(c, SEG_CS, &cs);
     kprintf("pxHV: refused: %s at %04x:%llx", why, cs.sel, virt->get(c, GR_RIP));
-    if (n == 10)
-        kprintf(" (10 times; from now on only at every tenfold count)");
-    else if (n > 10)
+    if (n == 100)
+        kprintf(" (100 times; from now on only at every tenfold count)");
+    else if (n > 100)
         kprintf(" (%llu times)", n);
     kprintf("\n");
 }

@@ -15,7 +15,9 @@
 ;   boot 3  starts CPU 1 again with INIT-SIPI-SIPI, prints that it started,
 ;           and ends (DONE)
 ; A livelock in pxHV shows as a run that stops printing: the test bounds it.
+%ifndef GUEST_NAME
 %define GUEST_NAME "hostile_init"
+%endif
 %include "guestlib.inc"
 %include "pc.inc"
 
@@ -39,9 +41,15 @@ main:
         ENTER_PM32
         call    apic_init32
         call    start_ap32
+%ifdef INIT_ALL_FIRST                           ; hostile_initall: boot 1 does boot 2's INIT
+        cmp     byte [boot_no], 1
+        je      .all
+        jmp     .last
+%else
         cmp     byte [boot_no], 2
         je      .all
         ja      .last
+%endif
         mov     ebx, [apic]
         mov     edx, [ebx + XAPIC_ID]           ; bits 31:24 = own APIC ID
         and     edx, 0xFF000000

@@ -24,6 +24,7 @@ $(BUILD)/guests/hostile_cpu.bin $(BUILD)/guests/hostile_user.bin $(BUILD)/guests
 
 # Issue 15's guests: hostile_a20w.asm is hostile_a20.asm with A20_WRITE_FIRST.
 $(BUILD)/guests/hostile_a20w.bin: $(TESTGUEST_DIR)/hostile_a20.asm
+$(BUILD)/guests/hostile_initall.bin: $(TESTGUEST_DIR)/hostile_init.asm
 
 $(BUILD)/guests/empty.bin:
 	@mkdir -p $(dir $@)
