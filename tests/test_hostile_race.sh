@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 ROUNDS=10000
 refused='pxHV: refused: CMOS shutdown code 0x0a \(after a reset the BIOS would resume guest code outside pxHV\); 0x00 written instead at [0-9a-f]{4}:[0-9a-f]+'
-# pxHV prints ten refusals of one kind, then one at every tenfold count with the count
+# pxHV prints the first refusals of one kind, then one at every tenfold count with the count
 # ("(100 times)"): the refusals counted are the highest count printed.
 refusals() {
     local n m
