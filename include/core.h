@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "virt.h"
 #include "pt.h"
+#include "e820.h"
 
 /* An I/O instruction (IN, OUT, INS, OUTS, with or without REP). */
 struct io_access {
@@ -40,6 +41,9 @@ u32 io_intercepted(u16 *ports, u32 max);   /* fills ports, returns how many */
 void core_cpuid(struct cpu *c);
 void core_io(struct cpu *c, const struct io_access *io);
 void core_rdmsr(struct cpu *c);
+void msr_cpu_init(struct cpu *c);    /* this CPU's MSR intercepts as its APIC's mode needs */
+/* A CPU's VMCS/VMCB exists: the core's per-CPU state for the guest. */
+void core_cpu_init(struct cpu *c);
 void core_wrmsr(struct cpu *c);
 void core_hypercall(struct cpu *c);
 void core_xsetbv(struct cpu *c);
@@ -49,6 +53,9 @@ NORETURN void core_triple_fault(struct cpu *c);
 void core_init_signal(struct cpu *c);
 void core_sipi(struct cpu *c, u8 vector);
 void core_nmi(struct cpu *c);
+/* The end of every exit, before the guest runs again on this CPU: what other
+ * CPUs asked of it (a CMOS bank back, a virtual INIT or SIPI). */
+void core_exit_end(struct cpu *c);
 void core_mem_violation(struct cpu *c, const struct mem_violation *v);
 
 /* The guest is done: report why with its CS:RIP, print the statistics, then
@@ -71,28 +78,34 @@ bool guest_linear_access(struct cpu *c, enum seg_reg seg, u64 off, void *buf, u3
  * *mode gets the code size: 16, 32 or 64. */
 u32 guest_fetch(struct cpu *c, u8 *bytes, u32 max, u32 *mode);
 
-/* ---- the guest's memory map and INT 15h hook (core/memmap.c, core/int15.asm) ---- */
-extern const u8 int15_stub[], int15_stub_end[], int15_old[], int15_hypercall[];
+/* ---- the guest's memory map and INT 15h hook (core/memmap.c, core/int15.c) ---- */
 void guest_plan_memory(void);       /* before the EPT is built */
 const struct mtrr_state *host_mtrrs(void);   /* as the firmware set them */
 void mtrr_report(void);             /* are the real ones still so? */
 u64  guest_map_top(void);           /* the end of the EPT/NPT identity map */
+const struct e820_map *guest_memory_map(void);
+const struct e820_legacy *guest_legacy_sizes(void);
 void guest_install_hook(void);      /* into the guest's IVT, before launch */
-void guest_int15(struct cpu *c);    /* PXHV_HC_INT15 */
-/* A range the guest may only access as `perms` allow (pt.h PT_*); in_map: the
- * guest's memory map reports it reserved too. */
-void guest_keep(u64 base, u64 len, u8 perms, bool in_map);
-bool guest_may_read(u64 gpa, u64 len);   /* not in a range pxHV keeps from it */
-bool guest_may_write(u64 gpa, u64 len);
+u64  guest_hook_entry(void);        /* the GPA an INT 15h executes first */
+void guest_int15_setup(u32 previous_vector);
+void core_int15(struct cpu *c);     /* an INT 15h arrived at the hook's entry */
+/* A range the guest may only access as `perms` allow (pt.h PT_*), named
+ * `what` in reports; in_map: the guest's memory map reports it reserved too. */
+void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what);
+const char *guest_kept_name(u64 gpa);    /* NULL: not a range pxHV keeps */
+void guest_keep_perms(u64 base, u8 perms);   /* while pxHV starts: new rights */
+/* The address pxHV uses for the guest's [gpa, gpa + len) within one page,
+ * as the guest would reach it; false where the guest may not (`write`: a
+ * store). */
+bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa);
 /* What the second-level tables give [base, base + len) (a pt_classify_fn). */
 struct pt_attr guest_classify(void *ctx, u64 base, u64 len);
 
 /* ---- the first instruction (core/boot.c) ---- */
 void guest_boot_regs(struct guest_regs *r);   /* as a BIOS leaves a boot sector */
 
-/* ---- the machine before the guest gets it (core/chipset.c, core/io.c) ---- */
+/* ---- the machine before the guest gets it (core/chipset.c) ---- */
 void chipset_lock_smram(void);
-void cmos_start(void);
 
 /* ---- statistics (core/stats.c) ---- */
 void stats_print(void);

@@ -62,12 +62,23 @@ struct cpu {
     bool launched;
     volatile bool online;         /* an AP: in VMX root with its VMCS ready        */
     bool nmi_pending;             /* an NMI for the guest, not yet delivered       */
+    bool probing, probe_init;     /* running the INIT probe (core/smp.c)            */
+    bool init_seen;               /* init_exit is valid                             */
+    u64 init_exit;                /* stats.total at the last INIT exit              */
     u64 sipi_exit;                /* stats.total at the last SIPI                  */
     /* Virtual INIT and SIPI (core/ipi.c): posted by the sending CPU, taken
      * by this one at its next exit or while it is parked. */
     volatile u32 vipi;            /* VIPI_INIT | VIPI_SIPI | vector << 8            */
     volatile bool parked;         /* an AP in pxHV, waiting for a SIPI              */
+    /* Set by other CPUs (atomics; the lock that orders them is named where
+     * they are used): */
+    volatile u32 kick;            /* the next NMI is pxHV's own (smp_kick)          */
+    volatile u32 cmos_revoke;     /* CMOS banks to give up (core/cmos.c, cmos_lock)  */
+    volatile u32 cmos_held;       /* CMOS banks whose data port passes through here  */
     u32 icr_high;                 /* the guest's ICR high half (xAPIC)              */
+    /* The logical destination its guest set (core/xapic.c); other CPUs read
+     * them to address their INIT and SIPI (core/ipi.c). */
+    volatile u32 guest_ldr, guest_dfr;
     u32 shutdown_len;             /* bytes of "Shutdown" seen on port 0x8900       */
     struct guest_regs boot_regs;  /* the guest's registers until the first VM entry */
     u64 vm_host_pa, vm_ctl_pa;    /* VMXON region and VMCS, or VM_HSAVE area and VMCB */
@@ -77,12 +88,15 @@ struct cpu {
     };
     struct exit_stats stats;
     bool mtrrs_ready;
+    bool mtrr_reads;              /* its MTRR reads exit (core/msr.c)              */
     struct mtrr_state mtrrs;      /* the guest's MTRRs (core/msr.c)                 */
     u64 gdt[HOST_GDT_ENTRIES] ALIGNED(16);
     struct tss64 tss ALIGNED(16);
 };
 
-/* The page-aligned block of one CPU. */
+/* The page-aligned block of one CPU: the part every backend has, then the
+ * backend's own pages (virt_ops.cpu_pages: its intercept bitmaps, which are
+ * per CPU so that only the CPU that uses them ever changes them). */
 struct cpu_block {
     union { struct cpu cpu; u8 page[4096]; } u;
     u8 vm_host[4096];             /* VMXON region, or the VM_HSAVE area (SVM)      */
@@ -90,9 +104,10 @@ struct cpu_block {
     u8 ist_df[CPU_IST_SIZE];      /* double fault                                  */
     u8 ist_nmi[CPU_IST_SIZE];     /* NMI                                           */
     u8 stack[CPU_STACK_SIZE];     /* exits and host code                           */
+    u8 backend[];                 /* virt_ops.cpu_pages pages                      */
 };
 STATIC_ASSERT(sizeof(struct cpu) <= 4096, "struct cpu fits its page");
-#define CPU_BLOCK_SIZE sizeof(struct cpu_block)
+STATIC_ASSERT(sizeof(struct cpu_block) % 4096 == 0, "the backend's pages are page-aligned");
 
 static inline struct cpu *this_cpu(void)
 {
@@ -105,6 +120,7 @@ static inline struct cpu *this_cpu(void)
 struct cpu *cpu_alloc(u32 index, u32 apic_id);  /* a zeroed block from the region */
 void cpu_load(struct cpu *c);                   /* GDT, TSS, IDT and GS base of the running CPU */
 u64  cpu_stack_top(const struct cpu *c);
+u8  *cpu_backend_pages(const struct cpu *c);    /* virt_ops.cpu_pages pages */
 u32  cpu_count(void);
 struct cpu *cpu_get(u32 index);
 u32  cpu_apic_id(void);                         /* of the CPU running this */

@@ -44,15 +44,6 @@ u64 e820_ram_bytes(const struct e820_map *m);
 /* Bytes of type-1 RAM in [lo, hi). */
 u64 e820_ram_bytes_in(const struct e820_map *m, u64 lo, u64 hi);
 
-/*
- * The hypervisor region: the highest HV_REGION_ALIGN-aligned block of `size`
- * bytes inside one RAM range of a sanitized map, at or above
- * HV_REGION_MIN_BASE and ending at or below HV_REGION_MAX_END (layout.h).
- * The top of RAM is chosen because bootloaders and kernels place themselves
- * low (Linux decompresses at 16 MiB before it reads a memory map).
- * Returns 0 when no range can hold it.
- */
-u64 e820_choose_region(const struct e820_map *m, u64 size);
 
 /*
  * Legacy answers derived from the map (Ralf Brown's interrupt list,

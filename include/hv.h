@@ -12,7 +12,9 @@
 extern struct boot_info g_boot;        /* copy of stage 2's boot_info        */
 extern struct e820_map  g_host_map;    /* the firmware's map, sanitized       */
 extern u64 g_hv_base, g_hv_size;       /* the hypervisor region               */
-extern struct acpi_info g_acpi;        /* what the firmware's tables say      */
+extern struct acpi_info g_acpi;        /* the firmware's tables; the CPUs with
+                                          those that answered pxHV's census    */
+extern u32 g_cpus_unlisted;            /* CPUs no table listed (core/census.c) */
 
 /* Linker symbols (stage3/linker.ld). */
 extern char __image_start[], __image_end[], __mem_end[];

@@ -21,7 +21,6 @@
 #define PXHV_HC_SHUTDOWN    0x04 /* EBX = status; print statistics, power the machine off     */
 #define PXHV_HC_PUTHEX      0x05 /* EBX = value (32-bit) printed as 0x%08x and a newline        */
 #define PXHV_HC_RESET       0x06 /* reset the machine (stage 2 when a guest reboot re-ran it) */
-#define PXHV_HC_INT15       0x15 /* used by the INT 15h stub only (memory-map services)         */
 
 #define PXHV_HC_ENOSYS      0xFFFFFFFFu
 #define PXHV_HC_EINVAL      0xFFFFFFFEu

@@ -15,6 +15,17 @@
 
 enum insn_kind { INSN_STORE_REG, INSN_STORE_IMM, INSN_XCHG };
 
+/* The memory operand: where the store goes (Tables 2-1 to 2-3). */
+struct insn_mem {
+    u8  addr;         /* address size: 16, 32 or 64                      */
+    s8  seg;          /* segment (enum seg_reg order: ES CS SS DS FS GS) */
+    bool rip_rel;     /* 64-bit mode [RIP + disp32]                      */
+    bool moffs;       /* MOV moffs: the address is `disp`                */
+    s8  base, index;  /* register numbers (0-15), -1 for none            */
+    u8  scale;        /* 1, 2, 4 or 8                                    */
+    s64 disp;
+};
+
 struct insn {
     u8  len;          /* bytes, prefixes included                        */
     u8  kind;         /* enum insn_kind                                  */
@@ -22,6 +33,7 @@ struct insn {
     u8  reg;          /* INSN_STORE_REG/XCHG: register number (0-15)     */
     bool high_byte;   /* size 1 without REX, reg 4-7: AH, CH, DH, BH     */
     u64 imm;          /* INSN_STORE_IMM: the value (sign-extended to size) */
+    struct insn_mem mem;
 };
 
 /*
@@ -31,6 +43,11 @@ struct insn {
  * stores above with a memory destination, or that needs more bytes.
  */
 bool insn_decode_store(const u8 *bytes, u32 avail, u32 mode, struct insn *out);
+
+/* The offset in its segment that the decoded store writes, from the
+ * registers (`gpr` in RAX..R15 order) and the address of the instruction
+ * (`rip`, for RIP-relative operands), wrapped to the address size. */
+u64 insn_store_offset(const struct insn *in, const u64 gpr[16], u64 rip);
 
 /*
  * The length of an instruction an SVM exit reports without its length (no

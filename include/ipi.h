@@ -18,11 +18,16 @@
 #define VIPI_INIT BIT(0)
 #define VIPI_SIPI BIT(1)
 
-extern bool g_ipi_intercept;        /* set once at start-up */
+extern bool g_ipi_intercept;        /* set while pxHV starts, before any guest runs */
 
 void ipi_setup(void);               /* choose the way; before the second-level tables */
-bool ipi_apic_write(struct cpu *c, u64 gpa);    /* a write to the xAPIC page stopped */
+void ipi_intercept_now(void);       /* the probe says so (core/smp.c): intercept after all */
+void ipi_cpu_init(struct cpu *c);   /* the guest's LDR/DFR as the firmware left them */
 void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2apic);
+/* core/xapic.c: the guest's stores to the xAPIC page while the ICR is
+ * intercepted; false: gpa is not in that page. */
+void xapic_setup(u64 apic_page);
+bool xapic_write(struct cpu *c, u64 gpa);
 void ipi_take(struct cpu *c);       /* this CPU's posted INIT/SIPI, before the next entry */
 void ipi_park(struct cpu *c);       /* an AP in the INIT state: wait for its SIPI */
 

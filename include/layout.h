@@ -31,7 +31,11 @@
 #define LOW_STAGE3_BOUNCE     0x20000  /* stage 3 read here in real mode        */
 #define LOW_STAGE3_BOUNCE_END 0x60000
 #define LOW_PAGE_TABLES       0x60000  /* boot page tables: stage 2's first 2 MiB, */
-#define LOW_PAGE_TABLES_END   0x70000  /* then stage 3's early 4 GiB identity map  */
+#define LOW_PAGE_TABLES_END   0x70000
+#define LOW_CENSUS            0x70000  /* where every AP says it exists (core/census.c) */
+#define CENSUS_COUNT          0x100    /*   in that page: how many answered          */
+#define CENSUS_IDS            0x104    /*   and their APIC IDs                        */
+#define CENSUS_MAX            ((4096 - CENSUS_IDS) / 4)  /* then stage 3's early 4 GiB identity map  */
 
 /* ---- The hypervisor region: the only memory pxHV keeps ---- */
 #define HV_REGION_ALIGN       0x1000ULL       /* EPT hides it page by page        */

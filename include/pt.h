@@ -42,7 +42,7 @@
 #define PTE_PWT        BIT(3)
 #define PTE_PCD        BIT(4)
 #define PTE_PS         BIT(7)
-#define PTE_NX         BIT(63)
+#define PTE_NX         BIT(63)         /* with EFER.NXE set */
 #define PT_ADDR_MASK   0x000FFFFFFFFFF000ULL
 
 /* What one range of the address space is, as the classifier says. */
@@ -50,6 +50,8 @@ struct pt_attr {
     bool mixed;     /* true: the range is not uniform, split it further */
     u8   perms;     /* PT_R|W|X, 0 = not present                       */
     u8   memtype;   /* enum mem_type (mtrr.h) for leaves                */
+    u64  remap;     /* a 4 KiB page only: the page mapped instead of the
+                       range itself; 0: identity                      */
 };
 
 struct pt_format {
@@ -87,6 +89,10 @@ u64 *pt_build(struct pt_builder *b, u64 top);
 
 /* Walk for addr; returns the leaf entry (0 if not present) and its size. */
 u64 pt_lookup(const struct pt_format *f, const u64 *root, u64 addr, u64 *page_size);
+
+/* Rewrite the 4 KiB leaf of addr with `a` (its address kept); false when
+ * addr has no 4 KiB leaf. */
+bool pt_set_leaf(const struct pt_format *f, u64 *root, u64 addr, const struct pt_attr *a);
 
 /* EPTP (SDM Vol. 3C 24.6.11 "Extended-Page-Table Pointer (EPTP)"). */
 #define EPTP_MT_WB     6ULL

@@ -34,7 +34,9 @@ enum vcpu_start { START_BOOT_SECTOR, START_WAIT_FOR_SIPI, START_RESET_VECTOR, ST
 struct virt_ops {
     const char *name;
     const char *second_level;                     /* "EPT" or "NPT", for reports       */
-    u8 hypercall_insn[3];                         /* VMCALL or VMMCALL: the hook's      */
+    u8 hypercall_insn[3];                         /* VMCALL or VMMCALL                  */
+    u32 cpu_pages;                                /* the backend's pages in each CPU's
+                                                     block (cpu_backend_pages)          */
     void (*setup)(void);                          /* once: capabilities, controls, EPT */
     const char *(*cpu_enable)(struct cpu *c);     /* enter VMX root: NULL, or why not   */
     void (*cpu_init)(struct cpu *c);              /* this CPU's VMCS                    */
@@ -44,6 +46,7 @@ struct virt_ops {
     u64  (*get)(struct cpu *c, enum guest_reg r);
     void (*set)(struct cpu *c, enum guest_reg r, u64 v);
     void (*get_seg)(struct cpu *c, enum seg_reg s, struct segment *out);
+    void (*set_seg)(struct cpu *c, enum seg_reg s, const struct segment *in);
     void (*get_pdptes)(struct cpu *c, u64 pdpte[4]);  /* PAE paging outside IA-32e mode */
     u32  (*cpl)(struct cpu *c);                   /* the guest's current privilege level */
     void (*skip)(struct cpu *c, u32 len);         /* past the instruction that exited:
@@ -53,9 +56,16 @@ struct virt_ops {
     void (*dump)(struct cpu *c);                  /* guest state, for reports          */
     const char *(*exit_name)(u32 reason);
     bool (*can_wait_for_sipi)(void);              /* the activity state exists         */
-    /* Intercepts the core turns on while the guest runs (all CPUs at once). */
-    void (*msr_intercept)(u32 first, u32 last, u8 access);
-    void (*io_intercept)(u16 port, bool on);
+    /* Intercepts of one CPU, in its own bitmaps: only that CPU changes them
+     * once it runs the guest (it is in VMX root/host mode then, so no CPU
+     * uses a bitmap while it changes, SDM Vol. 3C 24.11.4 "Software Access to
+     * Related Structures"). */
+    void (*msr_intercept)(struct cpu *c, u32 first, u32 last, u8 access, bool on);
+    void (*io_intercept)(struct cpu *c, u16 port, bool on);
+    /* The second-level leaf of one page with a 4 KiB leaf of its own (a
+     * kept range) again from guest_classify, while pxHV starts: no CPU runs
+     * the guest yet (the changed CPU flushes its TLB at its next launch). */
+    void (*page_update)(u64 gpa);
 };
 
 extern const struct virt_ops *virt;

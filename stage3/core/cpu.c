@@ -1,10 +1,12 @@
 /*
  * Per-CPU blocks (include/cpu.h).  The region holds, after the image and its
- * bss, one struct cpu_block per CPU the firmware lists, then the page-table
- * pool; each CPU gets its own GDT with its own TSS (whose IST stacks catch
- * double faults and NMIs), the shared IDT, and its GS base.
+ * bss, one block per CPU the firmware lists, then the page-table pool, laid
+ * out by region_take (include/region.h: never at an address with bit 20 set);
+ * each CPU gets its own GDT with its own TSS (whose IST stacks catch double
+ * faults and NMIs), the shared IDT, and its GS base.
  */
 #include "cpu.h"
+#include "early.h"
 #include "hv.h"
 #include "host.h"
 #include "lib.h"
@@ -13,10 +15,17 @@
 static struct cpu *cpus[PXHV_MAX_CPUS];
 static u32 ncpus;
 
+/* The pieces again, in the order core/early.c sized them. */
 static struct cpu_block *block_of(u32 index)
 {
-    u64 first = g_hv_base + (u64)(__mem_end - __image_start);
-    return (struct cpu_block *)(usize)(first + (u64)index * CPU_BLOCK_SIZE);
+    struct region_parts p;
+    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    struct region_cursor cur = { g_hv_base };
+    region_take(&cur, p.image);
+    u64 a = 0;
+    for (u32 i = 0; i <= index; i++)
+        a = region_take(&cur, p.cpu_bytes);
+    return (struct cpu_block *)(usize)a;
 }
 
 struct cpu *cpu_alloc(u32 index, u32 apic_id)
@@ -24,7 +33,9 @@ struct cpu *cpu_alloc(u32 index, u32 apic_id)
     if (index >= g_boot.cpus || index >= PXHV_MAX_CPUS)
         panic("CPU %u has no block in the region (%u CPUs planned)", index, g_boot.cpus);
     struct cpu_block *b = block_of(index);
-    memset(b, 0, sizeof *b);
+    struct region_parts p;
+    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    memset(b, 0, p.cpu_bytes);
     struct cpu *c = &b->u.cpu;
     c->self = c;
     c->index = index;
@@ -44,6 +55,11 @@ u64 cpu_stack_top(const struct cpu *c)
     return (u64)(usize)(b->stack + sizeof b->stack);
 }
 
+u8 *cpu_backend_pages(const struct cpu *c)
+{
+    return ((struct cpu_block *)c)->backend;
+}
+
 u32 cpu_count(void)
 {
     return ncpus;
@@ -54,12 +70,22 @@ struct cpu *cpu_get(u32 index)
     return index < ncpus ? cpus[index] : NULL;
 }
 
-/* This CPU's APIC ID: CPUID.1:EBX[31:24] (SDM Vol. 3A 10.4.6 "Local APIC ID"). */
+/* This CPU's APIC ID: CPUID.1:EBX[31:24], or the 32-bit x2APIC ID of leaf
+ * 0Bh where the CPU has it (SDM Vol. 3A 10.4.6 "Local APIC ID", 8.4.5
+ * "Identifying Logical Processors in an MP System"); core/census.asm reads it
+ * the same way. */
 u32 cpu_apic_id(void)
 {
-    u32 a, b, c, d;
+    u32 a, b, c, d, id;
     cpuid(1, 0, &a, &b, &c, &d);
-    return b >> 24;
+    id = b >> 24;
+    cpuid(0, 0, &a, &b, &c, &d);
+    if (a >= 0x0B) {
+        cpuid(0x0B, 0, &a, &b, &c, &d);
+        if (b & 0xFFFF)
+            id = d;
+    }
+    return id;
 }
 
 void cpu_load(struct cpu *c)

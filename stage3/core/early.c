@@ -12,6 +12,7 @@
  */
 #include "early.h"
 #include "acpi.h"
+#include "census.h"
 #include "console.h"
 #include "cpu.h"
 #include "e820.h"
@@ -20,6 +21,7 @@
 #include "lib.h"
 #include "pt.h"
 #include "stage3_header.h"
+#include "virt.h"
 #include "x86.h"
 
 /* Stage 2 reads the largest stage 3 into the bounce buffer. */
@@ -69,6 +71,17 @@ bool has_1g_pages(void)
     return d & CPUID_80000001_EDX_PDPE1GB;
 }
 
+void region_parts_of(u32 virt, u32 cpus, struct region_parts *p)
+{
+    /* The backend main.c will pick from the same bits: VMX before SVM. */
+    const struct virt_ops *ops = virt & VIRT_VMX ? &vmx_ops : virt & VIRT_SVM ? &svm_ops : NULL;
+    p->image = ((u64)(__mem_end - __image_start) + 4095) & ~4095ULL;
+    p->cpus = cpus;
+    p->cpu_bytes = sizeof(struct cpu_block) + (ops ? ops->cpu_pages : 0) * 4096ULL;
+    p->pool = HV_PT_POOL_PAGES * 4096ULL;
+    p->iommu = 0;                   /* stage3_early adds the IOMMU's tables */
+}
+
 static NORETURN void early_stop(const char *why)
 {
     kprintf("%s\n", why);
@@ -98,17 +111,20 @@ NORETURN void stage3_early(struct boot_info *bi)
 
     struct acpi_info acpi;
     acpi_scan(&acpi, false);
-    u32 cpus = acpi.cpus.count ? acpi.cpus.count : 1;
+    census_take();
+    census_merge(&acpi.cpus, cpu_apic_id());
+    u32 cpus = acpi.cpus.count;
 
     const struct stage3_header *h = (const struct stage3_header *)__image_start;
     if (h->image_size > bi->config.stage3_sectors * SECTOR_SIZE || h->mem_size < h->image_size)
         early_stop("Stage 3 image invalid");
     struct e820_map map;
     e820_from_boot(&map, bi);
-    /* The IOMMU's tables come last (stage3/iommu/iommu.c takes them from the end). */
-    u64 size = h->mem_size + (u64)cpus * CPU_BLOCK_SIZE + hv_pool_pages(bi->virt, cpus) * 4096 +
-               (u64)iommu_early_pages(&map) * 4096;
-    u64 base = e820_choose_region(&map, size);
+    struct region_parts parts;
+    region_parts_of(bi->virt, cpus, &parts);
+    parts.iommu = (u64)iommu_early_pages(&map) * 4096;   /* stage3/iommu: the last piece */
+    u64 size = region_span(&parts);
+    u64 base = region_place(&map, size);
     if (!base)
         early_stop("Not enough memory for the hypervisor region");
     kprintf("Hypervisor region at 0x%016llX\n", base);

@@ -4,6 +4,7 @@
  * refused, and the end of the guest.
  */
 #include "core.h"
+#include "cmos.h"
 #include "console.h"
 #include "hv.h"
 #include "lib.h"
@@ -32,8 +33,39 @@ NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
     hv_stop(reset ? "guest reset" : "guest finished");
 }
 
+/*
+ * A guest can repeat a refused action as fast as it likes (10,000 CMOS writes
+ * a second): each kind of refusal (its format) is printed a hundred times,
+ * then at every tenfold count, with the count, so that the console stays
+ * pxHV's and the refusals stay visible.  Counted under refuse_lock.
+ */
+#define REFUSE_KINDS 16
+static struct { const char *fmt; u64 n; } refusals[REFUSE_KINDS];
+static volatile u32 refuse_lock;
+
+static u64 refusal_count(const char *fmt)
+{
+    while (__atomic_exchange_n(&refuse_lock, 1, __ATOMIC_ACQUIRE))
+        pause();
+    u64 n = 0;
+    for (u32 i = 0; i < REFUSE_KINDS; i++)
+        if (refusals[i].fmt == fmt || !refusals[i].fmt) {
+            refusals[i].fmt = fmt;
+            n = ++refusals[i].n;
+            break;
+        }
+    __atomic_store_n(&refuse_lock, 0, __ATOMIC_RELEASE);
+    return n;
+}
+
 void guest_refuse(struct cpu *c, const char *fmt, ...)
 {
+    u64 n = refusal_count(fmt);
+    bool tenfold = n >= 1000;
+    for (u64 k = n; tenfold && k > 1; k /= 10)
+        tenfold = k % 10 == 0;
+    if (n > 100 && !tenfold)
+        return;
     char why[160];
     va_list ap;
     va_start(ap, fmt);
@@ -41,7 +73,12 @@ void guest_refuse(struct cpu *c, const char *fmt, ...)
     va_end(ap);
     struct segment cs;
     virt->get_seg(c, SEG_CS, &cs);
-    kprintf("pxHV: refused: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
+    kprintf("pxHV: refused: %s at %04x:%llx", why, cs.sel, virt->get(c, GR_RIP));
+    if (n == 100)
+        kprintf(" (100 times; from now on only at every tenfold count)");
+    else if (n > 100)
+        kprintf(" (%llu times)", n);
+    kprintf("\n");
 }
 
 void core_hlt(struct cpu *c)
@@ -112,8 +149,26 @@ NORETURN void core_triple_fault(struct cpu *c)
  */
 void core_init_signal(struct cpu *c)
 {
+    if (c->probing) {
+        smp_probe_exit(c, true);
+        return;
+    }
+    /* An INIT exit again as the next exit: the engine kept the INIT pending
+     * (the first AP's probe picks the intercept path where it does; with one
+     * CPU there is no AP to probe with).  The CPU would exit at every entry
+     * from now on and can leave the INIT only by leaving VMX operation,
+     * which resets it: reset the machine, which boots pxHV again. */
+    bool again = c->init_seen && c->stats.total == c->init_exit + 1;
+    c->init_seen = true;
+    c->init_exit = c->stats.total;
+    if (again) {
+        kprintf("pxHV: CPU %u: the guest's INIT exited again at the next VM entry: this engine "
+                "keeps INIT pending, and the CPU cannot return to its guest\n", c->index);
+        guest_end(c, "INIT kept pending by the engine", true);
+    }
     if (c->index != 0 && c->stats.total == c->sipi_exit + 1)
         return;
+    cmos_release(c);
     virt->guest_start(c, c->index == 0 ? START_RESET_VECTOR : START_WAIT_FOR_SIPI, 0);
 }
 
@@ -124,22 +179,35 @@ void core_sipi(struct cpu *c, u8 vector)
     virt->guest_start(c, START_SIPI, vector);
 }
 
-/* An NMI: another CPU stopping the machine, one posting this CPU an INIT or a
- * SIPI (core/ipi.c), or one for the guest. */
+/* An NMI: another CPU stopping the machine, one kicking this CPU to take what
+ * it posted (smp_kick), or one for the guest. */
 void core_nmi(struct cpu *c)
 {
     if (smp_stopping())
         smp_park();
-    if (!c->vipi)
-        c->nmi_pending = true;
+    if (__atomic_exchange_n(&c->kick, 0, __ATOMIC_ACQ_REL))
+        return;
+    c->nmi_pending = true;
+}
+
+void core_exit_end(struct cpu *c)
+{
+    if (c->cmos_revoke)
+        cmos_serve(c);
+    if (c->vipi)
+        ipi_take(c);
 }
 
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
-    if (v->access == PT_W && ipi_apic_write(c, v->gpa))
+    if (v->access == PT_W && xapic_write(c, v->gpa))
         return;
+    if (v->access == PT_X && v->gpa == guest_hook_entry()) {
+        core_int15(c);
+        return;
+    }
     struct segment cs;
-    bool hv = v->gpa >= g_hv_base && v->gpa < g_hv_base + g_hv_size;
+    const char *kept = guest_kept_name(v->gpa);
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";
 
     virt->get_seg(c, SEG_CS, &cs);
@@ -150,7 +218,7 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     if (v->qual_valid)
         kprintf(", qualification 0x%llx", v->qual);
     kprintf("\npxHV: the page is %s (%s permissions %c%c%c)\n",
-            hv ? "hypervisor memory" : "not accessible to the guest", virt->second_level,
+            kept ? kept : "not accessible to the guest", virt->second_level,
             v->allowed & PT_R ? 'r' : '-', v->allowed & PT_W ? 'w' : '-', v->allowed & PT_X ? 'x' : '-');
     char why[16];
     snprintf(why, sizeof why, "%s violation", virt->second_level);

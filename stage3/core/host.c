@@ -17,7 +17,7 @@ struct dtr host_idtr;
 u64 host_cr3;
 u64 host_map_end;
 
-/* The pool: hv_pool_pages() after the CPU blocks (core/early.c sized it). */
+/* The pool: the region's last piece (core/early.c sized it). */
 static u64 pool_next, pool_end;
 
 u64 *page_alloc(void *unused)
@@ -74,8 +74,14 @@ static void setup_paging(void)
 
 void host_init(void)
 {
-    pool_next = g_hv_base + (u64)(__mem_end - __image_start) + (u64)g_boot.cpus * CPU_BLOCK_SIZE;
-    pool_end = pool_next + hv_pool_pages(g_boot.virt, g_boot.cpus) * 4096;
+    struct region_parts p;
+    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    struct region_cursor cur = { g_hv_base };
+    region_take(&cur, p.image);
+    for (u32 i = 0; i < p.cpus; i++)
+        region_take(&cur, p.cpu_bytes);
+    pool_next = region_take(&cur, p.pool);
+    pool_end = pool_next + p.pool;
     setup_idt();
     setup_paging();
 }

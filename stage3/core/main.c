@@ -2,6 +2,9 @@
 #include "hv.h"
 #include "iommu.h"
 #include "acpi.h"
+#include "apic.h"
+#include "cmos.h"
+#include "census.h"
 #include "console.h"
 #include "core.h"
 #include "cpu.h"
@@ -17,6 +20,7 @@ struct boot_info g_boot;
 struct e820_map g_host_map;
 u64 g_hv_base, g_hv_size;
 struct acpi_info g_acpi;
+u32 g_cpus_unlisted;
 const struct virt_ops *virt;
 ALIGNED(16) u8 boot_stack[BOOT_STACK_SIZE];
 
@@ -46,6 +50,7 @@ NORETURN void stage3_main(struct boot_info *bi)
     g_hv_size = g_boot.hv_size;
     g_boot.mem_source = e820_from_boot(&g_host_map, &g_boot);
     acpi_scan(&g_acpi, true);
+    g_cpus_unlisted = census_merge(&g_acpi.cpus, cpu_apic_id());
     host_init();
     struct cpu *c = cpu_alloc(0, cpu_apic_id());
     cpu_load(c);
@@ -64,6 +69,7 @@ NORETURN void stage3_main(struct boot_info *bi)
         hv_stop(g_boot.virt & VIRT_SVM ? "no AMD-V" : "no VT-x");
     }
 
+    delay_calibrate();
     smp_plan();
     chipset_lock_smram();
     cmos_start();
@@ -77,6 +83,7 @@ NORETURN void stage3_main(struct boot_info *bi)
     ipi_setup();
     virt->setup();
     virt->cpu_init(c);
+    core_cpu_init(c);
     smp_start(bi);
 
     virt->guest_start(c, START_BOOT_SECTOR, 0);

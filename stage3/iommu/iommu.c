@@ -303,7 +303,7 @@ void iommu_setup(void)
     active = true;
     for (u32 u = 0; u < iommu.desc.nunits; u++)
         guest_keep(iommu.desc.unit[u].base, (iommu.desc.unit[u].reg_size + 0xFFF) & ~0xFFFULL, 0,
-                   false);
+                   false, "the IOMMU's registers");
     u32 hidden = hide_table(fw_table);
     kprintf("pxHV: IOMMU on: DMA cannot reach %016llx-%016llx; %llu KiB of tables in the region; "
             "%.4s %s\n", g_hv_base, g_hv_base + g_hv_size, (iommu.next - iommu.area) / 1024,
@@ -326,11 +326,11 @@ void iommu_blocked(u16 rid, bool write, u64 addr, const char *why)
     }
     seen[nseen].rid = rid, seen[nseen].write = write, seen[nseen].page = page;
     nseen++;
-    const char *what = why;
-    if (addr >= g_hv_base && addr < g_hv_base + g_hv_size)
-        what = "hypervisor memory";
-    else if (write ? !guest_may_write(page, 4096) : !guest_may_read(page, 4096))
-        what = "memory pxHV keeps from the guest";
+    /* A kept range by its name ("hypervisor memory" for the region), else
+     * what the unit said. */
+    const char *what = guest_kept_name(addr);
+    if (!what)
+        what = why;
     kprintf("pxHV: DMA blocked: device %02x:%02x.%x %s at 0x%016llx (%s)\n", IOMMU_BUS(rid),
             IOMMU_DEV(rid), IOMMU_FN(rid), write ? "write" : "read", addr, what);
 }

@@ -211,8 +211,7 @@ void svm_exit(struct guest_regs *regs)
         kprintf("exit: 0x%llx at %04x:%llx info %llx %llx on CPU %u\n", code, v->save.cs.sel,
                 v->save.rip, v->ctl.exit_info1, v->ctl.exit_info2, c->index);
     dispatch(c, code);
-    if (c->vipi)
-        ipi_take(c);
+    core_exit_end(c);
     if (c->nmi_pending)
         deliver_nmi(c);
     v->save.rax = regs->r[R_RAX];

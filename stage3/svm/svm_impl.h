@@ -11,8 +11,12 @@
 struct svm_setup {
     u32 features;                 /* CPUID 0x8000000A EDX                    */
     u32 asids;                    /* CPUID 0x8000000A EBX                    */
-    u64 iopm_pa, msrpm_pa, ncr3;  /* the permission maps and the NPT root    */
+    u64 ncr3;                     /* the NPT root                            */
 };
+/* The backend's pages in each CPU's block (cpu_backend_pages): the I/O
+ * permission map (3 pages), the MSR permission map (2), pxHV's own VMSAVE
+ * area. */
+enum { SVM_PAGE_IOPM = 0, SVM_PAGE_MSRPM = 3, SVM_PAGE_HOST_SAVE = 5, SVM_CPU_PAGES = 6 };
 extern struct svm_setup svm_setup_info;
 
 static inline struct vmcb *vmcb_of(struct cpu *c) { return c->svm.vmcb; }
@@ -24,6 +28,10 @@ static inline void svm_intercept(struct vmcb *v, enum svm_intercept i, bool on)
     v->ctl.intercept[i / 32] = on ? w | bit : w & ~bit;
 }
 
+/* svm.c */
+u8  *svm_page(struct cpu *c, u32 page);
+void svm_setup_maps(struct cpu *c);
+
 /* vmcb.c */
 void svm_cpu_init(struct cpu *c);
 void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector);
@@ -31,6 +39,7 @@ NORETURN void svm_run(struct cpu *c);
 u64  svm_get(struct cpu *c, enum guest_reg r);
 void svm_set(struct cpu *c, enum guest_reg r, u64 v);
 void svm_get_seg(struct cpu *c, enum seg_reg s, struct segment *out);
+void svm_set_seg(struct cpu *c, enum seg_reg s, const struct segment *in);
 void svm_get_pdptes(struct cpu *c, u64 pdpte[4]);
 u32  svm_cpl(struct cpu *c);
 void svm_skip(struct cpu *c, u32 len);

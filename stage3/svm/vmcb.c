@@ -24,17 +24,16 @@ void svm_cpu_init(struct cpu *c)
     };
     for (u32 i = 0; i < ARRAY_SIZE(on); i++)
         svm_intercept(v, on[i], true);
-    v->ctl.iopm_base_pa = svm_setup_info.iopm_pa;
-    v->ctl.msrpm_base_pa = svm_setup_info.msrpm_pa;
+    svm_setup_maps(c);
+    v->ctl.iopm_base_pa = (u64)(usize)svm_page(c, SVM_PAGE_IOPM);
+    v->ctl.msrpm_base_pa = (u64)(usize)svm_page(c, SVM_PAGE_MSRPM);
     v->ctl.asid = c->index + 1;                 /* 0 is the host's (15.16) */
     v->ctl.np_enable = 1;
     v->ctl.n_cr3 = svm_setup_info.ncr3;
     v->save.g_pat = PAT_POWER_ON;
     /* pxHV's own FS, GS, TR, LDTR and syscall MSRs, which VMRUN leaves to
      * VMLOAD/VMSAVE (15.5.2): saved once, loaded after every exit. */
-    c->svm.host_save_pa = (u64)(usize)page_alloc(NULL);
-    if (!c->svm.host_save_pa)
-        panic("out of pages for CPU %u's host state", c->index);
+    c->svm.host_save_pa = (u64)(usize)svm_page(c, SVM_PAGE_HOST_SAVE);
     __asm__ volatile("vmsave" :: "a"(c->svm.host_save_pa) : "memory");
 }
 
@@ -141,16 +140,30 @@ void svm_set(struct cpu *c, enum guest_reg r, u64 v)
 }
 
 /* The attribute word: descriptor bits 47:40 in 7:0, 55:52 in 11:8 (Table B-2). */
-void svm_get_seg(struct cpu *c, enum seg_reg sr, struct segment *out)
+static struct vmcb_seg *seg_of(struct cpu *c, enum seg_reg sr)
 {
-    const struct vmcb_save *s = &vmcb_of(c)->save;
     static const u16 at[SEG_COUNT] = {
         [SEG_ES] = offsetof(struct vmcb_save, es), [SEG_CS] = offsetof(struct vmcb_save, cs),
         [SEG_SS] = offsetof(struct vmcb_save, ss), [SEG_DS] = offsetof(struct vmcb_save, ds),
         [SEG_FS] = offsetof(struct vmcb_save, fs), [SEG_GS] = offsetof(struct vmcb_save, gs),
         [SEG_LDTR] = offsetof(struct vmcb_save, ldtr), [SEG_TR] = offsetof(struct vmcb_save, tr),
     };
-    const struct vmcb_seg *g = (const struct vmcb_seg *)((const u8 *)s + at[sr]);
+    return (struct vmcb_seg *)((u8 *)&vmcb_of(c)->save + at[sr]);
+}
+
+void svm_set_seg(struct cpu *c, enum seg_reg sr, const struct segment *in)
+{
+    struct vmcb_seg *g = seg_of(c, sr);
+    g->sel = in->sel;
+    g->base = in->base;
+    g->limit = in->limit;
+    g->attrib = (u16)(in->type | in->s << 4 | in->dpl << 5 | in->present << 7 | in->l << 9 |
+                      in->db << 10 | in->g << 11);
+}
+
+void svm_get_seg(struct cpu *c, enum seg_reg sr, struct segment *out)
+{
+    const struct vmcb_seg *g = seg_of(c, sr);
     u16 a = g->attrib;
     out->sel = g->sel;
     out->base = g->base;

@@ -168,8 +168,7 @@ void vmx_exit(struct guest_regs *regs)
 
     void (*h)(struct cpu *) = reason < EXIT_REASON_MAX ? handlers[reason] : NULL;
     (h ? h : exit_unexpected)(c);
-    if (c->vipi)
-        ipi_take(c);
+    core_exit_end(c);
     if (c->nmi_pending)
         vmx_deliver_nmi(c);
     vmcs_flush(c);

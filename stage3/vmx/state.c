@@ -117,6 +117,16 @@ void vmx_get_seg(struct cpu *c, enum seg_reg s, struct segment *out)
     out->unusable = ar >> 16 & 1;
 }
 
+void vmx_set_seg(struct cpu *c, enum seg_reg s, const struct segment *in)
+{
+    u32 ar = in->type | (u32)in->s << 4 | (u32)in->dpl << 5 | (u32)in->present << 7 |
+             (u32)in->l << 13 | (u32)in->db << 14 | (u32)in->g << 15 | (u32)in->unusable << 16;
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_SEL + 2 * s), in->sel);
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * s), in->base);
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * s), in->limit);
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * s), ar);
+}
+
 /* The CPL is SS.DPL, in every mode (24.4.1; VM entry keeps real mode at 0
  * and virtual-8086 mode at 3, 26.3.1.2). */
 u32 vmx_cpl(struct cpu *c)

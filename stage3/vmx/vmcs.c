@@ -70,9 +70,10 @@ static void setup_controls(struct cpu *c)
     vmx_write(NULL, VMCS_EXIT_MSR_LOAD_COUNT, 0);
     vmx_write(NULL, VMCS_ENTRY_MSR_LOAD_COUNT, 0);
     vmx_write(NULL, VMCS_ENTRY_INTR_INFO, 0);
-    vmx_write(NULL, VMCS_IO_BITMAP_A, vmx_ctl.io_bitmap_a);
-    vmx_write(NULL, VMCS_IO_BITMAP_B, vmx_ctl.io_bitmap_b);
-    vmx_write(NULL, VMCS_MSR_BITMAP, vmx_ctl.msr_bitmap);
+    vmx_setup_bitmaps(c);
+    vmx_write(NULL, VMCS_IO_BITMAP_A, vmx_bitmap_pa(c, VMX_PAGE_IO_A));
+    vmx_write(NULL, VMCS_IO_BITMAP_B, vmx_bitmap_pa(c, VMX_PAGE_IO_B));
+    vmx_write(NULL, VMCS_MSR_BITMAP, vmx_bitmap_pa(c, VMX_PAGE_MSR_BITMAP));
     vmx_write(NULL, VMCS_TSC_OFFSET, 0);
     vmx_write(NULL, VMCS_VMCS_LINK_POINTER, ~0ULL);     /* 26.3.1.5: no shadow VMCS */
     if (vmx_ctl.cpu2 & CPU2_ENABLE_XSAVES)

@@ -1,7 +1,7 @@
 /*
  * The VMX backend: capabilities, the controls chosen from them (never from
  * constants: the CPU decides what may be set), VMX root operation on each
- * CPU, the shared MSR and I/O bitmaps, and the operations table.
+ * CPU, each CPU's MSR and I/O bitmaps, and the operations table.
  * SDM Vol. 3C ch. 23-30 and Appendix A.
  */
 #include "vmx_impl.h"
@@ -14,8 +14,6 @@
 
 struct vmx_caps vmx_caps;
 struct vmx_controls vmx_ctl;
-static ALIGNED(4096) u8 msr_bitmap[4096];
-static ALIGNED(4096) u8 io_bitmap[2][4096];
 
 /* ---- VMX root operation (23.7 "Enabling and Entering VMX Operation") ---- */
 
@@ -215,48 +213,62 @@ static void choose_controls(void)
 
 /* ---- bitmaps: what the core intercepts (24.6.4, 24.6.9) ---- */
 
+/* Each CPU's own: I/O bitmaps A (ports 0-0x7FFF) and B, then the MSR bitmap
+ * (vmx_impl.h VMX_PAGE_*), in its block. */
+static u8 *bitmap(struct cpu *c, u32 page)
+{
+    return cpu_backend_pages(c) + page * 4096;
+}
+
 /* The MSR bitmap (24.6.9): read-low at 0, read-high at 1024, write-low at
  * 2048, write-high at 3072; low = 0..0x1FFF, high = 0xC0000000..0xC0001FFF.
- * The CPU reads it at every RDMSR/WRMSR, so a change applies at once. */
-static void vmx_msr_intercept(u32 first, u32 last, u8 access)
+ * The CPU reads it at every RDMSR/WRMSR, so a change applies at the next. */
+static void set_bit(u8 *m, u32 bit, bool on)
 {
+    m[bit / 8] = on ? m[bit / 8] | (u8)(1 << (bit % 8)) : m[bit / 8] & (u8)~(1 << (bit % 8));
+}
+
+static void vmx_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access, bool on)
+{
+    u8 *m = bitmap(c, VMX_PAGE_MSR_BITMAP);
     for (u32 msr = first; msr <= last; msr++) {
+        if (msr > 0x1FFF && (msr < 0xC0000000 || msr > 0xC0001FFF))
+            continue;                            /* outside the bitmap: always exits */
         u32 base = msr >= 0xC0000000 ? 1024 : 0, idx = msr & 0x1FFF;
         if (access & MSR_READ)
-            __atomic_or_fetch(&msr_bitmap[base + idx / 8], (u8)(1 << (idx % 8)), __ATOMIC_RELAXED);
+            set_bit(m, (base + idx / 8) * 8 + idx % 8, on);
         if (access & MSR_WRITE)
-            __atomic_or_fetch(&msr_bitmap[2048 + base + idx / 8], (u8)(1 << (idx % 8)),
-                              __ATOMIC_RELAXED);
+            set_bit(m, (2048 + base + idx / 8) * 8 + idx % 8, on);
     }
 }
 
-static void vmx_io_intercept(u16 port, bool on)
+static void vmx_io_intercept(struct cpu *c, u16 port, bool on)
 {
-    u8 *b = &io_bitmap[port >> 15][(port & 0x7FFF) / 8], bit = (u8)(1 << (port % 8));
-    if (on)
-        __atomic_or_fetch(b, bit, __ATOMIC_RELAXED);
-    else
-        __atomic_and_fetch(b, (u8)~bit, __ATOMIC_RELAXED);
+    u8 *b = bitmap(c, port >> 15 ? VMX_PAGE_IO_B : VMX_PAGE_IO_A) + (port & 0x7FFF) / 8;
+    u8 bit = (u8)(1 << (port % 8));
+    *b = on ? *b | bit : *b & (u8)~bit;
 }
 
-static void setup_bitmaps(void)
+/* This CPU's bitmaps from the core's lists (vmcs.c points its VMCS at them). */
+void vmx_setup_bitmaps(struct cpu *c)
 {
     for (const struct msr_range *m = msr_intercepted; m->first || m->last; m++)
-        vmx_msr_intercept(m->first, m->last, m->access);
+        vmx_msr_intercept(c, m->first, m->last, m->access, true);
     u16 ports[16];
     u32 n = io_intercepted(ports, ARRAY_SIZE(ports));
     for (u32 i = 0; i < n; i++)
-        vmx_io_intercept(ports[i], true);
-    vmx_ctl.io_bitmap_a = (u64)(usize)io_bitmap[0];
-    vmx_ctl.io_bitmap_b = (u64)(usize)io_bitmap[1];
-    vmx_ctl.msr_bitmap = (u64)(usize)msr_bitmap;
+        vmx_io_intercept(c, ports[i], true);
+}
+
+u64 vmx_bitmap_pa(struct cpu *c, u32 page)
+{
+    return (u64)(usize)bitmap(c, page);
 }
 
 static void vmx_setup(void)
 {
     read_caps();
     choose_controls();
-    setup_bitmaps();
     vmx_ctl.eptp = ept_setup();
 }
 
@@ -274,6 +286,7 @@ const struct virt_ops vmx_ops = {
     .name = "VMX",
     .second_level = "EPT",
     .hypercall_insn = { 0x0F, 0x01, 0xC1 },      /* VMCALL */
+    .cpu_pages = VMX_CPU_PAGES,
     .setup = vmx_setup,
     .cpu_enable = vmx_cpu_enable,
     .cpu_init = vmx_cpu_init,
@@ -283,6 +296,7 @@ const struct virt_ops vmx_ops = {
     .get = vmx_get,
     .set = vmx_set,
     .get_seg = vmx_get_seg,
+    .set_seg = vmx_set_seg,
     .get_pdptes = vmx_get_pdptes,
     .cpl = vmx_cpl,
     .skip = vmx_skip,
@@ -293,4 +307,5 @@ const struct virt_ops vmx_ops = {
     .can_wait_for_sipi = vmx_can_wait_for_sipi,
     .msr_intercept = vmx_msr_intercept,
     .io_intercept = vmx_io_intercept,
+    .page_update = ept_page_update,
 };

@@ -17,8 +17,10 @@ struct vmx_caps {
 struct vmx_controls {
     u32 pin, cpu, cpu2, exit, entry;
     u64 cr0_mask, cr4_mask;         /* guest/host masks: bits pxHV owns */
-    u64 eptp, io_bitmap_a, io_bitmap_b, msr_bitmap;
+    u64 eptp;
 };
+/* The backend's pages in each CPU's block (cpu_backend_pages). */
+enum { VMX_PAGE_IO_A, VMX_PAGE_IO_B, VMX_PAGE_MSR_BITMAP, VMX_CPU_PAGES };
 extern struct vmx_caps vmx_caps;
 extern struct vmx_controls vmx_ctl;
 
@@ -75,6 +77,10 @@ NORETURN void vmx_launch(struct guest_regs *regs);
 NORETURN void vmx_entry_failed(struct guest_regs *regs, u64 rflags);
 void vmx_exit(struct guest_regs *regs);
 
+/* vmx.c */
+void vmx_setup_bitmaps(struct cpu *c);
+u64  vmx_bitmap_pa(struct cpu *c, u32 page);
+
 /* vmcs.c */
 void vmx_cpu_init(struct cpu *c);
 void vmx_guest_start(struct cpu *c, enum vcpu_start how, u8 vector);
@@ -84,6 +90,7 @@ NORETURN void vmx_run(struct cpu *c);
 u64  vmx_get(struct cpu *c, enum guest_reg r);
 void vmx_set(struct cpu *c, enum guest_reg r, u64 v);
 void vmx_get_seg(struct cpu *c, enum seg_reg s, struct segment *out);
+void vmx_set_seg(struct cpu *c, enum seg_reg s, const struct segment *in);
 void vmx_get_pdptes(struct cpu *c, u64 pdpte[4]);
 u32  vmx_cpl(struct cpu *c);
 void vmx_skip(struct cpu *c, u32 len);
@@ -91,6 +98,7 @@ void vmx_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
 
 /* ept.c */
 u64  ept_setup(void);                      /* builds the EPT, returns the EPTP */
+void ept_page_update(u64 gpa);
 void vmx_ept_violation(struct cpu *c);
 void vmx_ept_misconfig(struct cpu *c);
 

@@ -22,6 +22,10 @@ $(BUILD)/guests/hostile_alias.bin $(BUILD)/guests/hostile_cr3.bin: \
 $(BUILD)/guests/hostile_cpu.bin $(BUILD)/guests/hostile_user.bin $(BUILD)/guests/hostile_long.bin $(BUILD)/guests/svm.bin: \
     $(TESTGUEST_DIR)/hostile.inc
 
+# Issue 15's guests: hostile_a20w.asm is hostile_a20.asm with A20_WRITE_FIRST.
+$(BUILD)/guests/hostile_a20w.bin: $(TESTGUEST_DIR)/hostile_a20.asm
+$(BUILD)/guests/hostile_initall.bin: $(TESTGUEST_DIR)/hostile_init.asm
+
 $(BUILD)/guests/empty.bin:
 	@mkdir -p $(dir $@)
 	head -c $(SECTOR_SIZE) /dev/zero > $@

@@ -92,5 +92,51 @@ int main(void)
     CHECK(!dec(32, ""));
     CHECK(!dec(32, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 89 03"));   /* > 15 bytes */
     CHECK(!dec(32, "48 89 03"));                                  /* no REX outside 64-bit: DEC EAX */
+
+    /* Where the store goes: base + index * scale + displacement, wrapped to
+     * the address size; the default segment SS for BP/SP bases; overrides. */
+    u64 r[16];
+    for (int i = 0; i < 16; i++)
+        r[i] = 0x1000ULL * (u64)(i + 1);                          /* RAX 0x1000, RCX 0x2000... */
+    CHECK(dec(32, "89 83 00 03 00 00"));                          /* [ebx+0x300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x4300);
+    CHECK_EQ(in.mem.seg, 3);
+    CHECK(dec(32, "89 04 8d 00 03 e0 fe"));                       /* [ecx*4+0xfee00300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), (0xFEE00300ULL + 0x8000) & 0xFFFFFFFF);
+    CHECK(dec(32, "89 44 24 08"));                                /* [esp+8]: SS */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x5008);
+    CHECK_EQ(in.mem.seg, 2);
+    CHECK(dec(32, "89 45 fc"));                                   /* [ebp-4]: SS */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x5FFC);
+    CHECK_EQ(in.mem.seg, 2);
+    CHECK(dec(32, "26 89 45 fc"));                                /* es: [ebp-4] */
+    CHECK_EQ(in.mem.seg, 0);
+    CHECK(dec(32, "a3 f0 00 e0 fe"));                             /* [moffs32] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0xFEE000F0);
+    CHECK(dec(32, "64 a3 f0 00 e0 fe"));                          /* fs: [moffs32] */
+    CHECK_EQ(in.mem.seg, 4);
+    r[3] = 0xFFFFFFF0;                                            /* EBX near 4 GiB */
+    CHECK(dec(32, "89 43 20"));                                   /* [ebx+0x20] wraps */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x10);
+    CHECK(dec(16, "89 42 10"));                                   /* [bp+si+0x10]: SS, 16-bit */
+    CHECK_EQ(insn_store_offset(&in, r, 0), (0x6000 + 0x7000 + 0x10) & 0xFFFF);
+    CHECK_EQ(in.mem.seg, 2);
+    r[3] = 0x4000;
+    CHECK(dec(16, "89 07"));                                      /* [bx] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x4000);
+    CHECK(dec(16, "89 06 00 03"));                                /* [0x300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x300);
+    CHECK(dec(16, "89 47 fe"));                                   /* [bx-2] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x3FFE);
+    CHECK(dec(64, "89 05 10 00 00 00"));                          /* [rip+0x10], 6 bytes */
+    CHECK_EQ(insn_store_offset(&in, r, 0x400000), 0x400016);
+    CHECK(dec(64, "67 89 05 10 00 00 00"));                       /* [eip+0x10] */
+    CHECK(in.mem.rip_rel);
+    CHECK(dec(64, "41 89 80 00 03 00 00"));                       /* [r8+0x300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x9300);
+    CHECK(dec(64, "42 89 04 c5 00 03 00 00"));                    /* [r8*8+0x300] (REX.X) */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x48300);
+    CHECK(dec(64, "89 0c 25 00 03 e0 fe"));                       /* [disp32]: sign-extended */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0xFFFFFFFFFEE00300ULL);
     return unit_done("insn");
 }
