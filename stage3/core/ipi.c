@@ -95,6 +95,36 @@ static struct apic_view view(const struct cpu *c)
     return (struct apic_view){ .id = c->apic_id, .ldr = c->guest_ldr, .dfr = c->guest_dfr };
 }
 
+/*
+ * Fixed, lowest-priority, SMI and NMI IPIs go to the hardware, but addressed
+ * by pxHV: one physical IPI to each of pxHV's CPUs the destination reaches,
+ * so that no IPI reaches an APIC pxHV does not hold (a CPU an engine left
+ * out of reach of INIT, halted, would run guest code natively on an NMI).
+ * Lowest priority goes to the first CPU that matches (the arbitration is
+ * model-specific, SDM Vol. 3A 10.6.2.4).  A self IPI stays one.
+ */
+static void send_hw(struct cpu *c, u32 dest, u32 icr, bool x2)
+{
+    if (((icr >> ICR_SH_SHIFT) & 3) == ICR_SH_SELF) {
+        apic_icr_write(0, icr);
+        return;
+    }
+    struct apic_view from = view(c);
+    u32 one = icr & ~(ICR_LOGICAL | 3u << ICR_SH_SHIFT);
+    for (u32 i = 0; i < cpu_count(); i++) {
+        struct cpu *t = cpu_get(i);
+        struct apic_view to = view(t);
+        if (!apic_ipi_reaches(&from, &to, icr, dest, x2))
+            continue;
+        apic_icr_write(x2 ? t->apic_id : t->apic_id & 0xFF, one);
+        if (!x2)
+            for (u32 k = 0; k < 100000 && (apic_read(XAPIC_ICR_LOW) & ICR_BUSY); k++)
+                pause();                            /* the xAPIC sends one at a time */
+        if ((icr & ICR_MODE) == (1u << 8))
+            return;                                 /* lowest priority: one CPU */
+    }
+}
+
 void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
 {
     u32 mode = low & ICR_MODE, icr = low & ICR_DEFINED;
@@ -103,7 +133,7 @@ void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
         return;
     }
     if (mode != ICR_INIT && mode != ICR_STARTUP) {
-        apic_icr_write(dest, icr);                  /* the hardware's to deliver */
+        send_hw(c, dest, icr, x2);
         return;
     }
     /* INIT level de-assert (SDM Vol. 3A 10.6.1) does nothing on these CPUs. */

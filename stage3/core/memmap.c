@@ -299,7 +299,8 @@ void guest_plan_memory(void)
         kprintf("guest E820: %016llx-%016llx type %u\n", guest_map.e[i].base,
                 guest_map.e[i].base + guest_map.e[i].length, guest_map.e[i].type);
     kprintf("pxHV: guest memory: %llu KiB usable, INT 12h %u KiB, E801 %u KiB + %u x 64 KiB\n",
-            e820_ram_bytes(&guest_map) / 1024, legacy.conv_kb, legacy.e801_ax, legacy.e801_bx);
+            e820_ram_bytes(&guest_map) / 1024, *(volatile u16 *)0x413, legacy.e801_ax,
+            legacy.e801_bx);
 }
 
 const struct e820_map *guest_memory_map(void)
