@@ -359,6 +359,18 @@ void iommu_poll(void);
 /* At the guest's end: the last faults and the check of pxHV's image. */
 void iommu_end(void);
 
+struct cpu;
+/* A guest write the second-level tables stopped on a page the IOMMU code
+ * keeps (the units' registers; the ECAM pages of the AMD IOMMU's function and
+ * of the ECAM base register): handled, true; not such a page, false. */
+bool iommu_write(struct cpu *c, u64 gpa);
+/* The I/O ports to intercept for it (the PCI configuration mechanism, only
+ * where an IOMMU lives in PCI space): fills ports, returns how many. */
+u32  iommu_io_ports(u16 *ports, u32 max);
+/* An intercepted access to one of those ports: performed (or a write
+ * dropped), true; not one of them, false.  `v`: the value out, or in. */
+bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v);
+
 /* Device ID as "bb:dd.f". */
 #define IOMMU_BUS(rid)   ((rid) >> 8)
 #define IOMMU_DEV(rid)   (((rid) >> 3) & 0x1F)

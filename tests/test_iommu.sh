@@ -106,6 +106,79 @@ expect_in_order -E "$SERIAL_LOG" 'hostile_dma: done' 'pxHV: DMA blocked by the I
     'pxHV: stopping \(guest finished\)' || fail "AMD-Vi: the image check"
 expect_absent "$SERIAL_LOG" "reached pxHV's memory" || fail "AMD-Vi: a DMA reached pxHV"
 
+# ---- the guest cannot undo it (hostile_iommu): the registers read all ones and drop writes,
+# DMA aimed at them is refused, the AMD IOMMU's PCI function and the ECAM window's base keep
+# their values through 0xCF8/0xCFC, ECAM and ECAM's A20 alias, a poll with the guest's A20 gate
+# off is put off (the registers' A20 alias is not the unit), a string store into the registers
+# ends the guest cleanly.  edu's dma_mask opens the addresses above 256 MiB to it.
+undo_run() { # IOMMU-DEVICE
+    local img
+    img=$(pxhv_image --builtin "$(guest_bin hostile_iommu)" --name hostile_iommu) || fail "image"
+    run_qemu --disk "$img" --cpu "$SVM_CPU" --machine q35 --device "$1" \
+        --device edu,dma_mask=0xffffffff --timeout 120 --done "pxHV: stopping"
+    expect_absent "$SERIAL_LOG" "hostile_iommu: FAIL" || fail "$1: a FAIL line"
+    expect_line "$SERIAL_LOG" '^hostile_iommu: region at 0x[0-9A-F]{8}$' || fail "$1: no region line"
+    REGION=0x${MATCH##*0x}
+}
+page2() { printf '0x%016x' $((REGION + 0x1000)); }
+for iommu in intel-iommu amd-iommu; do
+    undo_run "$iommu"
+    if [ $iommu = intel-iommu ]; then
+        base=0xfed90000 edu=00:02.0
+        where="hostile_iommu: no iommu function on bus 0: the vt-d unit at q35's 0xFED90000"
+        dma_write="$(printf 'pxHV: DMA blocked: device %s write at 0x%016x (the IOMMU'"'"'s registers)' $edu $base)"
+        region_read="$(blocked $edu read)"
+        page2_read="pxHV: DMA blocked: device $edu read at $(page2) (hypervisor memory)"
+    else
+        base=0xfed80000 edu=00:03.0
+        where="hostile_iommu: amd iommu function at 00:02.0, registers at 0xFED80000"
+        dma_write= region_read= page2_read=     # no event-log entries under QEMU (docs/iommu.md)
+    fi
+    lines=("$where"
+        'hostile_iommu: register reads: 0xFFFFFFFF 0xFFFFFFFF 0xFFFF 0xFF'
+        "pxHV: IOMMU: the guest wrote 4 bytes to unit 0's registers at ${base%0000}0018: dropped, as every later write (reads give all ones)"
+        'hostile_iommu: register writes issued; xchg gave 0xFFFFFFFF; reads after them: 0xFFFFFFFF 0xFFFFFFFF')
+    [ -z "$region_read" ] || lines+=("$region_read")
+    lines+=("hostile_iommu: edu read of pxHV's region after the writes: 0x00000000")
+    [ -z "$dma_write" ] || lines+=("$dma_write")
+    lines+=('hostile_iommu: edu write of zeros to the registers: issued'
+        'hostile_iommu: register read after it: 0xFFFFFFFF'
+        'hostile_iommu: edu read of the registers: 0xFFFFFFFF'
+        "hostile_iommu: edu read of pxHV's region after it: 0x00000000")
+    [ $iommu = intel-iommu ] || lines+=(
+        "pxHV: IOMMU: the guest wrote to the AMD IOMMU's PCI function, 00:02.0 offset 0x04, through port 0xCFC: dropped, as every later write"
+        'hostile_iommu: cf8: command 0x0103 written 0, reads 0x0103; base written 0xFE000001, reads 0xFED80000'
+        'hostile_iommu: ecam at 0xB0000000: command written 0, reads 0x0103; base written 0xFE000001, reads 0xFED80000'
+        'hostile_iommu: ecam a20 alias: command written 0 with a20 off, reads 0x0103'
+        "pxHV: IOMMU: the guest wrote to the chipset's ECAM base (PCIEXBAR), 00:00.0 offset 0x60, through port 0xCFC: dropped, as every later write"
+        'hostile_iommu: pciexbar written 0xA0000001 through cf8 and ecam, reads 0xB0000001')
+    lines+=(
+        "pxHV: IOMMU: unit 0's registers do not read as they must (the guest's A20 gate off?): its faults are read at a later poll"
+        "hostile_iommu: a20 off, edu read of the region's second page done")
+    [ -z "$page2_read" ] || lines+=("$page2_read")
+    lines+=('hostile_iommu: a20 on again'
+        'hostile_iommu: pxHV answers: version 0x00000001'
+        'hostile_iommu: last: a string store into the registers')
+    expect_in_order "$SERIAL_LOG" "${lines[@]}" || fail "$iommu: the guest undoing it"
+    tail=(
+        "pxHV: refused: a write to the IOMMU's registers at GPA ${base%0000}0100 by an instruction pxHV does not decode at [0-9a-f]{4}:[0-9a-f]+"
+        "pxHV: guest ended: unsupported write to the IOMMU's registers at [0-9a-f]{4}:[0-9a-f]+"
+        "pxHV: IOMMU: 6 guest writes to unit 0's registers dropped"
+        "pxHV: IOMMU: 1 poll of unit 0 put off while its registers did not answer")
+    [ $iommu = intel-iommu ] || tail+=(
+        "pxHV: IOMMU: PCI configuration intercepts: [0-9]+ port accesses, 4 ECAM writes"
+        "pxHV: IOMMU: 4 guest writes to the AMD IOMMU's PCI function dropped"
+        "pxHV: IOMMU: 2 guest writes to the chipset's ECAM base \\(PCIEXBAR\\) dropped")
+    tail+=(
+        'pxHV: hypervisor image unchanged since the guest started \([0-9]+ KiB checked\)'
+        'pxHV: stopping \(guest finished\)')
+    expect_in_order -E "$SERIAL_LOG" "${tail[@]}" || fail "$iommu: the guest's end"
+done
+expect_in_order "$SERIAL_LOG" \
+    "pxHV: IOMMU: the AMD IOMMU's PCI function 00:02.0 is kept from the guest's writes: ports 0xCF8/0xCFC and its ECAM page" \
+    "pxHV: IOMMU: the ECAM window's base (00:00.0 PCIEXBAR) is kept from the guest's writes: the window stays at 0xb0000000" \
+    || fail "amd-iommu: the PCI function's protection"
+
 # ---- Bochs has no IOMMU: one line says so, the guest runs as before; a configuration that
 # requires an IOMMU launches no guest and stops the machine
 img=$(pxhv_image --builtin "$(guest_bin cpuid)" --name cpuid) || fail "image"

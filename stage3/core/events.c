@@ -200,7 +200,7 @@ void core_exit_end(struct cpu *c)
 
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
-    if (v->access == PT_W && xapic_write(c, v->gpa))
+    if (v->access == PT_W && (xapic_write(c, v->gpa) || iommu_write(c, v->gpa)))
         return;
     if (v->access == PT_X && v->gpa == guest_hook_entry()) {
         core_int15(c);

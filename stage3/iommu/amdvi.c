@@ -46,18 +46,19 @@ static struct unit_rings rings[IOMMU_MAX_UNITS];
 static struct amdvi_dte *devtab;
 static u32 devtab_pages;
 static volatile u64 completion ALIGNED(8);
+static u64 efrs[IOMMU_MAX_UNITS];      /* as read at start-up: what a sane read gives */
 
-/* Queue one command and advance the tail; waits while the ring is full. */
+/* Queue one command and advance the tail; waits (bounded) while the ring is
+ * full. */
 static bool cmd_submit(u32 u, const struct amdvi_cmd *c)
 {
     u64 base = iommu.desc.unit[u].base;
     u32 tail = mmio_read32(base + AMDVI_CMD_TAIL) & (RING_BYTES - 1);
     u32 next = (tail + 16) & (RING_BYTES - 1);
-    for (u32 i = 0; mmio_read32(base + AMDVI_CMD_HEAD) == next; i++)
-        if (i == IOMMU_WAIT_LOOPS) {
-            kprintf("pxHV: AMD-Vi unit at 0x%llx: the command buffer does not drain\n", base);
-            return false;
-        }
+    if (!IOMMU_WAIT(mmio_read32(base + AMDVI_CMD_HEAD) != next)) {
+        kprintf("pxHV: AMD-Vi unit at 0x%llx: the command buffer does not drain\n", base);
+        return false;
+    }
     memcpy((u8 *)(usize)rings[u].cmd + tail, c, sizeof *c);
     __asm__ volatile("sfence" ::: "memory");
     mmio_write32(base + AMDVI_CMD_TAIL, next);
@@ -75,9 +76,8 @@ static bool cmd_sync(u32 u)
     amdvi_cmd_completion_wait(&c, (u64)(usize)&completion, token);
     if (!cmd_submit(u, &c))
         return false;
-    for (u32 i = 0; i < IOMMU_WAIT_LOOPS; i++)
-        if (completion == token)
-            return true;
+    if (IOMMU_WAIT(completion == token))
+        return true;
     kprintf("pxHV: AMD-Vi unit at 0x%llx: COMPLETION_WAIT did not complete\n",
             iommu.desc.unit[u].base);
     return false;
@@ -88,6 +88,12 @@ static bool unit_enable(u32 u)
     const struct iommu_unit *x = &iommu.desc.unit[u];
     u64 base = x->base;
     u64 efr = mmio_read64(base + AMDVI_EFR);
+    if (efr == ~0ULL) {
+        kprintf("pxHV: AMD-Vi unit at 0x%llx: its registers read all ones: no unit answers "
+                "there\n", base);
+        return false;
+    }
+    efrs[u] = efr;
     kprintf("pxHV: AMD-Vi unit at 0x%llx (device %02x:%02x.%x): EFR 0x%016llx\n", base,
             IOMMU_BUS(x->devid), IOMMU_DEV(x->devid), IOMMU_FN(x->devid), efr);
     rings[u].cmd = (u64)(usize)iommu_page(NULL);
@@ -168,28 +174,35 @@ static const char *event_name(u32 code)
     }
 }
 
-void amdvi_poll(void)
+/* The extended feature register reads what it read at start-up, and the
+ * IOMMU is on: the unit itself answers (iommu_impl.h, A20). */
+bool amdvi_sane(u32 u)
 {
-    for (u32 u = 0; u < iommu.desc.nunits; u++) {
-        u64 base = iommu.desc.unit[u].base;
-        u32 head = mmio_read32(base + AMDVI_EVT_HEAD) & (RING_BYTES - 1);
-        u32 tail = mmio_read32(base + AMDVI_EVT_TAIL) & (RING_BYTES - 1);
-        while (head != tail) {
-            const struct amdvi_event *e = (const struct amdvi_event *)(usize)(rings[u].evt + head);
-            u32 code = AMDVI_EVENT_CODE(e);
-            if (code == AMDVI_EV_IO_PAGE_FAULT || code == AMDVI_EV_ILLEGAL_DEV_TABLE_ENTRY ||
-                code == AMDVI_EV_INVALID_DEVICE_REQUEST)
-                iommu_blocked(AMDVI_EVENT_DEVID(e), AMDVI_EVENT_FLAGS(e) & AMDVI_EVF_RW, e->q[1],
-                              event_name(code));
-            else
-                kprintf("pxHV: AMD-Vi unit at 0x%llx: event %u (%s): 0x%016llx 0x%016llx\n", base,
-                        code, event_name(code), e->q[0], e->q[1]);
-            head = (head + 16) & (RING_BYTES - 1);
-        }
-        mmio_write32(base + AMDVI_EVT_HEAD, head);
-        if (mmio_read32(base + AMDVI_STATUS) & STS_EVT_OVERFLOW) {
-            kprintf("pxHV: AMD-Vi unit at 0x%llx: event log overflowed\n", base);
-            mmio_write32(base + AMDVI_STATUS, STS_EVT_OVERFLOW);
-        }
+    u64 base = iommu.desc.unit[u].base;
+    return mmio_read64(base + AMDVI_EFR) == efrs[u] &&
+           (mmio_read64(base + AMDVI_CONTROL) & CTL_IOMMU_EN);
+}
+
+void amdvi_poll(u32 u)
+{
+    u64 base = iommu.desc.unit[u].base;
+    u32 head = mmio_read32(base + AMDVI_EVT_HEAD) & (RING_BYTES - 1) & ~15u;
+    u32 tail = mmio_read32(base + AMDVI_EVT_TAIL) & (RING_BYTES - 1) & ~15u;
+    while (head != tail) {          /* at most 255 entries: both are in the ring */
+        const struct amdvi_event *e = (const struct amdvi_event *)(usize)(rings[u].evt + head);
+        u32 code = AMDVI_EVENT_CODE(e);
+        if (code == AMDVI_EV_IO_PAGE_FAULT || code == AMDVI_EV_ILLEGAL_DEV_TABLE_ENTRY ||
+            code == AMDVI_EV_INVALID_DEVICE_REQUEST)
+            iommu_blocked(AMDVI_EVENT_DEVID(e), AMDVI_EVENT_FLAGS(e) & AMDVI_EVF_RW, e->q[1],
+                          event_name(code));
+        else
+            kprintf("pxHV: AMD-Vi unit at 0x%llx: event %u (%s): 0x%016llx 0x%016llx\n", base,
+                    code, event_name(code), e->q[0], e->q[1]);
+        head = (head + 16) & (RING_BYTES - 1);
+    }
+    mmio_write32(base + AMDVI_EVT_HEAD, head);
+    if (mmio_read32(base + AMDVI_STATUS) & STS_EVT_OVERFLOW) {
+        kprintf("pxHV: AMD-Vi unit at 0x%llx: event log overflowed\n", base);
+        mmio_write32(base + AMDVI_STATUS, STS_EVT_OVERFLOW);
     }
 }

@@ -8,20 +8,30 @@
  * CPUs see), the table hidden from the guest, fault reports and the image
  * check at the guest's end.  vtd.c and amdvi.c program the units.
  *
+ * The guest cannot undo it: the table is gone from its RSDT/XSDT, the units'
+ * register pages show it a page of all ones that it may read and whose
+ * writes are dropped (iommu_write), and where a unit lives in PCI space its
+ * configuration is kept from the guest's writes (pci.c).
+ *
  * Hook points in the rest of stage 3 (kept small so that they move easily):
  *   core/early.c    the region grows by iommu_early_pages() pages
  *   core/main.c     iommu_setup() once the guest's memory is planned, before
  *                   the backend builds EPT/NPT
- *   core/events.c   iommu_end() when the guest ends, before the statistics
+ *   core/events.c   iommu_end() when the guest ends, before the statistics;
+ *                   iommu_write() for a write the second-level tables stopped
  *   core/hypercall.c iommu_poll() at each hypercall
+ *   core/io.c       iommu_io_ports() in the intercepted ports, iommu_io() for
+ *                   an access to one of them
  */
 #include "iommu_impl.h"
 #include "console.h"
 #include "core.h"
 #include "early.h"
 #include "hv.h"
+#include "insn.h"
 #include "lib.h"
 #include "power.h"
+#include "virt.h"
 #include "x86.h"
 
 struct iommu_state iommu;
@@ -29,6 +39,9 @@ static const struct acpi_header *fw_table;
 static bool active;
 static u64 image_hash, image_len;
 static u64 blocked_total;
+static u64 ones_page;                  /* what the guest reads at the registers */
+static u64 reg_writes[IOMMU_MAX_UNITS];     /* guest writes dropped, per unit */
+static u64 deferred[IOMMU_MAX_UNITS];       /* polls put off: registers not sane */
 #define SEEN_MAX 32
 static struct { u16 rid; bool write; u64 page; } seen[SEEN_MAX];
 static u32 nseen;
@@ -279,9 +292,16 @@ void iommu_setup(void)
     iommu.area_end = g_hv_base + g_hv_size;
     iommu.area = iommu.next = iommu.area_end - (u64)pages * 4096;
 
+    /* What the guest may not write: the units' registers and, where a unit
+     * is a PCI function, its configuration.  Kept before the map is built,
+     * so that a device cannot write them either (a DMA to the registers
+     * would otherwise turn the unit off). */
+    iommu_regs_keep();
+    pci_protect_setup();
+
     /* One identity map: what the guest's CPUs may reach, its devices may
      * reach (guest_classify: pxHV's region not present, the INT 15h hook's
-     * page read-only). */
+     * page and the pages kept above read-only). */
     struct pt_builder b = {
         .fmt = iommu.desc.kind == IOMMU_VTD ? &pt_vtd : &pt_amdvi, .classify = guest_classify,
         .alloc = iommu_page, .allow_1g = g1, .allow_2m = vtd_pages(&iommu.desc, VTD_CAP_SLLPS_2M),
@@ -301,13 +321,110 @@ void iommu_setup(void)
         return;
     }
     active = true;
-    for (u32 u = 0; u < iommu.desc.nunits; u++)
-        guest_keep(iommu.desc.unit[u].base, (iommu.desc.unit[u].reg_size + 0xFFF) & ~0xFFFULL, 0,
-                   false, "the IOMMU's registers");
     u32 hidden = hide_table(fw_table);
     kprintf("pxHV: IOMMU on: DMA cannot reach %016llx-%016llx; %llu KiB of tables in the region; "
             "%.4s %s\n", g_hv_base, g_hv_base + g_hv_size, (iommu.next - iommu.area) / 1024,
             fw_table->sig, hidden ? "hidden from the guest" : "still listed (not found in RSDT/XSDT)");
+}
+
+/* ---- the units' registers as the guest sees them ---- */
+
+/*
+ * A device that answers nothing: reads give all ones, writes go nowhere.
+ * Every register page of every unit shows one region page of 0xFF bytes,
+ * readable (and executable, as MMIO is), not writable: a read costs the
+ * guest nothing, a write exits to iommu_write, which drops it.
+ */
+void iommu_regs_keep(void)
+{
+    ones_page = (u64)(usize)iommu_page(NULL);
+    if (!ones_page)
+        panic("IOMMU: no page left for its registers' stand-in");
+    memset((void *)(usize)ones_page, 0xFF, 4096);
+    for (u32 u = 0; u < iommu.desc.nunits; u++)
+        guest_keep_shown(iommu.desc.unit[u].base, (iommu.desc.unit[u].reg_size + 0xFFF) & ~0xFFFULL,
+                         PT_R | PT_X, ones_page, "the IOMMU's registers");
+}
+
+/* ---- stores the second-level tables stopped ---- */
+
+bool iommu_store_gpa(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa)
+{
+    u64 gpr[16];
+    memcpy(gpr, c->regs->r, sizeof gpr);
+    gpr[R_RSP] = virt->get(c, GR_RSP);
+    u64 off = insn_store_offset(in, gpr, virt->get(c, GR_RIP));
+    struct segment s;
+    virt->get_seg(c, (enum seg_reg)in->mem.seg, &s);
+    u64 la = off;
+    if (mode != 64)
+        la = (s.base + off) & 0xFFFFFFFFULL;
+    else if (in->mem.seg == SEG_FS || in->mem.seg == SEG_GS)
+        la = s.base + off;
+    return guest_linear_to_phys(c, la, gpa);
+}
+
+u64 iommu_store_value(struct cpu *c, const struct insn *in)
+{
+    if (in->kind == INSN_STORE_IMM)
+        return in->imm;
+    u64 r = in->reg == R_RSP ? virt->get(c, GR_RSP) : c->regs->r[in->reg];
+    return in->high_byte ? r >> 8 : r;
+}
+
+/* The register of an XCHG gets `v` as a MOV of that size would leave it
+ * (SDM Vol. 1 3.4.1.1: a 32-bit result in 64-bit mode clears bits 63:32;
+ * 8- and 16-bit results keep the rest). */
+void iommu_set_reg(struct cpu *c, const struct insn *in, u64 v, u32 mode)
+{
+    u64 cur = in->reg == R_RSP ? virt->get(c, GR_RSP) : c->regs->r[in->reg];
+    u64 nv;
+    if (in->size == 8)
+        nv = v;
+    else if (in->size == 4)
+        nv = mode == 64 ? (u32)v : (cur & ~0xFFFFFFFFULL) | (u32)v;
+    else if (in->size == 2)
+        nv = (cur & ~0xFFFFULL) | (u16)v;
+    else if (in->high_byte)
+        nv = (cur & ~0xFF00ULL) | (u64)(u8)v << 8;
+    else
+        nv = (cur & ~0xFFULL) | (u8)v;
+    if (in->reg == R_RSP)
+        virt->set(c, GR_RSP, nv);
+    else
+        c->regs->r[in->reg] = nv;
+}
+
+bool iommu_write(struct cpu *c, u64 gpa)
+{
+    u32 u = 0;
+    for (; u < iommu.desc.nunits; u++)
+        if (gpa - iommu.desc.unit[u].base < ((iommu.desc.unit[u].reg_size + 0xFFF) & ~0xFFFULL))
+            break;
+    if (!ones_page)
+        return false;                 /* nothing kept: not pxHV's page */
+    if (u == iommu.desc.nunits)
+        return pci_ecam_write(c, gpa);
+
+    u8 bytes[INSN_MAX_LEN];
+    u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
+    struct insn in;
+    if (!insn_decode_write(bytes, n, mode, &in)) {
+        /* Without its length the instruction cannot be skipped. */
+        guest_refuse(c, "a write to the IOMMU's registers at GPA 0x%llx by an instruction pxHV "
+                     "does not decode", gpa);
+        guest_end(c, "unsupported write to the IOMMU's registers", false);
+    }
+    u64 start;
+    if (!iommu_store_gpa(c, &in, mode, &start))
+        start = gpa;
+    if (!reg_writes[u]++)
+        kprintf("pxHV: IOMMU: the guest wrote %u bytes to unit %u's registers at 0x%llx: dropped, "
+                "as every later write (reads give all ones)\n", in.size, u, start);
+    if (in.kind == INSN_XCHG)
+        iommu_set_reg(c, &in, ~0ULL, mode);    /* what a read of the page gives */
+    virt->skip(c, in.len);
+    return true;
 }
 
 /* ---- faults ---- */
@@ -336,16 +453,27 @@ void iommu_blocked(u16 rid, bool write, u64 addr, const char *why)
 }
 
 /* Any CPU may poll; one at a time reads the units, the others go on (what
- * they would have seen is reported by the one polling). */
+ * they would have seen is reported by the one polling).  A unit whose known
+ * register does not read back (the guest's A20 gate, iommu_impl.h) is left
+ * for a later poll. */
 void iommu_poll(void)
 {
     static u8 busy;
     if (!active || __atomic_test_and_set(&busy, __ATOMIC_ACQUIRE))
         return;
-    if (iommu.desc.kind == IOMMU_VTD)
-        vtd_poll();
-    else
-        amdvi_poll();
+    bool vtd = iommu.desc.kind == IOMMU_VTD;
+    for (u32 u = 0; u < iommu.desc.nunits; u++) {
+        if (!(vtd ? vtd_sane(u) : amdvi_sane(u))) {
+            if (!deferred[u]++)
+                kprintf("pxHV: IOMMU: unit %u's registers do not read as they must (the guest's "
+                        "A20 gate off?): its faults are read at a later poll\n", u);
+            continue;
+        }
+        if (vtd)
+            vtd_poll(u);
+        else
+            amdvi_poll(u);
+    }
     __atomic_clear(&busy, __ATOMIC_RELEASE);
 }
 
@@ -360,6 +488,15 @@ void iommu_end(void)
         iommu_poll();
         kprintf("pxHV: DMA blocked by the IOMMU: %llu report%s\n", blocked_total,
                 blocked_total == 1 ? "" : "s");
+        for (u32 u = 0; u < iommu.desc.nunits; u++) {
+            if (reg_writes[u])
+                kprintf("pxHV: IOMMU: %llu guest write%s to unit %u's registers dropped\n",
+                        reg_writes[u], reg_writes[u] == 1 ? "" : "s", u);
+            if (deferred[u])
+                kprintf("pxHV: IOMMU: %llu poll%s of unit %u put off while its registers did not "
+                        "answer\n", deferred[u], deferred[u] == 1 ? "" : "s", u);
+        }
+        pci_report();
     }
     u64 now = image_now();
     if (now == image_hash)

@@ -145,10 +145,12 @@ void amdvi_cmd_invalidate_pages(struct amdvi_cmd *c, u16 domain)
 
 /*
  * Pages for the tables of one description, an upper bound the early start
- * adds to the region: VT-d a root table and a context table per bus; AMD-Vi
- * the device table up to the highest bus's last function, a command buffer
- * and an event log per unit (4 KiB each, their smallest size); both the
- * shared identity map of [0, top): its top two levels, a directory per GiB
+ * adds to the region: VT-d a root table, a context table per bus and an
+ * invalidation queue per unit; AMD-Vi the device table up to the highest
+ * bus's last function, a command buffer and an event log per unit (4 KiB
+ * each, their smallest size); both the page of all ones the guest sees at
+ * the units' registers, and the shared identity map of [0, top): its top
+ * two levels, a directory per GiB
  * (or, with 1 GiB pages, per GiB that holds a hole or a memory-type change)
  * and IOMMU_SPLIT_PTS page tables for the 2 MiB ranges those split.
  */
@@ -159,11 +161,12 @@ u32 iommu_pages_needed(const struct iommu_desc *d, const u8 buses[32], u64 top, 
         if (buses[b / 8] & (1u << (b % 8)))
             nbuses++, last_bus = b;
     if (d->kind == IOMMU_VTD)
-        n += 1 + nbuses;
+        n += 1 + nbuses + d->nunits;             /* + an invalidation queue per unit */
     else if (d->kind == IOMMU_AMDVI)
         n += (u32)(amdvi_devtab_bytes((u16)(last_bus << 8 | 0xFF)) / 4096) + 2 * d->nunits;
     else
         return 0;
+    n += 1;                                      /* what the guest reads at the registers */
     u64 gib = (top + (1ULL << 30) - 1) >> 30;
     u64 pds = pages_1g && gib > IOMMU_SPLIT_PDS ? IOMMU_SPLIT_PDS : gib;
     n += 1 + (u32)((gib + 511) / 512) + (u32)pds + IOMMU_SPLIT_PTS;

@@ -121,9 +121,14 @@ static void exit_npf(struct cpu *c)
 static void exit_hlt(struct cpu *c) { core_hlt(c); }
 static void exit_ud(struct cpu *c) { svm_inject(c, VEC_UD, false, 0); }
 
-/* An NMI exits and stays pending (15.13.2): pxHV's own handler takes it
- * when svm_entry.asm sets GIF again; nothing to do here. */
-static void exit_nmi(struct cpu *c) { (void)c; }
+/* An NMI exits and stays pending (15.13.2): pxHV's own handler
+ * (core_nmi) takes it while GIF is set here for a moment; the guest's
+ * registers are in the exit frame by now (svm_entry.asm). */
+static void exit_nmi(struct cpu *c)
+{
+    (void)c;
+    __asm__ volatile("stgi\n\tclgi" ::: "memory");
+}
 
 /* The guest's IRET: its NMI handler is done, the next NMI may come. */
 static void exit_iret(struct cpu *c)
@@ -215,4 +220,8 @@ void svm_exit(struct guest_regs *regs)
     if (c->nmi_pending)
         deliver_nmi(c);
     v->save.rax = regs->r[R_RAX];
+    /* VMRUN needs SVME in the guest's EFER (15.5.1), and an SMM handler's
+     * RSM in the guest can load one without it: SeaBIOS's 16/32-bit switch
+     * resumes a state it saved before pxHV ran (docs/svm.md "SMIs"). */
+    v->save.efer |= EFER_SVME;
 }

@@ -27,19 +27,7 @@
 %define GUEST_NAME "hostile_dma"
 %include "guestlib.inc"
 
-PCI_ADDR        equ 0xCF8
-PCI_DATA        equ 0xCFC
-EDU_ID          equ 0x11E81234              ; device << 16 | vendor
 AHCI_CLASS      equ 0x010601                ; mass storage, SATA, AHCI 1.0
-
-EDU_REG_ID      equ 0x00
-EDU_REG_SRC     equ 0x80
-EDU_REG_DST     equ 0x88
-EDU_REG_CNT     equ 0x90
-EDU_REG_CMD     equ 0x98
-EDU_CMD_RUN     equ 1
-EDU_CMD_TO_RAM  equ 2                       ; device buffer -> memory
-EDU_BUF         equ 0x40000                 ; the device's buffer, in its own space
 
 ; AHCI 1.3.1: 3.1 "Generic Host Control", 3.3 "Port Registers" (port 0 at 0x100)
 HBA_GHC         equ 0x04
@@ -61,16 +49,13 @@ CMD_FR          equ 1 << 14
 CMD_CR          equ 1 << 15
 GHC_AE          equ 1 << 31
 
-; Guest memory the devices use (free conventional memory above the guest).
-PATTERN_BUF     equ 0x30000                 ; 16 bytes the guest owns
-RESULT_BUF      equ 0x30100                 ; what edu brings back
+; Guest memory the devices use (free conventional memory above the guest;
+; PATTERN_BUF and RESULT_BUF in dma.inc).
 AHCI_CL         equ 0x31000                 ; command list (1 KiB aligned)
 AHCI_FIS        equ 0x31400                 ; received FIS area (256 aligned)
 AHCI_CT         equ 0x31800                 ; command table (128 aligned)
 SECTOR_BUF      equ 0x32000                 ; the sector read into guest memory
 SPLIT_LEN       equ 16                      ; bytes of the sector aimed at the region
-
-WAIT_LOOPS      equ 0x08000000              ; bound of every poll (seconds under TCG)
 
 main:
         call    a20_enable16
@@ -241,220 +226,7 @@ main:
         LB_END
         DONE
 
-; ---------------------------------------------------------------------------
-; PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): EAX = 0x80000000
-; | bus << 16 | device << 11 | function << 8 | register.
-
-; pci_read: EAX = address -> EAX = the dword.
-pci_read:
-        push    edx
-        mov     dx, PCI_ADDR
-        out     dx, eax
-        mov     dx, PCI_DATA
-        in      eax, dx
-        pop     edx
-        ret
-
-; pci_write: EAX = address, EBX = the dword.
-pci_write:
-        push    edx
-        mov     dx, PCI_ADDR
-        out     dx, eax
-        mov     dx, PCI_DATA
-        push    eax
-        mov     eax, ebx
-        out     dx, eax
-        pop     eax
-        pop     edx
-        ret
-
-; pci_enable: EAX = the function's address: memory space and bus master on.
-pci_enable:
-        push    eax
-        push    ebx
-        or      eax, 0x04
-        push    eax
-        call    pci_read
-        mov     ebx, eax
-        or      ebx, 0x06                       ; command: memory space, bus master
-        and     ebx, 0x0000FFFF                 ; status bits are write-1-to-clear
-        pop     eax
-        call    pci_write
-        pop     ebx
-        pop     eax
-        ret
-
-; pci_find_id: EAX = device << 16 | vendor.  Bus 0, every device and function:
-; EAX = its address, CF = 0; CF = 1 if none.
-pci_find_id:
-        push    ebx
-        push    ecx
-        mov     ebx, eax
-        mov     ecx, 0x80000000
-.next:  mov     eax, ecx
-        call    pci_read
-        cmp     eax, ebx
-        je      .found
-        add     ecx, 0x100
-        cmp     ecx, 0x80010000
-        jb      .next
-        stc
-        jmp     .done
-.found: mov     eax, ecx
-        clc
-.done:  pop     ecx
-        pop     ebx
-        ret
-
-; pci_find_class: EAX = class << 8 (class, subclass, interface).  As pci_find_id.
-pci_find_class:
-        push    ebx
-        push    ecx
-        mov     ebx, eax
-        mov     ecx, 0x80000000
-.next:  mov     eax, ecx
-        call    pci_read
-        cmp     ax, 0xFFFF
-        je      .skip
-        lea     eax, [ecx + 8]
-        call    pci_read
-        and     eax, 0xFFFFFF00
-        cmp     eax, ebx
-        je      .found
-.skip:  add     ecx, 0x100
-        cmp     ecx, 0x80010000
-        jb      .next
-        stc
-        jmp     .done
-.found: mov     eax, ecx
-        clc
-.done:  pop     ecx
-        pop     ebx
-        ret
-
-; lb_bdf: append "bb:dd.f" for the configuration address in EAX.
-lb_bdf:
-        push    eax
-        push    ebx
-        mov     ebx, eax
-        shr     eax, 16
-        LB_HEX  eax, 2
-        mov     al, ':'
-        call    lb_char32
-        mov     eax, ebx
-        shr     eax, 11
-        and     eax, 0x1F
-        LB_HEX  eax, 2
-        mov     al, '.'
-        call    lb_char32
-        mov     eax, ebx
-        shr     eax, 8
-        and     eax, 7
-        LB_HEX  eax, 1
-        pop     ebx
-        pop     eax
-        ret
-
-; ---------------------------------------------------------------------------
-; ACPI 6.5 5.2.5.1 "Finding the RSDP on IA-PC Systems" (the BIOS area's 16-byte
-; boundaries are enough under SeaBIOS), 5.2.7 "Root System Description Table".
-
-; acpi_iommu_listed: EAX = 1 if the RSDT lists a table signed DMAR or IVRS.
-acpi_iommu_listed:
-        push    ebx
-        push    ecx
-        push    esi
-        mov     esi, 0xE0000
-.scan:  cmp     dword [esi], "RSD "
-        jne     .next
-        cmp     dword [esi + 4], "PTR "
-        je      .rsdp
-.next:  add     esi, 16
-        cmp     esi, 0x100000
-        jb      .scan
-        xor     eax, eax
-        jmp     .done
-.rsdp:  mov     ebx, [esi + 16]                 ; RSDT
-        mov     ecx, [ebx + 4]                  ; its length
-        sub     ecx, 36
-        shr     ecx, 2                          ; entries
-        lea     esi, [ebx + 36]
-        xor     eax, eax
-.entry: test    ecx, ecx
-        jz      .done
-        mov     ebx, [esi]
-        cmp     dword [ebx], "DMAR"
-        je      .yes
-        cmp     dword [ebx], "IVRS"
-        je      .yes
-        add     esi, 4
-        dec     ecx
-        jmp     .entry
-.yes:   mov     eax, 1
-.done:  pop     esi
-        pop     ecx
-        pop     ebx
-        ret
-
-; ---------------------------------------------------------------------------
-; edu
-
-; edu_dma: ESI = source, EDI = destination, EBX = command; 16 bytes.  Waits
-; until the device clears the run bit (it runs the transfer on a timer).
-edu_dma:
-        pushad
-        mov     ebp, [edu]
-        mov     [ebp + EDU_REG_SRC], esi
-        mov     [ebp + EDU_REG_DST], edi
-        mov     dword [ebp + EDU_REG_CNT], 16
-        mov     [ebp + EDU_REG_CMD], ebx
-        mov     ecx, WAIT_LOOPS
-.wait:  test    dword [ebp + EDU_REG_CMD], EDU_CMD_RUN
-        jz      .done
-        dec     ecx
-        jnz     .wait
-        FAIL    "edu dma did not finish"
-.done:  popad
-        ret
-
-; edu_read_mem: 16 bytes at physical EAX into the device's buffer.
-edu_read_mem:
-        pushad
-        mov     esi, eax
-        mov     edi, EDU_BUF
-        mov     ebx, EDU_CMD_RUN
-        call    edu_dma
-        popad
-        ret
-
-; edu_to_mem: the device's buffer to physical EDI.
-edu_to_mem:
-        pushad
-        mov     esi, EDU_BUF
-        mov     ebx, EDU_CMD_RUN | EDU_CMD_TO_RAM
-        call    edu_dma
-        popad
-        ret
-
-; edu_read_region: 16 bytes at physical EAX -> RESULT_BUF through the device,
-; RESULT_BUF filled with 0xEE first (so an untouched buffer shows); EAX = its
-; first dword.
-edu_read_region:
-        push    ecx
-        push    edi
-        push    eax
-        mov     edi, RESULT_BUF
-        mov     ecx, 16
-        mov     al, 0xEE
-        rep     stosb
-        pop     eax
-        call    edu_read_mem
-        mov     edi, RESULT_BUF
-        call    edu_to_mem
-        mov     eax, [RESULT_BUF]
-        pop     edi
-        pop     ecx
-        ret
+%include "dma.inc"
 
 ; ---------------------------------------------------------------------------
 ; AHCI (Serial ATA AHCI 1.3.1)
@@ -608,8 +380,6 @@ pattern:        db      "hostile_dma:DMA!"
 
         align   4
 region:         dd      0
-edu_addr:       dd      0
-edu:            dd      0
 ahci_addr:      dd      0
 abar:           dd      0
 saved_cmd:      dd      0

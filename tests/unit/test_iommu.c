@@ -720,26 +720,28 @@ static void test_pages_needed(void)
     load("tests/unit/fixtures/qemu-q35-dmar.bin", buf, sizeof buf);
     CHECK(dmar_parse((const struct acpi_header *)buf, &d, NULL, NULL));
     iommu_buses(&d, buses);
-    /* root + 1 context table + PML4 + PDPT + 3 PDs + 6 PTs */
-    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, true), 1 + 1 + 1 + 1 + 3 + 6);
+    /* root + 1 context table + 1 invalidation queue + the all-ones page +
+     * PML4 + PDPT + 3 PDs + 6 PTs */
+    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, true), 1 + 1 + 1 + 1 + 1 + 1 + 3 + 6);
     /* without 1 GiB pages a directory per GiB */
-    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, false), 1 + 1 + 1 + 1 + 4 + 6);
+    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, false), 1 + 1 + 1 + 1 + 1 + 1 + 4 + 6);
     CHECK(iommu_pages_needed(&d, buses, 4 * GiB, false) * 4096 <= 64 * KiB);
 
     load("tests/unit/fixtures/qemu-q35-ivrs.bin", buf, sizeof buf);
     CHECK(ivrs_parse((const struct acpi_header *)buf, &d));
     iommu_buses(&d, buses);
-    /* device table (2 pages for bus 0) + command buffer + event log + tables */
-    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, true), 2 + 2 + 1 + 1 + 3 + 6);
+    /* device table (2 pages for bus 0) + command buffer + event log + the
+     * all-ones page + tables */
+    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, true), 2 + 2 + 1 + 1 + 1 + 3 + 6);
     CHECK(iommu_pages_needed(&d, buses, 4 * GiB, true) * 4096 <= 64 * KiB);
 
     /* Buses 0 and 5 on AMD: the device table reaches 05:1f.7 (12 pages);
      * 64 GiB of RAM without 1 GiB pages on VT-d: 64 directories. */
     memset(buses, 0, sizeof buses);
     buses[0] = 0x21;
-    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, true), 12 + 2 + 1 + 1 + 3 + 6);
+    CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, true), 12 + 2 + 1 + 1 + 1 + 3 + 6);
     d.kind = IOMMU_VTD;
-    CHECK_EQ(iommu_pages_needed(&d, buses, 64 * GiB, false), 1 + 2 + 1 + 1 + 64 + 6);
+    CHECK_EQ(iommu_pages_needed(&d, buses, 64 * GiB, false), 1 + 2 + 1 + 1 + 1 + 1 + 64 + 6);
     d.kind = IOMMU_NONE;
     CHECK_EQ(iommu_pages_needed(&d, buses, 4 * GiB, true), 0);
 }
