@@ -52,7 +52,6 @@ void core_invd(struct cpu *c);
 NORETURN void core_triple_fault(struct cpu *c);
 void core_init_signal(struct cpu *c);
 void core_sipi(struct cpu *c, u8 vector);
-void core_nmi(struct cpu *c);
 /* The end of every exit, before the guest runs again on this CPU: what other
  * CPUs asked of it (a CMOS bank back, a virtual INIT or SIPI). */
 void core_exit_end(struct cpu *c);
@@ -87,7 +86,6 @@ const struct e820_map *guest_memory_map(void);
 const struct e820_legacy *guest_legacy_sizes(void);
 void guest_install_hook(void);      /* into the guest's IVT, before launch */
 u64  guest_hook_entry(void);        /* the GPA an INT 15h executes first */
-void guest_int15_setup(u32 previous_vector);
 void core_int15(struct cpu *c);     /* an INT 15h arrived at the hook's entry */
 /* A range the guest may only access as `perms` allow (pt.h PT_*), named
  * `what` in reports; in_map: the guest's memory map reports it reserved too. */

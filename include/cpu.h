@@ -12,6 +12,7 @@
 #include "vmx.h"
 #include "svm.h"
 #include "mtrr.h"
+#include "region.h"
 
 /* Guest GPRs as the exit stub pushes them, indexed by register number
  * (SDM Vol. 2A Table 3-1 order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15).
@@ -72,7 +73,7 @@ struct cpu {
     volatile bool parked;         /* an AP in pxHV, waiting for a SIPI              */
     /* Set by other CPUs (atomics; the lock that orders them is named where
      * they are used): */
-    volatile u32 kick;            /* the next NMI is pxHV's own (smp_kick)          */
+    volatile u32 kick;            /* the next NMI is pxHV's own (cpu_kick)          */
     volatile u32 cmos_revoke;     /* CMOS banks to give up (core/cmos.c, cmos_lock)  */
     volatile u32 cmos_held;       /* CMOS banks whose data port passes through here  */
     u32 icr_high;                 /* the guest's ICR high half (xAPIC)              */
@@ -117,8 +118,14 @@ static inline struct cpu *this_cpu(void)
 }
 
 /* cpu.c */
-struct cpu *cpu_alloc(u32 index, u32 apic_id);  /* a zeroed block from the region */
-void cpu_load(struct cpu *c);                   /* GDT, TSS, IDT and GS base of the running CPU */
+/* The region's pieces (include/region.h) for `cpus` CPUs under the backend
+ * stage 2 found: the image with its bss, a block per CPU with the backend's
+ * own pages, and the page pool for the host's and the guest's page tables.
+ * core/early.c sizes and places the region with it; the blocks and the pool
+ * are found again by walking the same pieces (core/cpu.c, core/host.c). */
+void region_parts_of(u32 virt, u32 cpus, struct region_parts *p);
+/* A zeroed block from the region; NULL: the region has none for that index. */
+struct cpu *cpu_alloc(u32 index, u32 apic_id);
 u64  cpu_stack_top(const struct cpu *c);
 u8  *cpu_backend_pages(const struct cpu *c);    /* virt_ops.cpu_pages pages */
 u32  cpu_count(void);

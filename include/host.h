@@ -5,6 +5,8 @@
 #include "x86.h"
 
 void host_init(void);                 /* IDT and page tables, on the boot CPU */
+struct cpu;
+void cpu_load(struct cpu *c);         /* GDT, TSS, IDT and GS base of the running CPU */
 extern struct dtr host_idtr;
 extern u64 host_cr3;
 extern u64 host_map_end;               /* the host maps [0, host_map_end) */

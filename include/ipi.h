@@ -24,9 +24,9 @@ void ipi_setup(void);               /* choose the way; before the second-level t
 void ipi_intercept_now(void);       /* the probe says so (core/smp.c): intercept after all */
 void ipi_cpu_init(struct cpu *c);   /* the guest's LDR/DFR as the firmware left them */
 void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2apic);
+extern u64 g_xapic_page;            /* the xAPIC page while its stores are intercepted, or 0 */
 /* core/xapic.c: the guest's stores to the xAPIC page while the ICR is
  * intercepted; false: gpa is not in that page. */
-void xapic_setup(u64 apic_page);
 bool xapic_write(struct cpu *c, u64 gpa);
 void ipi_take(struct cpu *c);       /* this CPU's posted INIT/SIPI, before the next entry */
 void ipi_park(struct cpu *c);       /* an AP in the INIT state: wait for its SIPI */

@@ -69,7 +69,9 @@ struct virt_ops {
 };
 
 extern const struct virt_ops *virt;
-extern const struct virt_ops vmx_ops, svm_ops;
+extern const struct virt_ops vmx_ops, svm_ops;     /* stage3/virt.c only */
+/* The backend for what stage 2 found (VIRT_* bits), NULL for neither. */
+const struct virt_ops *virt_pick(u32 found);
 
 static inline void inject_ud(struct cpu *c) { virt->inject(c, VEC_UD, false, 0); }
 static inline void inject_gp0(struct cpu *c) { virt->inject(c, VEC_GP, true, 0); }

@@ -120,6 +120,17 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
+/* 1 GiB pages in 4-level paging (CPUID.80000001h:EDX[26]). */
+static inline bool has_1g_pages(void)
+{
+    u32 a, b, c, d;
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000001)
+        return false;
+    cpuid(0x80000001, 0, &a, &b, &c, &d);
+    return d & CPUID_80000001_EDX_PDPE1GB;
+}
+
 static inline u64 rdmsr(u32 msr)
 {
     u32 lo, hi;

@@ -1,6 +1,6 @@
 # Stage 3: freestanding C (stage3/core, stage3/vmx, stage3/lib) and the little
 # assembly C cannot express, linked position-independent into a flat binary.
-STAGE3_C    := $(wildcard stage3/*/*.c)
+STAGE3_C    := $(wildcard stage3/*.c stage3/*/*.c)
 STAGE3_ASM  := $(wildcard stage3/*.asm stage3/*/*.asm)
 STAGE3_OBJS := $(patsubst stage3/%.c,$(BUILD)/stage3/%.o,$(STAGE3_C)) \
                $(patsubst stage3/%.asm,$(BUILD)/stage3/%.o,$(STAGE3_ASM))

@@ -60,26 +60,6 @@ static u64 *low_alloc(void *ctx)
     return page;
 }
 
-bool has_1g_pages(void)
-{
-    u32 a, b, c, d;
-    cpuid(0x80000000, 0, &a, &b, &c, &d);
-    if (a < 0x80000001)
-        return false;
-    cpuid(0x80000001, 0, &a, &b, &c, &d);
-    return d & CPUID_80000001_EDX_PDPE1GB;
-}
-
-void region_parts_of(u32 virt, u32 cpus, struct region_parts *p)
-{
-    /* The backend main.c will pick from the same bits: VMX before SVM. */
-    const struct virt_ops *ops = virt & VIRT_VMX ? &vmx_ops : virt & VIRT_SVM ? &svm_ops : NULL;
-    p->image = ((u64)(__mem_end - __image_start) + 4095) & ~4095ULL;
-    p->cpus = cpus;
-    p->cpu_bytes = sizeof(struct cpu_block) + (ops ? ops->cpu_pages : 0) * 4096ULL;
-    p->pool = HV_PT_POOL_PAGES * 4096ULL;
-}
-
 static NORETURN void early_stop(const char *why)
 {
     kprintf("%s\n", why);

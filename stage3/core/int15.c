@@ -32,9 +32,14 @@
 
 static u32 old_vector;                  /* segment << 16 | offset */
 
-void guest_int15_setup(u32 previous)
+/* Into the guest's IVT, before the guest runs; the previous vector is where
+ * every other function goes. */
+void guest_install_hook(void)
 {
-    old_vector = previous;
+    volatile u32 *ivt = (volatile u32 *)0;
+    u64 entry = guest_hook_entry();
+    old_vector = ivt[0x15];
+    ivt[0x15] = (u32)(((entry & ~0xFFFULL) >> 4) << 16 | (entry & 0xFFF));   /* page:offset */
 }
 
 static void load_cs(struct cpu *c, u16 sel, u64 ip)

@@ -15,12 +15,6 @@
 #include "ipi.h"
 #include "virt.h"
 
-struct boot_info g_boot;
-struct e820_map g_host_map;
-u64 g_hv_base, g_hv_size;
-struct acpi_info g_acpi;
-u32 g_cpus_unlisted;
-const struct virt_ops *virt;
 ALIGNED(16) u8 boot_stack[BOOT_STACK_SIZE];
 
 static void summary(void)

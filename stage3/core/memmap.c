@@ -353,10 +353,3 @@ bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
     }
     return true;
 }
-
-void guest_install_hook(void)
-{
-    volatile u32 *ivt = (volatile u32 *)0;
-    guest_int15_setup(ivt[0x15]);
-    ivt[0x15] = (u32)((hook_gpa >> 4) << 16 | HOOK_ENTRY);
-}

@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "hv.h"
 #include "smp.h"
+#include "stop.h"
 #include "virt.h"
 #include "x86.h"
 
@@ -71,7 +72,7 @@ NORETURN void machine_reset(void)
 
 NORETURN void hv_stop(const char *why)
 {
-    smp_stop_others();
+    cpus_stop_others();
     kprintf("pxHV: stopping (%s)\n", why);
     if (g_boot.config.flags & CFG_FLAG_NO_POWEROFF)
         machine_halt();

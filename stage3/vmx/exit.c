@@ -8,6 +8,7 @@
 #include "console.h"
 #include "core.h"
 #include "ipi.h"
+#include "stop.h"
 #include "hv.h"
 #include "lib.h"
 #include "power.h"
