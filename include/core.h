@@ -31,10 +31,8 @@ struct mem_violation {
     u64 qual;
 };
 
-/* MSRs and I/O ports whose accesses the core must see, ranges ending in {0, 0}. */
-#define MSR_READ  BIT(0)
-#define MSR_WRITE BIT(1)
-struct msr_range { u32 first, last; u8 access; };   /* MSR_READ | MSR_WRITE */
+/* MSRs and I/O ports whose accesses the core must see, ranges ending in {0, 0}
+ * (struct msr_range: include/virt.h). */
 extern const struct msr_range msr_intercepted[];
 u32 io_intercepted(u16 *ports, u32 max);   /* fills ports, returns how many */
 
@@ -52,9 +50,11 @@ void core_invd(struct cpu *c);
 NORETURN void core_triple_fault(struct cpu *c);
 void core_init_signal(struct cpu *c);
 void core_sipi(struct cpu *c, u8 vector);
-/* The end of every exit, before the guest runs again on this CPU: what other
- * CPUs asked of it (a CMOS bank back, a virtual INIT or SIPI). */
-void core_exit_end(struct cpu *c);
+/* The one exit path: every VM exit of either backend, from its stub, with
+ * the guest's registers as the stub pushed them (core/exit.c). */
+void core_exit(struct guest_regs *regs);
+/* A hardware task switch (how: "CALL", "JMP"..., or NULL): refused, the guest ends. */
+NORETURN void core_task_switch(struct cpu *c, u16 tss, const char *how);
 void core_mem_violation(struct cpu *c, const struct mem_violation *v);
 
 /* The guest is done: report why with its CS:RIP, print the statistics, then

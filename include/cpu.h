@@ -9,8 +9,6 @@
 #define PXHV_CPU_H
 #include "types.h"
 #include "layout.h"
-#include "vmx.h"
-#include "svm.h"
 #include "mtrr.h"
 #include "region.h"
 
@@ -29,8 +27,7 @@ enum core_event {
 };
 struct exit_stats {
     u64 total;
-    u64 reason[STAT_REASONS];
-    u64 vmcs_ops[STAT_REASONS];   /* VMREAD + VMWRITE spent on exits of each reason */
+    u64 reason[STAT_REASONS];     /* by the backend's slot (virt_ops.exit_name)    */
     u64 event[EV_COUNT];
 };
 
@@ -52,6 +49,7 @@ struct tss64 {
 #define HOST_GDT_ENTRIES 5
 
 #define CPU_STACK_SIZE 16384
+#define CPU_BACKEND_BYTES 1024
 #define CPU_IST_SIZE   4096
 enum { IST_DF = 1, IST_NMI = 2 };    /* TSS IST slots (1-based, as the IDT names them) */
 
@@ -83,10 +81,9 @@ struct cpu {
     u32 shutdown_len;             /* bytes of "Shutdown" seen on port 0x8900       */
     struct guest_regs boot_regs;  /* the guest's registers until the first VM entry */
     u64 vm_host_pa, vm_ctl_pa;    /* VMXON region and VMCS, or VM_HSAVE area and VMCB */
-    union {                       /* the backend's own                             */
-        struct vmx_cpu vmx;
-        struct svm_cpu svm;
-    };
+    /* The backend's own per-CPU state, opaque to the core: each backend's
+     * private header maps its structure over it, with a size check. */
+    u64 backend[CPU_BACKEND_BYTES / 8] ALIGNED(16);
     struct exit_stats stats;
     bool mtrrs_ready;
     bool mtrr_reads;              /* its MTRR reads exit (core/msr.c)              */

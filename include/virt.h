@@ -31,18 +31,52 @@ struct segment {
  * by a SIPI (real mode at vector * 4 KiB). */
 enum vcpu_start { START_BOOT_SECTOR, START_WAIT_FOR_SIPI, START_RESET_VECTOR, START_SIPI };
 
+#define MSR_READ  BIT(0)
+#define MSR_WRITE BIT(1)
+struct msr_range { u32 first, last; u8 access; };   /* MSR_READ | MSR_WRITE */
+
+/* A CPUID bit (or a whole leaf) the guest does not see, because the backend
+ * keeps it: `reg` 0-3 = EAX, EBX, ECX, EDX, CPUID_LEAF = every register. */
+#define CPUID_LEAF 4
+struct cpuid_bits { u32 leaf; u8 reg; u32 mask; };
+
+/* What the backend did with an MSR it owns (virt_ops.own_msr). */
+enum msr_result { MSR_DONE, MSR_FAULT };
+
 struct virt_ops {
-    const char *name;
+    const char *name;                             /* "VMX" or "SVM"                    */
     const char *second_level;                     /* "EPT" or "NPT", for reports       */
-    u8 hypercall_insn[3];                         /* VMCALL or VMMCALL                  */
     u32 cpu_pages;                                /* the backend's pages in each CPU's
                                                      block (cpu_backend_pages)          */
+    /* What the backend owns of the CPU the guest sees: CPUID bits it hides
+     * (ends with leaf 0), MSRs it answers itself (ends with {0, 0}; always
+     * intercepted; core/msr.c asks own_msr about them first). */
+    const struct cpuid_bits *cpuid_hidden;
+    const struct msr_range *own_msrs;
+    enum msr_result (*own_msr)(struct cpu *c, u32 msr, bool write, u64 *value);
+
     void (*setup)(void);                          /* once: capabilities, controls, EPT */
     const char *(*cpu_enable)(struct cpu *c);     /* enter VMX root: NULL, or why not   */
     void (*cpu_init)(struct cpu *c);              /* this CPU's VMCS                    */
     void (*guest_start)(struct cpu *c, enum vcpu_start how, u8 sipi_vector);
     NORETURN void (*run)(struct cpu *c);
     void (*cpu_disable)(struct cpu *c);           /* leave VMX operation (reset)        */
+
+    /* The backend's parts of the one exit path (core/exit.c): its stub calls
+     * core_exit, which asks exit_begin for the exit's slot (the backend's
+     * numbering of exit reasons, below STAT_REASONS), runs the slot's
+     * handler from the table (which decodes the exit and calls the core),
+     * then the core's own work, then exit_end before the next entry. */
+    u32  (*exit_begin)(struct cpu *c);
+    void (*const *exit_handlers)(struct cpu *c);
+    u32  exit_slots;
+    NORETURN void (*exit_unexpected)(struct cpu *c, const char *what);
+    void (*exit_end)(struct cpu *c);
+    u64  (*exit_info)(struct cpu *c);             /* the exit's qualification, traced  */
+    const char *(*exit_name)(u32 slot);
+    void (*deliver_nmi)(struct cpu *c);           /* c->nmi_pending: now, or at a window */
+    void (*print_stats)(void);                    /* the backend's own statistics lines */
+
     u64  (*get)(struct cpu *c, enum guest_reg r);
     void (*set)(struct cpu *c, enum guest_reg r, u64 v);
     void (*get_seg)(struct cpu *c, enum seg_reg s, struct segment *out);
@@ -54,7 +88,6 @@ struct virt_ops {
     void (*inject)(struct cpu *c, u8 vector, bool has_code, u32 code); /* a CPU exception */
     void (*halt)(struct cpu *c, bool guest_if);   /* resume in the HLT activity state */
     void (*dump)(struct cpu *c);                  /* guest state, for reports          */
-    const char *(*exit_name)(u32 reason);
     bool (*can_wait_for_sipi)(void);              /* the activity state exists         */
     /* Intercepts of one CPU, in its own bitmaps: only that CPU changes them
      * once it runs the guest (it is in VMX root/host mode then, so no CPU
@@ -69,7 +102,6 @@ struct virt_ops {
 };
 
 extern const struct virt_ops *virt;
-extern const struct virt_ops vmx_ops, svm_ops;     /* stage3/virt.c only */
 /* The backend for what stage 2 found (VIRT_* bits), NULL for neither. */
 const struct virt_ops *virt_pick(u32 found);
 

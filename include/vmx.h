@@ -192,9 +192,12 @@ enum vmx_cached {
 struct vmx_cpu {
     u32 valid, dirty;             /* bit per enum vmx_cached                  */
     u64 ops;                      /* VMREAD + VMWRITE during the current exit */
+    u32 slot;                     /* the current exit's basic reason          */
     bool resumed;                 /* an exit came back: the next entry is VMRESUME */
     bool on;                      /* in VMX operation (VMXON succeeded)         */
     u64 val[VC_COUNT];
+    u64 ops_per_slot[80];         /* VMREAD + VMWRITE spent on exits of each reason
+                                     (STAT_REASONS), for vmx_print_stats */
 };
 
 /*

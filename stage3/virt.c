@@ -3,7 +3,7 @@
  * this machine, from what stage 2 found.  Outside stage3/core, which knows
  * only struct virt_ops.
  */
-#include "virt.h"
+#include "backends.h"
 #include "bootinfo.h"
 
 const struct virt_ops *virt_pick(u32 found)

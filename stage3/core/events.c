@@ -113,14 +113,6 @@ void core_sipi(struct cpu *c, u8 vector)
     virt->guest_start(c, START_SIPI, vector);
 }
 
-void core_exit_end(struct cpu *c)
-{
-    if (c->cmos_revoke)
-        cmos_serve(c);
-    if (c->vipi)
-        ipi_take(c);
-}
-
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
     if (v->access == PT_W && xapic_write(c, v->gpa))

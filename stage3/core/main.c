@@ -50,7 +50,7 @@ NORETURN void stage3_main(struct boot_info *bi)
 
     const char *refused = "neither VT-x nor AMD-V supported by this CPU";
     if (g_boot.virt & (VIRT_VMX | VIRT_SVM)) {
-        virt = g_boot.virt & VIRT_VMX ? &vmx_ops : &svm_ops;
+        virt = virt_pick(g_boot.virt);
         refused = virt->cpu_enable(c);
     }
     kprintf("Stage 3: C runtime ready\n");

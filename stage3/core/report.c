@@ -53,6 +53,19 @@ static u64 refusal_count(const char *fmt)
     return n;
 }
 
+NORETURN void core_task_switch(struct cpu *c, u16 tss, const char *how)
+{
+    /* Hardware task switching (CALL/JMP to a TSS or task gate, IRET with NT,
+     * an exception through a task gate) exits unconditionally on both
+     * backends, and pxHV does not carry it out: a clean refusal, then the end. */
+    if (how)
+        guest_refuse(c, "hardware task switch to TSS selector 0x%04x through %s (not emulated)",
+                     tss, how);
+    else
+        guest_refuse(c, "hardware task switch to TSS selector 0x%04x (not emulated)", tss);
+    guest_end(c, "task switch", false);
+}
+
 void guest_refuse(struct cpu *c, const char *fmt, ...)
 {
     u64 n = refusal_count(fmt);

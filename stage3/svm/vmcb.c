@@ -33,8 +33,8 @@ void svm_cpu_init(struct cpu *c)
     v->save.g_pat = PAT_POWER_ON;
     /* pxHV's own FS, GS, TR, LDTR and syscall MSRs, which VMRUN leaves to
      * VMLOAD/VMSAVE (15.5.2): saved once, loaded after every exit. */
-    c->svm.host_save_pa = (u64)(usize)svm_page(c, SVM_PAGE_HOST_SAVE);
-    __asm__ volatile("vmsave" :: "a"(c->svm.host_save_pa) : "memory");
+    svm_of(c)->host_save_pa = (u64)(usize)svm_page(c, SVM_PAGE_HOST_SAVE);
+    __asm__ volatile("vmsave" :: "a"(svm_of(c)->host_save_pa) : "memory");
 }
 
 static void set_seg(struct vmcb_seg *s, u16 sel, u64 base, u16 attrib)
@@ -86,7 +86,7 @@ void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
     s->sysenter_cs = s->sysenter_esp = s->sysenter_eip = 0;
     s->star = s->lstar = s->cstar = s->sfmask = s->kernel_gs_base = 0;
     c->nmi_pending = false;
-    c->svm.nmi_masked = false;
+    svm_of(c)->nmi_masked = false;
     struct guest_regs *r = c->regs;
     memset(r, 0, sizeof *r);
     if (how != START_BOOT_SECTOR) {
@@ -104,7 +104,7 @@ NORETURN void svm_run(struct cpu *c)
     struct guest_regs *frame = (struct guest_regs *)(top - 2) - 1;
     *frame = *c->regs;
     top[-2] = c->vm_ctl_pa;
-    top[-1] = c->svm.host_save_pa;
+    top[-1] = svm_of(c)->host_save_pa;
     vmcb_of(c)->save.rax = c->regs->r[R_RAX];
     c->launched = true;
     svm_launch(frame);
@@ -224,7 +224,7 @@ void svm_skip(struct cpu *c, u32 len)
     int seg;
     if (len)
         next = s->rip + len;
-    else if (c->svm.exit_code == SVM_EXIT_IOIO)
+    else if (svm_of(c)->exit_code == SVM_EXIT_IOIO)
         next = v->ctl.exit_info2;
     else if (svm_setup_info.features & SVM_FEAT_NRIPS)
         next = v->ctl.next_rip;
@@ -246,7 +246,7 @@ void svm_skip(struct cpu *c, u32 len)
 void svm_halt(struct cpu *c, bool guest_if)
 {
     (void)guest_if;
-    c->svm.hlt_native = true;
+    svm_of(c)->hlt_native = true;
     svm_intercept(vmcb_of(c), SVM_INTR_HLT, false);
 }
 

@@ -1,8 +1,9 @@
 /*
- * VM-exit dispatch: one handler per basic exit reason, in a table indexed by
- * the reason (SDM Vol. 3C Appendix C "VMX Basic Exit Reasons").  Each handler
- * decodes the exit information into the core's terms (include/core.h);
- * anything without a handler is unexpected: dump and stop.
+ * The VMX backend's part of the one exit path (core/exit.c): the exit's slot
+ * is its basic exit reason (SDM Vol. 3C Appendix C "VMX Basic Exit
+ * Reasons"), each slot's handler in the table decodes the exit information
+ * into the core's terms (include/core.h); anything without a handler is
+ * unexpected: dump and stop.
  */
 #include "vmx_impl.h"
 #include "console.h"
@@ -27,8 +28,6 @@ NORETURN void vmx_unexpected(struct cpu *c, const char *what)
     stats_print();
     hv_stop("unexpected VM exit");
 }
-
-static void exit_unexpected(struct cpu *c) { vmx_unexpected(c, "no handler"); }
 
 static void exit_hlt(struct cpu *c) { core_hlt(c); }
 
@@ -63,16 +62,13 @@ static void exit_sipi(struct cpu *c) { core_sipi(c, (u8)vmcs_get(c, VC_QUAL)); }
  * them (#UD; GETSEC with CR4.SMXE = 0, which the guest cannot set). */
 static void exit_vmx_instruction(struct cpu *c) { inject_ud(c); }
 
-/* Hardware task switching (CALL/JMP to a TSS or task gate, IRET with NT,
- * an exception through a task gate; 25.4.2) exits unconditionally, and pxHV
- * does not carry it out: a clean refusal, then the guest ends. */
+/* A task switch (25.4.2): the selector and its source from the qualification
+ * (27.2.1, Table 27-2). */
 static void exit_task_switch(struct cpu *c)
 {
     static const char src[] = "CALL\0IRET\0JMP\0a task gate in the IDT\0";
     u64 q = vmcs_get(c, VC_QUAL);
-    guest_refuse(c, "hardware task switch to TSS selector 0x%04llx through %s (not emulated)",
-                 q & 0xFFFF, str_nth(src, sizeof src, (u32)(q >> 30) & 3, "?"));
-    guest_end(c, "task switch", false);
+    core_task_switch(c, (u16)q, str_nth(src, sizeof src, (u32)(q >> 30) & 3, "?"));
 }
 
 /* MWAIT/MONITOR/PAUSE exiting forced on by the CPU: executed as NOP. */
@@ -109,7 +105,7 @@ static void exit_entry_failure(struct cpu *c, u32 raw)
     hv_stop("VM-entry failure");
 }
 
-static void (*const handlers[EXIT_REASON_MAX])(struct cpu *c) = {
+void (*const vmx_exit_handlers[EXIT_REASON_MAX])(struct cpu *c) = {
     [EXIT_EXCEPTION_NMI]   = exit_nmi,
     [EXIT_TRIPLE_FAULT]    = core_triple_fault,
     [EXIT_TASK_SWITCH]     = exit_task_switch,
@@ -145,34 +141,28 @@ static void (*const handlers[EXIT_REASON_MAX])(struct cpu *c) = {
     [EXIT_XSETBV]          = core_xsetbv,
 };
 
-/* Called by vmx_exit_stub with the guest's registers; returns to VMRESUME. */
-void vmx_exit(struct guest_regs *regs)
+/* The exit's slot: its basic reason; a failed VM entry stops here with its report. */
+u32 vmx_exit_begin(struct cpu *c)
 {
-    struct cpu *c = this_cpu();
-    c->regs = regs;
-    c->vmx.ops = 0;
-    c->vmx.resumed = true;
+    vmx_of(c)->ops = 0;
+    vmx_of(c)->resumed = true;
     u32 raw = (u32)vmcs_get(c, VC_EXIT_REASON);
-    u32 reason = raw & 0xFFFF;
-
-    c->stats.total++;
-    if (reason < STAT_REASONS)
-        c->stats.reason[reason]++;
     if (raw & EXIT_REASON_ENTRY_FAIL)
         exit_entry_failure(c, raw);
-    if (g_boot.config.flags & CFG_FLAG_TRACE_EXITS) {
-        struct segment cs;
-        vmx_get_seg(c, SEG_CS, &cs);
-        kprintf("exit: %s at %04x:%llx qual 0x%llx on CPU %u\n", exit_reason_name(reason), cs.sel,
-                vmcs_get(c, VC_RIP), vmcs_get(c, VC_QUAL), c->index);
-    }
+    vmx_of(c)->slot = raw & 0xFFFF;
+    return vmx_of(c)->slot;
+}
 
-    void (*h)(struct cpu *) = reason < EXIT_REASON_MAX ? handlers[reason] : NULL;
-    (h ? h : exit_unexpected)(c);
-    core_exit_end(c);
-    if (c->nmi_pending)
-        vmx_deliver_nmi(c);
+/* Before VMRESUME: the cached guest state written back, the exit's VMCS
+ * accesses counted for its kind. */
+void vmx_exit_end(struct cpu *c)
+{
     vmcs_flush(c);
-    if (reason < STAT_REASONS)
-        c->stats.vmcs_ops[reason] += c->vmx.ops;
+    if (vmx_of(c)->slot < STAT_REASONS)
+        vmx_of(c)->ops_per_slot[vmx_of(c)->slot] += vmx_of(c)->ops;
+}
+
+u64 vmx_exit_info(struct cpu *c)
+{
+    return vmcs_get(c, VC_QUAL);
 }

@@ -23,11 +23,11 @@ const u16 vmx_cached_field[VC_COUNT] = {
 
 void vmcs_flush(struct cpu *c)
 {
-    for (u32 d = c->vmx.dirty; d; d &= d - 1) {
+    for (u32 d = vmx_of(c)->dirty; d; d &= d - 1) {
         u32 i = (u32)__builtin_ctz(d);
-        vmx_write(c, (enum vmcs_field)vmx_cached_field[i], c->vmx.val[i]);
+        vmx_write(c, (enum vmcs_field)vmx_cached_field[i], vmx_of(c)->val[i]);
     }
-    c->vmx.valid = c->vmx.dirty = 0;
+    vmx_of(c)->valid = vmx_of(c)->dirty = 0;
 }
 
 /* Resume in the HLT activity state (24.4.2, when IA32_VMX_MISC bit 6 allows

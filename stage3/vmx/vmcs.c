@@ -210,22 +210,22 @@ NORETURN void vmx_run(struct cpu *c)
 NORETURN void vmx_entry_failed(struct guest_regs *regs, u64 rflags)
 {
     struct cpu *c = this_cpu();
-    const char *insn = c->vmx.resumed ? "VMRESUME" : "VMLAUNCH";
+    const char *insn = vmx_of(c)->resumed ? "VMRESUME" : "VMLAUNCH";
 
     c->regs = regs;
-    c->launched = c->vmx.resumed;
+    c->launched = vmx_of(c)->resumed;
     if (rflags & RFLAGS_CF) {
         kprintf("pxHV: %s failed: VMfailInvalid (CF=1): no valid current VMCS\n", insn);
     } else {
         u32 err = (u32)vmx_read(NULL, VMCS_VM_INSTRUCTION_ERROR);
         kprintf("pxHV: %s failed: VM-instruction error %u: %s\n", insn, err,
                 vm_instruction_error_str(err));
-        if (err == VMXERR_ENTRY_BAD_CONTROLS || c->vmx.resumed)
+        if (err == VMXERR_ENTRY_BAD_CONTROLS || vmx_of(c)->resumed)
             vmx_dump_controls();
         if (err == VMXERR_ENTRY_BAD_HOST)
             vmx_dump_host();
-        if (c->vmx.resumed)
+        if (vmx_of(c)->resumed)
             vmx_dump_guest(c);
     }
-    hv_stop(c->vmx.resumed ? "VMRESUME failed" : "VMLAUNCH failed");
+    hv_stop(vmx_of(c)->resumed ? "VMRESUME failed" : "VMLAUNCH failed");
 }

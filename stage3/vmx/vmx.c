@@ -4,6 +4,7 @@
  * CPU, each CPU's MSR and I/O bitmaps, and the operations table.
  * SDM Vol. 3C ch. 23-30 and Appendix A.
  */
+#include "backends.h"
 #include "vmx_impl.h"
 #include "console.h"
 #include "core.h"
@@ -45,7 +46,7 @@ static const char *vmx_cpu_enable(struct cpu *c)
         return "VMXON failed: VMfailInvalid (CF=1)";
     if (rc == 2)
         return "VMXON failed: VMfailValid (ZF=1)";
-    c->vmx.on = true;
+    vmx_of(c)->on = true;
     if (c->index == 0)
         kprintf("VMXON executed successfully!\n");
     return NULL;
@@ -53,8 +54,8 @@ static const char *vmx_cpu_enable(struct cpu *c)
 
 static void vmx_cpu_disable(struct cpu *c)
 {
-    if (c->vmx.on) {
-        c->vmx.on = false;
+    if (vmx_of(c)->on) {
+        vmx_of(c)->on = false;
         vmxoff();
     }
 }
@@ -211,6 +212,29 @@ static void choose_controls(void)
     print_enabled("entry", v->entry, entry_names_tbl, ARRAY_SIZE(entry_names_tbl));
 }
 
+/* What VMX hides of the CPU: VMX itself and SMX (CPUID.1:ECX[5], [6]; SDM
+ * Vol. 3C 23.6 "Discovering Support for VMX"), whose capability MSRs do not
+ * exist then (#GP) and whose IA32_FEATURE_CONTROL reads as locked with VMX
+ * off, what firmware leaves on such a CPU (23.7). */
+static const struct cpuid_bits vmx_hidden[] = {
+    { 1, 2, CPUID_1_ECX_VMX | CPUID_1_ECX_SMX },
+    { 0, 0, 0 },
+};
+static const struct msr_range vmx_own_msrs[] = {
+    { MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, MSR_READ | MSR_WRITE },
+    { MSR_IA32_VMX_BASIC, MSR_IA32_VMX_LAST, MSR_READ | MSR_WRITE },
+    { 0, 0, 0 },
+};
+
+static enum msr_result vmx_own_msr(struct cpu *c, u32 msr, bool write, u64 *v)
+{
+    (void)c;
+    if (msr != MSR_IA32_FEATURE_CONTROL || write)
+        return MSR_FAULT;
+    *v = FEATURE_CONTROL_LOCK;
+    return MSR_DONE;
+}
+
 /* ---- bitmaps: what the core intercepts (24.6.4, 24.6.9) ---- */
 
 /* Each CPU's own: I/O bitmaps A (ports 0-0x7FFF) and B, then the MSR bitmap
@@ -254,6 +278,8 @@ void vmx_setup_bitmaps(struct cpu *c)
 {
     for (const struct msr_range *m = msr_intercepted; m->first || m->last; m++)
         vmx_msr_intercept(c, m->first, m->last, m->access, true);
+    for (const struct msr_range *m = vmx_own_msrs; m->first || m->last; m++)
+        vmx_msr_intercept(c, m->first, m->last, m->access, true);
     u16 ports[16];
     u32 n = io_intercepted(ports, ARRAY_SIZE(ports));
     for (u32 i = 0; i < n; i++)
@@ -277,6 +303,29 @@ static const char *vmx_exit_name(u32 reason)
     return exit_reason_name(reason);
 }
 
+/* VMREAD/VMWRITE per exit of each kind, summed over the CPUs: a VMCB is plain
+ * memory, so only VMX has this line. */
+static void vmx_print_stats(void)
+{
+    static u64 ops[STAT_REASONS], n[STAT_REASONS];
+    char line[400];
+    usize len = 0;
+    memset(ops, 0, sizeof ops);
+    memset(n, 0, sizeof n);
+    for (u32 i = 0; i < cpu_count(); i++)
+        for (u32 k = 0; k < STAT_REASONS; k++) {
+            ops[k] += vmx_of(cpu_get(i))->ops_per_slot[k];
+            n[k] += cpu_get(i)->stats.reason[k];
+        }
+    for (u32 k = 0; k < STAT_REASONS && len < sizeof line; k++)
+        if (ops[k] && n[k])
+            len += snprintf(line + len, sizeof line - len, "%s%s %llu.%02llu", len ? ", " : "",
+                            exit_reason_name(k), ops[k] / n[k], ops[k] * 100 / n[k] % 100);
+    if (len)
+        kprintf("pxHV: VMCS accesses per exit: %s\n", line);
+}
+
+
 static bool vmx_can_wait_for_sipi(void)
 {
     return rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_ACT_WAIT_SIPI;
@@ -285,8 +334,10 @@ static bool vmx_can_wait_for_sipi(void)
 const struct virt_ops vmx_ops = {
     .name = "VMX",
     .second_level = "EPT",
-    .hypercall_insn = { 0x0F, 0x01, 0xC1 },      /* VMCALL */
     .cpu_pages = VMX_CPU_PAGES,
+    .cpuid_hidden = vmx_hidden,
+    .own_msrs = vmx_own_msrs,
+    .own_msr = vmx_own_msr,
     .setup = vmx_setup,
     .cpu_enable = vmx_cpu_enable,
     .cpu_init = vmx_cpu_init,
@@ -303,7 +354,15 @@ const struct virt_ops vmx_ops = {
     .inject = vmx_inject,
     .halt = vmx_halt,
     .dump = vmx_dump_guest,
+    .exit_begin = vmx_exit_begin,
+    .exit_handlers = vmx_exit_handlers,
+    .exit_slots = EXIT_REASON_MAX,
+    .exit_unexpected = vmx_unexpected,
+    .exit_end = vmx_exit_end,
+    .exit_info = vmx_exit_info,
     .exit_name = vmx_exit_name,
+    .deliver_nmi = vmx_deliver_nmi,
+    .print_stats = vmx_print_stats,
     .can_wait_for_sipi = vmx_can_wait_for_sipi,
     .msr_intercept = vmx_msr_intercept,
     .io_intercept = vmx_io_intercept,
