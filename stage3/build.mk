@@ -11,7 +11,7 @@ STAGE3_OBJS := $(patsubst stage3/%.c,$(BUILD)/stage3/%.o,$(STAGE3_C)) \
 # guest's FPU registers need no saving across VM exits.
 STAGE3_CFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
     -mno-red-zone -mgeneral-regs-only -fpie -fvisibility=hidden -fno-asynchronous-unwind-tables \
-    -g -Wall -Wextra -Werror -Iinclude -MMD -MP \
+    -g -Wall -Wextra -Werror -Iinclude -Istage3 -MMD -MP \
     --param=min-pagesize=0 $(if $(PXHV_MAX_CPUS),-DPXHV_MAX_CPUS=$(PXHV_MAX_CPUS))
 STAGE3_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z text -Bsymbolic \
     --no-warn-rwx-segments -z pack-relative-relocs -T $(BUILD)/stage3/linker.ld
@@ -30,7 +30,7 @@ $(BUILD)/stage3/%.o: stage3/%.asm $(GEN)/pxhv.inc stage3/gprs.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -I stage3/ -I $(GEN)/ -o $@ $<
 
-$(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/layout.h
+$(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/boot/layout.h
 	@mkdir -p $(dir $@)
 	$(CC) -E -P -x c -Iinclude -o $@ $<
 

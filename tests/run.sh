@@ -17,7 +17,7 @@ cd "$ROOT"
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
 HOSTCC=${HOSTCC:-gcc}
-UNIT_CFLAGS=${UNIT_CFLAGS:--std=gnu11 -O1 -g -Wall -Wextra -Iinclude -Istage3 -DPXHV_UNIT_TEST \
+UNIT_CFLAGS=${UNIT_CFLAGS:--std=gnu11 -O1 -g -Wall -Wextra -Iinclude -Istage3 -Istage3/vmx -Istage3/svm -DPXHV_UNIT_TEST \
     -fsanitize=undefined -fno-sanitize-recover=all}
 OUT=$BUILD/tests
 kinds=() filter=

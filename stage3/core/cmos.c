@@ -24,12 +24,12 @@
  * bit were updated without serialisation, and a CPU racing another's index
  * writes could arm the byte.)
  */
-#include "cmos.h"
-#include "console.h"
-#include "core.h"
-#include "smp.h"
-#include "stop.h"
-#include "x86.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 #define PORT_CMOS_FIRST    0x70
 #define CMOS_BANKS         3

@@ -1,16 +1,16 @@
 /*
- * Per-CPU blocks (include/cpu.h).  The region holds, after the image and its
+ * Per-CPU blocks (include/core/cpu.h).  The region holds, after the image and its
  * bss, one block per CPU the firmware lists, then the page-table pool, laid
- * out by region_take (include/region.h: never at an address with bit 20 set);
+ * out by region_take (include/lib/region.h: never at an address with bit 20 set);
  * each CPU gets its own GDT with its own TSS (whose IST stacks catch double
  * faults and NMIs), the shared IDT, and its GS base.
  */
-#include "cpu.h"
-#include "virt.h"
-#include "hv.h"
-#include "host.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/cpu.h"
+#include "core/virt.h"
+#include "core/hv.h"
+#include "core/host.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 static struct cpu *cpus[PXHV_MAX_CPUS];
 static u32 ncpus;

@@ -6,10 +6,10 @@
  * taken from the guest's own CR4, and pxHV's leaves in the range reserved
  * for hypervisors.
  */
-#include "core.h"
-#include "hv.h"
-#include "hypercall.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "boot/hypercall.h"
+#include "hw/x86.h"
 
 void core_cpuid(struct cpu *c)
 {

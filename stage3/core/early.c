@@ -10,18 +10,18 @@
  * Until then the bss does not exist: nothing here (nor what it calls: the
  * console, printf, the ACPI, E820 and page-table code) may write static data.
  */
-#include "early.h"
-#include "acpi.h"
-#include "census.h"
-#include "console.h"
-#include "cpu.h"
-#include "e820.h"
-#include "hv.h"
-#include "lib.h"
-#include "pt.h"
-#include "stage3_header.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/early.h"
+#include "hw/acpi.h"
+#include "core/census.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "lib/e820.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "boot/stage3_header.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 /* Stage 2 reads the largest stage 3 into the bounce buffer. */
 STATIC_ASSERT(LOW_STAGE3_BOUNCE + DISK_STAGE3_MAX_SECTORS * SECTOR_SIZE <= LOW_STAGE3_BOUNCE_END,

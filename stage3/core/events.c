@@ -3,17 +3,17 @@
  * INVD, XSETBV, a triple fault, INIT, an access the second-level tables
  * refused (the end of the guest and refusals: core/report.c).
  */
-#include "core.h"
-#include "cmos.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
-#include "pt.h"
-#include "smp.h"
-#include "stop.h"
-#include "ipi.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "lib/pt.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "core/ipi.h"
+#include "hw/x86.h"
 
 void core_hlt(struct cpu *c)
 {

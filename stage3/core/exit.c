@@ -2,16 +2,16 @@
  * The one exit path.  Each backend's stub pushes the guest's registers and
  * calls core_exit; the backend's own part is to say which kind of exit it
  * was (its slot) and to decode it in the slot's handler, which calls the
- * core's policy (include/core.h).  Everything after that - counting,
+ * core's policy (include/core/core.h).  Everything after that - counting,
  * tracing, what other CPUs posted to this one, a pending NMI - is here, once
  * for both backends, before the backend writes back for the next entry.
  */
-#include "core.h"
-#include "cmos.h"
-#include "console.h"
-#include "hv.h"
-#include "ipi.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "core/ipi.h"
+#include "hw/x86.h"
 
 static void trace(struct cpu *c, u32 slot)
 {

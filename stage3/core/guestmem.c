@@ -7,12 +7,12 @@
  * (4.6 "Access Rights") and accessed/dirty flags, raising the fault the CPU
  * would raise (#GP, #SS, #PF with its error code and CR2).
  */
-#include "core.h"
-#include "hv.h"
-#include "host.h"
-#include "lib.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "core/host.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 /* [gpa, gpa + len) inside what the host maps. */
 static bool reachable(u64 gpa, u64 len)

@@ -4,14 +4,14 @@
  * region (stage 2's and the early ones live in memory the guest will own),
  * and the pool those tables and the EPT come from.
  */
-#include "host.h"
-#include "console.h"
-#include "cpu.h"
-#include "early.h"
-#include "hv.h"
-#include "lib.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/host.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/early.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 struct dtr host_idtr;
 u64 host_cr3;

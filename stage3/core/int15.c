@@ -22,11 +22,11 @@
  *     the entry, whose byte is an IRET for the monitor to emulate;
  *   - another function: a far jump to the previous vector, frame untouched.
  */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 #define SMAP 0x534D4150u
 

@@ -12,14 +12,14 @@
  * shutdown byte tells the BIOS to resume the guest without a restart: so
  * the guest may not set a resume code there.  INIT and triple faults exit.
  */
-#include "core.h"
-#include "acpi.h"
-#include "cmos.h"
-#include "console.h"
-#include "hv.h"
-#include "hypercall.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/core.h"
+#include "hw/acpi.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "boot/hypercall.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 #define PORT_EMU_SHUTDOWN  0x8900  /* Bochs and QEMU: "Shutdown" ends the emulator     */
 

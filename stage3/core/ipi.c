@@ -1,21 +1,21 @@
 /*
- * The guest's INIT and SIPI (include/ipi.h): which way pxHV takes them, and
+ * The guest's INIT and SIPI (include/core/ipi.h): which way pxHV takes them, and
  * the virtual INIT and SIPI of the intercept path, addressed as the local
  * APICs address them (lib/apicdest.c) from the LDR and DFR each CPU's guest
  * set, so that an INIT to an absent CPU, cluster or logical ID reaches
  * nothing, as on the machine.
  */
-#include "ipi.h"
-#include "apic.h"
-#include "apicdest.h"
-#include "cmos.h"
-#include "console.h"
-#include "core.h"
-#include "hv.h"
-#include "lib.h"
-#include "smp.h"
-#include "stop.h"
-#include "x86.h"
+#include "core/ipi.h"
+#include "core/apic.h"
+#include "lib/apicdest.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 bool g_ipi_intercept;
 u64 g_xapic_page;                   /* the xAPIC's registers while the ICR is intercepted */

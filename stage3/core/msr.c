@@ -3,15 +3,15 @@
  * msr_intercepted and the backend's own MSRs, and every MSR outside the
  * bitmap's ranges).  The backend answers the MSRs it owns (virt_ops.own_msrs:
  * the guest sees a CPU without hardware virtualization).  The MTRRs are the
- * guest's own copy (include/mtrr.h), the local APIC stays where it is
+ * guest's own copy (include/lib/mtrr.h), the local APIC stays where it is
  * (IA32_APIC_BASE), the x2APIC's registers exist only in x2APIC mode.
  * Everything else is executed for the guest, with the #GP the CPU raises
  * where it refuses.
  */
-#include "core.h"
-#include "apic.h"
-#include "ipi.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/apic.h"
+#include "core/ipi.h"
+#include "hw/x86.h"
 
 /* The MTRRs: writes always exit; reads only once the guest has written one
  * on that CPU (until then its copies equal the real registers). */
@@ -27,7 +27,7 @@ const struct msr_range msr_intercepted[] = {
     MTRR_RANGES(MSR_WRITE),
     /* The x2APIC's registers: outside x2APIC mode they do not exist (#GP,
      * which some engines fail to raise); in x2APIC mode only the ICR exits
-     * (INIT and SIPI, include/ipi.h): x2apic_msrs() below. */
+     * (INIT and SIPI, include/core/ipi.h): x2apic_msrs() below. */
     { MSR_X2APIC_BASE, MSR_X2APIC_LAST, MSR_READ | MSR_WRITE },
     { 0, 0, 0 },
 };

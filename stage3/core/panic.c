@@ -1,14 +1,14 @@
 /* Fatal errors: say what happened, then stop the machine cleanly. */
-#include "hv.h"
-#include "console.h"
-#include "cpu.h"
-#include "host.h"
-#include "core.h"
-#include "lib.h"
-#include "power.h"
-#include "smp.h"
-#include "stop.h"
-#include "x86.h"
+#include "core/hv.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/host.h"
+#include "core/core.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 NORETURN void panic(const char *fmt, ...)
 {

@@ -4,16 +4,16 @@
  * emulators' shutdown port as a fallback; reset through port 0xCF9, the
  * keyboard controller, then a triple fault.
  */
-#include "power.h"
-#include "acpi.h"
-#include "apic.h"
-#include "console.h"
-#include "cpu.h"
-#include "hv.h"
-#include "smp.h"
-#include "stop.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/power.h"
+#include "hw/acpi.h"
+#include "core/apic.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/hv.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 NORETURN void machine_halt(void)
 {

@@ -3,13 +3,13 @@
  * end of the guest (statistics, then reset or stop).  Below every event
  * handler and above the console, the statistics and stopping.
  */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
-#include "stop.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
 {

@@ -8,19 +8,19 @@
  * activity state, so the guest finds its APs as the firmware left them;
  * the guest's INIT and SIPI then arrive as VM exits (core/events.c).
  */
-#include "smp.h"
-#include "stop.h"
-#include "apic.h"
-#include "console.h"
-#include "core.h"
-#include "early.h"
-#include "host.h"
-#include "hv.h"
-#include "ipi.h"
-#include "lib.h"
-#include "power.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "core/apic.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/early.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "core/ipi.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 /*
  * The INIT probe.  Where VMX can keep an AP waiting for a SIPI in its guest,

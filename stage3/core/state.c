@@ -1,11 +1,11 @@
 /*
- * pxHV's start-up state (include/hv.h): what stage 2 and the firmware said,
+ * pxHV's start-up state (include/core/hv.h): what stage 2 and the firmware said,
  * where the region is, which backend runs.  Set once by the boot CPU while
  * pxHV starts, before any AP or guest runs; read-only afterwards, so it
  * needs no lock.  Its own file, below every other core file.
  */
-#include "hv.h"
-#include "virt.h"
+#include "core/hv.h"
+#include "core/virt.h"
 
 struct boot_info g_boot;
 struct e820_map g_host_map;

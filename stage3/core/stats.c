@@ -2,9 +2,9 @@
  * Exit statistics, summed over the CPUs: per backend exit slot (the
  * backend's names), per core event, then the backend's own lines.
  */
-#include "core.h"
-#include "console.h"
-#include "lib.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "lib/lib.h"
 
 static const char *const event_names[EV_COUNT] = {
     [EV_CPUID] = "CPUID", [EV_IO] = "I/O", [EV_MSR_READ] = "RDMSR", [EV_MSR_WRITE] = "WRMSR",

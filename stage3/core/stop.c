@@ -1,13 +1,13 @@
 /*
- * Stopping CPUs, and telling pxHV's NMIs from the guest's (include/stop.h).
+ * Stopping CPUs, and telling pxHV's NMIs from the guest's (include/core/stop.h).
  * The lowest layer of the core above the console and the per-CPU blocks:
  * panics, power-off and the guest's end all stop the other CPUs through it.
  */
-#include "stop.h"
-#include "apic.h"
-#include "hv.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/stop.h"
+#include "core/apic.h"
+#include "core/hv.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 static volatile u32 stopping;           /* CPU index + 1 of the CPU ending the machine */
 

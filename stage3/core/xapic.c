@@ -1,6 +1,6 @@
 /*
  * The guest's writes to its local APIC's register page while pxHV
- * intercepts the ICR (include/ipi.h): the page is read-only in the
+ * intercepts the ICR (include/core/ipi.h): the page is read-only in the
  * second-level tables, so reads go to the APIC and every write exits here.
  *
  * SDM Vol. 3A 10.4.1 "The Local APIC Block Diagram": the registers are 32
@@ -14,13 +14,13 @@
  * to deliver (core/ipi.c), every other IPI goes out as pxHV rebuilt it.
  * The APIC ID, by which pxHV addresses its CPUs, stays as it is.
  */
-#include "ipi.h"
-#include "apic.h"
-#include "console.h"
-#include "core.h"
-#include "insn.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/ipi.h"
+#include "core/apic.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 /* The start of the store as a guest-physical address, from its operand. */
 static bool store_start(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa)

@@ -1,5 +1,5 @@
-/* The store decoder (include/insn.h). */
-#include "insn.h"
+/* The store decoder (include/lib/insn.h). */
+#include "lib/insn.h"
 
 enum { SEG_ES_, SEG_CS_, SEG_SS_, SEG_DS_, SEG_FS_, SEG_GS_ };
 

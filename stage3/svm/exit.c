@@ -1,19 +1,19 @@
 /*
  * #VMEXIT handling (APM Vol. 2 15.6 "#VMEXIT", Appendix C "SVM Intercept Exit
- * Codes"): each exit code decoded into the core's terms (include/core.h), and
+ * Codes"): each exit code decoded into the core's terms (include/core/core.h), and
  * the few things only SVM needs: RAX lives in the VMCB, EFER.SVME and the SVM
  * MSRs are hidden, the SVM instructions are #UD, NMIs are delivered through
  * EVENTINJ with the guest's NMI masking tracked by the IRET intercept.
  */
 #include "svm_impl.h"
-#include "console.h"
-#include "core.h"
-#include "hv.h"
-#include "ipi.h"
-#include "lib.h"
-#include "power.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "core/ipi.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 /* Statistics slots (STAT_REASONS): exit codes 0x40-0x8F as they are, NPF at
  * 0x40 - 0x40 = the first slot is free for it. */

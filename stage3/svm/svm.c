@@ -3,18 +3,18 @@
  * chapter 15): detection and enabling on each CPU (15.4 "Enabling SVM"), the
  * I/O and MSR permission maps from the core's lists (15.10.1, 15.11), the
  * nested page tables (15.25) built by the one page-table builder, and the
- * backend operations (include/virt.h).
+ * backend operations (include/core/virt.h).
  */
 #include "backends.h"
 #include "svm_impl.h"
-#include "console.h"
-#include "core.h"
-#include "early.h"
-#include "host.h"
-#include "hv.h"
-#include "lib.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/early.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 struct svm_setup svm_setup_info;
 

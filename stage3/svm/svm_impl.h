@@ -4,9 +4,9 @@
  */
 #ifndef PXHV_SVM_IMPL_H
 #define PXHV_SVM_IMPL_H
-#include "cpu.h"
+#include "core/cpu.h"
 #include "svm.h"
-#include "virt.h"
+#include "core/virt.h"
 
 /* The SVM backend's per-CPU state in struct cpu's opaque area. */
 STATIC_ASSERT(sizeof(struct svm_cpu) <= CPU_BACKEND_BYTES, "struct svm_cpu fits struct cpu");

@@ -4,13 +4,13 @@
  * reads and writes after an exit.  The VMCB is plain memory: no cache needed.
  */
 #include "svm_impl.h"
-#include "console.h"
-#include "core.h"
-#include "host.h"
-#include "hv.h"
-#include "insn.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 void svm_cpu_init(struct cpu *c)
 {

@@ -2,19 +2,19 @@
  * The VMX backend's part of the one exit path (core/exit.c): the exit's slot
  * is its basic exit reason (SDM Vol. 3C Appendix C "VMX Basic Exit
  * Reasons"), each slot's handler in the table decodes the exit information
- * into the core's terms (include/core.h); anything without a handler is
+ * into the core's terms (include/core/core.h); anything without a handler is
  * unexpected: dump and stop.
  */
 #include "vmx_impl.h"
-#include "console.h"
-#include "core.h"
-#include "ipi.h"
-#include "stop.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/ipi.h"
+#include "core/stop.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 NORETURN void vmx_unexpected(struct cpu *c, const char *what)
 {
@@ -92,12 +92,12 @@ static void exit_entry_failure(struct cpu *c, u32 raw)
     u64 qual = vmcs_get(c, VC_QUAL);
     kprintf("pxHV: %s (exit reason %u), qualification 0x%llx\n",
             exit_reason_name(raw), raw & 0xFFFF, qual);
-    if ((raw & 0xFFFF) == EXIT_INVALID_GUEST_STATE) {
+    if ((raw & 0xFFFF) == VMX_EXIT_INVALID_GUEST_STATE) {
         static const char *const q[] = { "none", "reserved", "PDPTE loading failed",
                                          "NMI injection with blocking", "invalid VMCS link pointer" };
         if (qual < ARRAY_SIZE(q))
             kprintf("pxHV: qualification %llu: %s (SDM 27.8)\n", qual, q[qual]);
-    } else if ((raw & 0xFFFF) == EXIT_MSR_LOADING) {
+    } else if ((raw & 0xFFFF) == VMX_EXIT_MSR_LOADING) {
         kprintf("pxHV: failing MSR-load entry %llu (SDM 26.4)\n", qual);
     }
     vmx_diagnose_entry_failure(c);
@@ -105,40 +105,40 @@ static void exit_entry_failure(struct cpu *c, u32 raw)
     hv_stop("VM-entry failure");
 }
 
-void (*const vmx_exit_handlers[EXIT_REASON_MAX])(struct cpu *c) = {
-    [EXIT_EXCEPTION_NMI]   = exit_nmi,
-    [EXIT_TRIPLE_FAULT]    = core_triple_fault,
-    [EXIT_TASK_SWITCH]     = exit_task_switch,
-    [EXIT_GETSEC]          = exit_vmx_instruction,
-    [EXIT_INIT_SIGNAL]     = exit_init,
-    [EXIT_SIPI]            = exit_sipi,
-    [EXIT_NMI_WINDOW]      = exit_nmi_window,
-    [EXIT_CPUID]           = core_cpuid,
-    [EXIT_HLT]             = exit_hlt,
-    [EXIT_INVD]            = core_invd,
-    [EXIT_VMCALL]          = core_hypercall,
-    [EXIT_VMCLEAR]         = exit_vmx_instruction,
-    [EXIT_VMLAUNCH]        = exit_vmx_instruction,
-    [EXIT_VMPTRLD]         = exit_vmx_instruction,
-    [EXIT_VMPTRST]         = exit_vmx_instruction,
-    [EXIT_VMREAD]          = exit_vmx_instruction,
-    [EXIT_VMRESUME]        = exit_vmx_instruction,
-    [EXIT_VMWRITE]         = exit_vmx_instruction,
-    [EXIT_VMXOFF]          = exit_vmx_instruction,
-    [EXIT_VMXON]           = exit_vmx_instruction,
-    [EXIT_INVEPT]          = exit_vmx_instruction,
-    [EXIT_INVVPID]         = exit_vmx_instruction,
-    [EXIT_VMFUNC]          = exit_vmx_instruction,
-    [EXIT_CR_ACCESS]       = vmx_cr_access,
-    [EXIT_IO_INSTRUCTION]  = exit_io,
-    [EXIT_RDMSR]           = core_rdmsr,
-    [EXIT_WRMSR]           = core_wrmsr,
-    [EXIT_MWAIT]           = exit_nop,
-    [EXIT_MONITOR]         = exit_nop,
-    [EXIT_PAUSE]           = exit_nop,
-    [EXIT_EPT_VIOLATION]   = vmx_ept_violation,
-    [EXIT_EPT_MISCONFIG]   = vmx_ept_misconfig,
-    [EXIT_XSETBV]          = core_xsetbv,
+void (*const vmx_exit_handlers[VMX_EXIT_MAX])(struct cpu *c) = {
+    [VMX_EXIT_EXCEPTION_NMI]   = exit_nmi,
+    [VMX_EXIT_TRIPLE_FAULT]    = core_triple_fault,
+    [VMX_EXIT_TASK_SWITCH]     = exit_task_switch,
+    [VMX_EXIT_GETSEC]          = exit_vmx_instruction,
+    [VMX_EXIT_INIT_SIGNAL]     = exit_init,
+    [VMX_EXIT_SIPI]            = exit_sipi,
+    [VMX_EXIT_NMI_WINDOW]      = exit_nmi_window,
+    [VMX_EXIT_CPUID]           = core_cpuid,
+    [VMX_EXIT_HLT]             = exit_hlt,
+    [VMX_EXIT_INVD]            = core_invd,
+    [VMX_EXIT_VMCALL]          = core_hypercall,
+    [VMX_EXIT_VMCLEAR]         = exit_vmx_instruction,
+    [VMX_EXIT_VMLAUNCH]        = exit_vmx_instruction,
+    [VMX_EXIT_VMPTRLD]         = exit_vmx_instruction,
+    [VMX_EXIT_VMPTRST]         = exit_vmx_instruction,
+    [VMX_EXIT_VMREAD]          = exit_vmx_instruction,
+    [VMX_EXIT_VMRESUME]        = exit_vmx_instruction,
+    [VMX_EXIT_VMWRITE]         = exit_vmx_instruction,
+    [VMX_EXIT_VMXOFF]          = exit_vmx_instruction,
+    [VMX_EXIT_VMXON]           = exit_vmx_instruction,
+    [VMX_EXIT_INVEPT]          = exit_vmx_instruction,
+    [VMX_EXIT_INVVPID]         = exit_vmx_instruction,
+    [VMX_EXIT_VMFUNC]          = exit_vmx_instruction,
+    [VMX_EXIT_CR_ACCESS]       = vmx_cr_access,
+    [VMX_EXIT_IO_INSTRUCTION]  = exit_io,
+    [VMX_EXIT_RDMSR]           = core_rdmsr,
+    [VMX_EXIT_WRMSR]           = core_wrmsr,
+    [VMX_EXIT_MWAIT]           = exit_nop,
+    [VMX_EXIT_MONITOR]         = exit_nop,
+    [VMX_EXIT_PAUSE]           = exit_nop,
+    [VMX_EXIT_EPT_VIOLATION]   = vmx_ept_violation,
+    [VMX_EXIT_EPT_MISCONFIG]   = vmx_ept_misconfig,
+    [VMX_EXIT_XSETBV]          = core_xsetbv,
 };
 
 /* The exit's slot: its basic reason; a failed VM entry stops here with its report. */
@@ -147,7 +147,7 @@ u32 vmx_exit_begin(struct cpu *c)
     vmx_of(c)->ops = 0;
     vmx_of(c)->resumed = true;
     u32 raw = (u32)vmcs_get(c, VC_EXIT_REASON);
-    if (raw & EXIT_REASON_ENTRY_FAIL)
+    if (raw & VMX_EXIT_ENTRY_FAIL)
         exit_entry_failure(c, raw);
     vmx_of(c)->slot = raw & 0xFFFF;
     return vmx_of(c)->slot;

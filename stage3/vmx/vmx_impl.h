@@ -1,13 +1,13 @@
 /*
  * Shared by the VMX backend's files only: the capabilities (read once by
  * the boot CPU, read-only afterwards), the controls pxHV chose from them,
- * and the per-exit VMCS cache (include/vmx.h, struct vmx_cpu).
+ * and the per-exit VMCS cache (stage3/vmx/vmx.h, struct vmx_cpu).
  */
 #ifndef PXHV_VMX_IMPL_H
 #define PXHV_VMX_IMPL_H
-#include "cpu.h"
+#include "core/cpu.h"
 #include "vmx.h"
-#include "virt.h"
+#include "core/virt.h"
 
 /* The VMX backend's per-CPU state in struct cpu's opaque area. */
 STATIC_ASSERT(sizeof(struct vmx_cpu) <= CPU_BACKEND_BYTES, "struct vmx_cpu fits struct cpu");
@@ -114,7 +114,7 @@ void vmx_cr_access(struct cpu *c);
 
 /* exit.c */
 NORETURN void vmx_unexpected(struct cpu *c, const char *what);
-extern void (*const vmx_exit_handlers[EXIT_REASON_MAX])(struct cpu *c);
+extern void (*const vmx_exit_handlers[VMX_EXIT_MAX])(struct cpu *c);
 u32  vmx_exit_begin(struct cpu *c);
 void vmx_exit_end(struct cpu *c);
 u64  vmx_exit_info(struct cpu *c);

@@ -5,7 +5,7 @@
  * with prefixes, SIB, displacements and immediates (SDM Vol. 2A ch. 2).
  */
 #include "unit.h"
-#include "insn.h"
+#include "lib/insn.h"
 
 static struct insn in;
 
