@@ -40,7 +40,7 @@ void core_cpuid(struct cpu *c);
 void core_io(struct cpu *c, const struct io_access *io);
 void core_rdmsr(struct cpu *c);
 void msr_cpu_init(struct cpu *c);    /* this CPU's MSR intercepts as its APIC's mode needs */
-/* A CPU's VMCS/VMCB exists: the core's per-CPU state for the guest. */
+/* A CPU's control block exists: the core's per-CPU state for the guest. */
 void core_cpu_init(struct cpu *c);
 void core_wrmsr(struct cpu *c);
 void core_hypercall(struct cpu *c);

@@ -2,8 +2,8 @@
  * Per-CPU state: one struct cpu per logical processor pxHV runs on, in a
  * page-aligned block of its own taken from the hypervisor region at start-up
  * (only for the CPUs that exist).  A CPU reaches its own block through its
- * GS base (struct cpu's first field points to itself), which VM exits reload
- * from the VMCS host-state area.
+ * GS base (struct cpu's first field points to itself), which every VM exit
+ * restores from the host state the backend gave the processor.
  */
 #ifndef PXHV_CPU_H
 #define PXHV_CPU_H
@@ -14,7 +14,8 @@
 
 /* Guest GPRs as the exit stub pushes them, indexed by register number
  * (SDM Vol. 2A Table 3-1 order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15).
- * The RSP slot is not used: the guest's RSP lives in the VMCS. */
+ * The RSP slot is not used: the processor keeps the guest's RSP in the
+ * backend's control block. */
 enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
        R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
 struct guest_regs { u64 r[16]; };
@@ -59,7 +60,7 @@ struct cpu {
     u32 apic_id;
     struct guest_regs *regs;      /* the frame of the exit being handled           */
     bool launched;
-    volatile bool online;         /* an AP: in VMX root with its VMCS ready        */
+    volatile bool online;         /* an AP: in virtualization root, control block ready */
     bool nmi_pending;             /* an NMI for the guest, not yet delivered       */
     bool probing, probe_init;     /* running the INIT probe (core/smp.c)            */
     bool init_seen;               /* init_exit is valid                             */
@@ -80,7 +81,7 @@ struct cpu {
     volatile u32 guest_ldr, guest_dfr;
     u32 shutdown_len;             /* bytes of "Shutdown" seen on port 0x8900       */
     struct guest_regs boot_regs;  /* the guest's registers until the first VM entry */
-    u64 vm_host_pa, vm_ctl_pa;    /* VMXON region and VMCS, or VM_HSAVE area and VMCB */
+    u64 vm_host_pa, vm_ctl_pa;    /* the backend's host area and control block    */
     /* The backend's own per-CPU state, opaque to the core: each backend's
      * private header maps its structure over it, with a size check. */
     u64 backend[CPU_BACKEND_BYTES / 8] ALIGNED(16);
@@ -98,7 +99,7 @@ struct cpu {
 struct cpu_block {
     union { struct cpu cpu; u8 page[4096]; } u;
     u8 vm_host[4096];             /* VMXON region, or the VM_HSAVE area (SVM)      */
-    u8 vm_ctl[4096];              /* its VMCS, or its VMCB                         */
+    u8 vm_ctl[4096];              /* its control block (the backend's format)     */
     u8 ist_df[CPU_IST_SIZE];      /* double fault                                  */
     u8 ist_nmi[CPU_IST_SIZE];     /* NMI                                           */
     u8 stack[CPU_STACK_SIZE];     /* exits and host code                           */

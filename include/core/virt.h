@@ -57,7 +57,7 @@ struct virt_ops {
 
     void (*setup)(void);                          /* once: capabilities, controls, EPT */
     const char *(*cpu_enable)(struct cpu *c);     /* enter VMX root: NULL, or why not   */
-    void (*cpu_init)(struct cpu *c);              /* this CPU's VMCS                    */
+    void (*cpu_init)(struct cpu *c);              /* this CPU's control block           */
     void (*guest_start)(struct cpu *c, enum vcpu_start how, u8 sipi_vector);
     NORETURN void (*run)(struct cpu *c);
     void (*cpu_disable)(struct cpu *c);           /* leave VMX operation (reset)        */

@@ -3,8 +3,8 @@
  * (SDM Vol. 3A 8.4.4.1 "Typical BSP Initialization Sequence": INIT, 10 ms,
  * SIPI, 200 us, SIPI) at stage 2's entry, which is still in memory: stage 2
  * takes it to long mode with pxHV's page tables and jumps to ap_main on the
- * AP's own stack.  There the AP enters VMX root operation with its own
- * VMXON region and VMCS and is launched into the guest in the wait-for-SIPI
+ * AP's own stack.  There the AP turns virtualization on with its own host
+ * area and control block and is launched into the guest in the wait-for-SIPI
  * activity state, so the guest finds its APs as the firmware left them;
  * the guest's INIT and SIPI then arrive as VM exits (core/events.c).
  */
