@@ -18,7 +18,7 @@ STAGE3_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z text -Bsy
 
 # The exit path and what it calls are built for speed, everything that runs
 # once (start-up, reports, name tables, pure set-up logic) for size.
-STAGE3_HOT := vmx/exit vmx/state core/cpuid core/io core/hypercall \
+STAGE3_HOT := vmx/exit vmx/state svm/exit svm/decode core/exit core/cpuid core/io core/hypercall \
               lib/lib
 stage3_opt = $(if $(filter $(STAGE3_HOT),$(patsubst stage3/%.c,%,$(1))),-O2,-Os)
 

@@ -15,24 +15,6 @@
 #include "lib/pt.h"
 #include "hw/x86.h"
 
-/* Statistics slots (STAT_REASONS): exit codes 0x40-0x8F as they are, NPF at
- * 0x40 - 0x40 = the first slot is free for it. */
-static u32 stat_index(u64 code)
-{
-    if (code == SVM_EXIT_NPF)
-        return 0;
-    return code >= 0x40 && code < 0x40 + STAT_REASONS ? (u32)(code - 0x40) : STAT_REASONS;
-}
-
-const char *svm_exit_name(u32 i)
-{
-#define SVM_EXIT_CASE(name, code, text) case code: return text;
-    switch (i ? i + 0x40 : SVM_EXIT_NPF) {
-    SVM_EXITS(SVM_EXIT_CASE)
-    default: return "other";
-    }
-}
-
 NORETURN void svm_unexpected(struct cpu *c, const char *what)
 {
     kprintf("pxHV: unexpected #VMEXIT: %s: exit code 0x%llx\n", what, svm_of(c)->exit_code);
@@ -72,20 +54,16 @@ enum msr_result svm_own_msr(struct cpu *c, u32 msr, bool write, u64 *v)
 
 static void exit_ioio(struct cpu *c)
 {
-    u64 q = vmcb_of(c)->ctl.exit_info1;
-    struct io_access io = {
-        .port = (u16)(q >> 16), .in = q & SVM_IOIO_IN, .string = q & SVM_IOIO_STR,
-        .rep = q & SVM_IOIO_REP,
-        .size = (q >> SVM_IOIO_SZ_SHIFT) & 1 ? 1 : (q >> SVM_IOIO_SZ_SHIFT) & 2 ? 2 : 4,
-        .addr_bytes = (q >> SVM_IOIO_A_SHIFT) & 1 ? 2 : (q >> SVM_IOIO_A_SHIFT) & 2 ? 4 : 8,
-        .seg = SEG_DS,
-    };
-    if (io.string && !io.in) {
+    bool seg_known;
+    struct io_access io = svm_decode_ioio(vmcb_of(c)->ctl.exit_info1,
+                                          svm_setup_info.features & SVM_FEAT_DECODE_ASSISTS,
+                                          &seg_known);
+    if (!io.size || (io.string && !io.addr_bytes))
+        svm_unexpected(c, "IOIO exit information names no operand or address size");
+    /* Without decode assists the segment of an OUTS comes from its prefixes. */
+    if (io.string && !io.in && !seg_known) {
         int seg = -1;
-        if (svm_setup_info.features & SVM_FEAT_DECODE_ASSISTS)
-            seg = (int)((q >> SVM_IOIO_SEG_SHIFT) & 7);
-        else
-            svm_insn_len(c, &seg);
+        svm_insn_len(c, &seg);
         io.seg = seg >= 0 ? (u8)seg : SEG_DS;
     }
     core_io(c, &io);
@@ -93,14 +71,8 @@ static void exit_ioio(struct cpu *c)
 
 static void exit_npf(struct cpu *c)
 {
-    u64 e = vmcb_of(c)->ctl.exit_info1;
-    struct mem_violation v = {
-        .gpa = vmcb_of(c)->ctl.exit_info2,
-        .access = e & SVM_NPF_W ? PT_W : e & SVM_NPF_ID ? PT_X : PT_R,
-        .allowed = e & SVM_NPF_P ? PT_R | PT_X : 0,
-        .qual_valid = true,
-        .qual = e,
-    };
+    struct mem_violation v = svm_decode_npf(vmcb_of(c)->ctl.exit_info1,
+                                            vmcb_of(c)->ctl.exit_info2);
     core_mem_violation(c, &v);
 }
 
@@ -118,19 +90,17 @@ static void exit_iret(struct cpu *c)
     svm_intercept(vmcb_of(c), SVM_INTR_IRET, false);
 }
 
-/* A task switch (15.14.?): EXITINFO1[15:0] the TSS selector, EXITINFO2 bit 36
- * an IRET, bit 38 a JMP, else a CALL or a task gate. */
 static void exit_task_switch(struct cpu *c)
 {
-    u64 i2 = vmcb_of(c)->ctl.exit_info2;
-    core_task_switch(c, (u16)vmcb_of(c)->ctl.exit_info1,
-                     i2 & BIT(36) ? "IRET" : i2 & BIT(38) ? "JMP" : "CALL or a task gate");
+    const char *how;
+    u16 tss = svm_decode_task_switch(vmcb_of(c)->ctl.exit_info1, vmcb_of(c)->ctl.exit_info2, &how);
+    core_task_switch(c, tss, how);
 }
 
 static void exit_init(struct cpu *c) { core_init_signal(c); }
 static void exit_shutdown(struct cpu *c) { core_triple_fault(c); }
 
-/* By slot (stat_index): exit codes 0x40-0x8F less 0x40, the NPF in slot 0. */
+/* By slot (svm_exit_slot): exit codes 0x40-0x8F less 0x40, the NPF in slot 0. */
 #define SLOT(code) ((code) - 0x40)
 void (*const svm_exit_handlers[STAT_REASONS])(struct cpu *c) = {
     [0]                           = exit_npf,
@@ -186,7 +156,7 @@ u32 svm_exit_begin(struct cpu *c)
     /* An event the exit interrupted is delivered again (15.7.2). */
     if ((v->ctl.exit_int_info & SVM_EVT_VALID) && !(v->ctl.event_inj & SVM_EVT_VALID))
         v->ctl.event_inj = v->ctl.exit_int_info;
-    return stat_index(code);
+    return svm_exit_slot(code);
 }
 
 void svm_exit_end(struct cpu *c)

@@ -56,7 +56,6 @@ void svm_dump(struct cpu *c);
 u32  svm_insn_len(struct cpu *c, int *seg);   /* decoded at the guest's RIP */
 
 /* exit.c */
-const char *svm_exit_name(u32 stat_index);
 extern void (*const svm_exit_handlers[STAT_REASONS])(struct cpu *c);
 u32  svm_exit_begin(struct cpu *c);
 void svm_exit_end(struct cpu *c);
