@@ -54,43 +54,66 @@ struct tss64 {
 #define CPU_IST_SIZE   4096
 enum { IST_DF = 1, IST_NMI = 2 };    /* TSS IST slots (1-based, as the IDT names them) */
 
+/*
+ * One CPU's state, in three parts (the Jailhouse split): what is fixed once
+ * the block is set up, what other CPUs reach (each field says who writes it
+ * and what orders it), and what only this CPU touches, in pxHV, after an
+ * exit.  Nothing here has a lock of its own: the locks that cover shared
+ * fields are named beside them.
+ */
 struct cpu {
+    /* ---- Fixed at cpu_alloc and while this CPU starts; any CPU reads. ---- */
     struct cpu *self;             /* %gs:0                                        */
     u32 index;                    /* 0 = the boot CPU                              */
     u32 apic_id;
+    u64 vm_host_pa, vm_ctl_pa;    /* the backend's host area and control block    */
+
+    /* ---- Reached by other CPUs. ---- */
+    /* An AP, set once by itself (release) when its control block is ready;
+     * the boot CPU's bring-up waits for it (core/smp.c). */
+    volatile bool online;
+    /* Virtual INIT and SIPI (core/ipi.c): posted by the sending CPU with
+     * atomic ORs, taken by this CPU with atomic ANDs at its next exit or
+     * while it is parked; `parked` is written by this CPU only. */
+    volatile u32 vipi;            /* VIPI_INIT | VIPI_SIPI | vector << 8            */
+    volatile bool parked;         /* an AP in pxHV, waiting for a SIPI              */
+    /* Set by cpu_kick before its NMI, exchanged to 0 by this CPU's NMI
+     * handler (core/stop.c). */
+    volatile u32 kick;            /* the next NMI is pxHV's own                     */
+    /* CMOS banks (core/cmos.c): cmos_revoke set by a CPU holding cmos_lock,
+     * cmos_held set under cmos_lock; this CPU clears both (cmos_serve). */
+    volatile u32 cmos_revoke;     /* banks to give up                              */
+    volatile u32 cmos_held;       /* banks whose data port passes through here      */
+    /* The logical destination this CPU's guest set (core/xapic.c, written
+     * by this CPU only); other CPUs read them to address their IPIs
+     * (core/ipi.c).  A guest that changes them while another of its CPUs
+     * sends an IPI races itself, as on the hardware. */
+    volatile u32 guest_ldr, guest_dfr;
+    /* Counted by this CPU; read by the one CPU that prints the statistics,
+     * after cpus_stop_others has stopped every other CPU (core/stats.c). */
+    struct exit_stats stats;
+
+    /* ---- Only this CPU, in pxHV. ---- */
     struct guest_regs *regs;      /* the frame of the exit being handled           */
     bool launched;
-    volatile bool online;         /* an AP: in virtualization root, control block ready */
     bool nmi_pending;             /* an NMI for the guest, not yet delivered       */
     bool probing, probe_init;     /* running the INIT probe (core/smp.c)            */
     bool init_seen;               /* init_exit is valid                             */
     u64 init_exit;                /* stats.total at the last INIT exit              */
     u64 sipi_exit;                /* stats.total at the last SIPI                  */
-    /* Virtual INIT and SIPI (core/ipi.c): posted by the sending CPU, taken
-     * by this one at its next exit or while it is parked. */
-    volatile u32 vipi;            /* VIPI_INIT | VIPI_SIPI | vector << 8            */
-    volatile bool parked;         /* an AP in pxHV, waiting for a SIPI              */
-    /* Set by other CPUs (atomics; the lock that orders them is named where
-     * they are used): */
-    volatile u32 kick;            /* the next NMI is pxHV's own (cpu_kick)          */
-    volatile u32 cmos_revoke;     /* CMOS banks to give up (core/cmos.c, cmos_lock)  */
-    volatile u32 cmos_held;       /* CMOS banks whose data port passes through here  */
     u32 icr_high;                 /* the guest's ICR high half (xAPIC)              */
-    /* The logical destination its guest set (core/xapic.c); other CPUs read
-     * them to address their INIT and SIPI (core/ipi.c). */
-    volatile u32 guest_ldr, guest_dfr;
     u32 shutdown_len;             /* bytes of "Shutdown" seen on port 0x8900       */
     struct guest_regs boot_regs;  /* the guest's registers until the first VM entry */
-    u64 vm_host_pa, vm_ctl_pa;    /* the backend's host area and control block    */
-    /* The backend's own per-CPU state, opaque to the core: each backend's
-     * private header maps its structure over it, with a size check. */
-    u64 backend[CPU_BACKEND_BYTES / 8] ALIGNED(16);
-    struct exit_stats stats;
     bool mtrrs_ready;
     bool mtrr_reads;              /* its MTRR reads exit (core/msr.c)              */
     struct mtrr_state mtrrs;      /* the guest's MTRRs (core/msr.c)                 */
     u64 gdt[HOST_GDT_ENTRIES] ALIGNED(16);
     struct tss64 tss ALIGNED(16);
+    /* The backend's own per-CPU state, opaque to the core: each backend's
+     * private header maps its structure over it, with a size check.  Its
+     * owner's only, but for counters the backend's print_stats reads as
+     * `stats` is read. */
+    u64 backend[CPU_BACKEND_BYTES / 8] ALIGNED(16);
 };
 
 /* The page-aligned block of one CPU: the part every backend has, then the

@@ -49,13 +49,20 @@ bool insn_decode_store(const u8 *bytes, u32 avail, u32 mode, struct insn *out);
  * (`rip`, for RIP-relative operands), wrapped to the address size. */
 u64 insn_store_offset(const struct insn *in, const u64 gpr[16], u64 rip);
 
+/* What the legacy prefixes of an instruction say (insn_length). */
+struct insn_prefixes {
+    int seg;          /* a segment override: enum seg_reg (ES CS SS DS FS GS), or -1 */
+    u8  addr_bytes;   /* the effective address size: 2, 4 or 8, with 67h applied    */
+};
+
 /*
  * The length of an instruction an SVM exit reports without its length (no
- * NRIP save, APM Vol. 2 15.7.1): CPUID, RDMSR, WRMSR, INVD, HLT, VMMCALL and
- * the other SVM instructions, with any legacy prefixes (and REX in 64-bit
- * mode); `seg` gets the segment-override prefix's register (enum seg_reg
- * order: ES CS SS DS FS GS), or -1.  Returns 0 for anything else.
+ * NRIP save, APM Vol. 2 15.7.1): CPUID, RDMSR, WRMSR, INVD, HLT, VMMCALL,
+ * IN, OUT, INS, OUTS and the other SVM instructions, with any legacy
+ * prefixes (and REX in 64-bit mode), in a code segment of `mode` (16, 32
+ * or 64) bits.  `pfx` gets what the prefixes say even when the opcode is
+ * not one of these.  Returns 0 for anything else.
  */
-u32 insn_length(const u8 *bytes, u32 avail, u32 mode, int *seg);
+u32 insn_length(const u8 *bytes, u32 avail, u32 mode, struct insn_prefixes *pfx);
 
 #endif

@@ -37,8 +37,9 @@ static u8 one_hot(u64 field, u8 a, u8 b, u8 c)
 /* IOIO EXITINFO1 (15.10.2 "IN and OUT Behavior", Figure 15-2): the port in
  * bits 31:16, the operand size one-hot in 6:4 (8, 16, 32 bits), the address
  * size one-hot in 9:7 (16, 32, 64 bits), the segment in 12:10 only with
- * decode assists.  Sizes no CPU reports come back 0, for the caller to
- * refuse; *seg_known says whether the segment field was meaningful. */
+ * decode assists.  A size field without a bit comes back 0 (QEMU's SVM
+ * leaves the address size out in real mode): the caller takes it from the
+ * instruction.  *seg_known says whether the segment field was meaningful. */
 struct io_access svm_decode_ioio(u64 info1, bool decode_assists, bool *seg_known)
 {
     struct io_access io = {

@@ -58,13 +58,18 @@ static void exit_ioio(struct cpu *c)
     struct io_access io = svm_decode_ioio(vmcb_of(c)->ctl.exit_info1,
                                           svm_setup_info.features & SVM_FEAT_DECODE_ASSISTS,
                                           &seg_known);
-    if (!io.size || (io.string && !io.addr_bytes))
-        svm_unexpected(c, "IOIO exit information names no operand or address size");
-    /* Without decode assists the segment of an OUTS comes from its prefixes. */
-    if (io.string && !io.in && !seg_known) {
-        int seg = -1;
-        svm_insn_len(c, &seg);
-        io.seg = seg >= 0 ? (u8)seg : SEG_DS;
+    if (!io.size)
+        svm_unexpected(c, "IOIO exit information names no operand size");
+    /* Without decode assists the segment of an OUTS comes from its prefixes;
+     * the address size too where the exit leaves it out (QEMU's SVM does in
+     * real mode). */
+    if (io.string && ((!io.in && !seg_known) || !io.addr_bytes)) {
+        struct insn_prefixes pfx;
+        svm_insn_len(c, &pfx);
+        if (!io.in && !seg_known)
+            io.seg = pfx.seg >= 0 ? (u8)pfx.seg : SEG_DS;
+        if (!io.addr_bytes)
+            io.addr_bytes = pfx.addr_bytes;
     }
     core_io(c, &io);
 }

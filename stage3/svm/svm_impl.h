@@ -7,6 +7,7 @@
 #include "core/cpu.h"
 #include "svm.h"
 #include "core/virt.h"
+#include "lib/insn.h"
 
 /* The SVM backend's per-CPU state in struct cpu's opaque area. */
 STATIC_ASSERT(sizeof(struct svm_cpu) <= CPU_BACKEND_BYTES, "struct svm_cpu fits struct cpu");
@@ -53,7 +54,7 @@ void svm_skip(struct cpu *c, u32 len);
 void svm_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
 void svm_halt(struct cpu *c, bool guest_if);
 void svm_dump(struct cpu *c);
-u32  svm_insn_len(struct cpu *c, int *seg);   /* decoded at the guest's RIP */
+u32  svm_insn_len(struct cpu *c, struct insn_prefixes *pfx);   /* decoded at the guest's RIP */
 
 /* exit.c */
 extern void (*const svm_exit_handlers[STAT_REASONS])(struct cpu *c);

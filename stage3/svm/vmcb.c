@@ -192,11 +192,11 @@ u32 svm_cpl(struct cpu *c)
 
 /* The instruction at the guest's CS:RIP, for its length (no NRIP save) and
  * its segment prefix (no decode assists). */
-u32 svm_insn_len(struct cpu *c, int *seg)
+u32 svm_insn_len(struct cpu *c, struct insn_prefixes *pfx)
 {
     u8 bytes[INSN_MAX_LEN];
     u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
-    return insn_length(bytes, n, mode, seg);
+    return insn_length(bytes, n, mode, pfx);
 }
 
 void svm_inject(struct cpu *c, u8 vector, bool has_code, u32 code)
@@ -221,7 +221,7 @@ void svm_skip(struct cpu *c, u32 len)
     struct vmcb *v = vmcb_of(c);
     struct vmcb_save *s = &v->save;
     u64 next;
-    int seg;
+    struct insn_prefixes pfx;
     if (len)
         next = s->rip + len;
     else if (svm_of(c)->exit_code == SVM_EXIT_IOIO)
@@ -229,7 +229,7 @@ void svm_skip(struct cpu *c, u32 len)
     else if (svm_setup_info.features & SVM_FEAT_NRIPS)
         next = v->ctl.next_rip;
     else
-        next = s->rip + svm_insn_len(c, &seg);
+        next = s->rip + svm_insn_len(c, &pfx);
     if (!((s->efer & EFER_LMA) && (s->cs.attrib & BIT(9))))
         next &= s->cs.attrib & BIT(10) ? 0xFFFFFFFFULL : 0xFFFF;
     s->rip = next;
