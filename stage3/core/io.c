@@ -119,6 +119,14 @@ static u32 port_in(struct cpu *c, u16 port, u8 size)
     return raw_in(port, size);
 }
 
+/* An index or count register after a string instruction's update at its
+ * address size: a 16-bit result keeps the bits above it, a 32-bit one is
+ * zero-extended (SDM Vol. 1 3.4.1.1). */
+static u64 addr_reg(u64 old, u64 v, u64 amask)
+{
+    return amask == 0xFFFF ? (old & ~amask) | (v & amask) : v & amask;
+}
+
 /* INS/OUTS, with or without REP: one element at a time, through the guest's
  * segments and paging with the checks the CPU makes; a fault stops the
  * instruction where it got to, with the registers showing the progress
@@ -145,9 +153,9 @@ static bool string_io(struct cpu *c, const struct io_access *io)
                 return false;
             port_out(c, io->port, io->size, v);
         }
-        r->r[idx] = (r->r[idx] & ~amask) | ((off + step) & amask);
+        r->r[idx] = addr_reg(r->r[idx], off + step, amask);
         if (io->rep)
-            r->r[R_RCX] = (r->r[R_RCX] & ~amask) | ((r->r[R_RCX] - 1) & amask);
+            r->r[R_RCX] = addr_reg(r->r[R_RCX], r->r[R_RCX] - 1, amask);
     }
     return true;
 }
