@@ -140,10 +140,28 @@ static void test_pm1(void)
     g_acpi.pm1a_cnt = 0x404, g_acpi.s5 = true, g_acpi.slp_typa = 5;
     out(0x404, 2, 1 | 5 << PM1_SLP_TYP_SHIFT);
     CHECK(fake_port_count() == 1 && fake_port_at(0).port == 0x404 && fake_port_at(0).size == 2);
+    /* SLP_TYP and SLP_EN are the register's high byte: a byte OUT to it, or
+     * a dword from two ports below, is the same request (and exits, below). */
+    CHECK(!FAKE_ENDS(out(0x405, 1, (PM1_SLP_EN | 1 << PM1_SLP_TYP_SHIFT) >> 8)));
+    CHECK_EQ(fake.refusals, 1);
+    CHECK(FAKE_ENDS(out(0x405, 1, (PM1_SLP_EN | 5 << PM1_SLP_TYP_SHIFT) >> 8)));
+    CHECK(!FAKE_ENDS(out(0x402, 4, (u32)(PM1_SLP_EN | 1 << PM1_SLP_TYP_SHIFT) << 16 | 0x0101)));
+    CHECK_EQ(fake.refusals, 2);
+    CHECK_EQ(fake_port_count(), 1);
+    /* The low byte alone, or the high byte without SLP_EN, is the guest's. */
+    out(0x404, 1, 0x01);
+    out(0x405, 1, (5 << PM1_SLP_TYP_SHIFT) >> 8);
+    out(0x403, 2, 0xFF00);                       /* ends below the high byte */
+    CHECK_EQ(fake_port_count(), 4);
+    u16 ports[16];
+    u32 n = io_intercepted(ports, 16), pm1 = 0;
+    for (u32 i = 0; i < n; i++)
+        pm1 += ports[i] == 0x404 || ports[i] == 0x405;
+    CHECK_EQ(pm1, 2);
     /* No \_S5: no sleep state at all. */
     g_acpi.s5 = false;
     CHECK(!FAKE_ENDS(out(0x404, 2, PM1_SLP_EN | 5 << PM1_SLP_TYP_SHIFT)));
-    CHECK_EQ(fake.refusals, 1);
+    CHECK_EQ(fake.refusals, 3);
 }
 
 static void test_cmos_through_io(void)
