@@ -55,7 +55,8 @@ bool guest_write(u64 gpa, const void *src, u64 len)
 
 /*
  * Guest linear -> guest physical through the guest's own page tables
- * (4.3 "32-Bit Paging", 4.4 "PAE Paging", 4.5 "4-Level Paging").  With
+ * (4.3 "32-Bit Paging", 4.4 "PAE Paging", 4.5 "4-Level Paging and 5-Level
+ * Paging").  With
  * `check` the data access is checked as the CPU checks it (user = CPL 3;
  * R/W with CR0.WP; SMAP), and with `dirty` as well the written page's dirty
  * flag is set.  A refusal, a missing page or a reserved bit fills pf_code.
@@ -68,9 +69,9 @@ struct walk { bool check, write, user, smap, dirty; u32 pf_code; };
  * set leaves the address without a translation (4.3, 4.4.2, 4.5.4 and the
  * entry formats there): the address bits at and above MAXPHYADDR (PAE
  * paging: up to bit 62; 4-level paging: up to bit 51, the bits above are
- * ignored), XD without EFER.NXE, PS in a PML4E, PS in a PDPTE without 1-GiB
- * pages, the unused address bits of a large page.  `level`: 4 PML4E,
- * 3 PDPTE, 2 PDE, 1 PTE; m: MAXPHYADDR. */
+ * ignored), XD without EFER.NXE, PS in a PML5E or PML4E, PS in a PDPTE
+ * without 1-GiB pages, the unused address bits of a large page.  `level`:
+ * 5 PML5E, 4 PML4E, 3 PDPTE, 2 PDE, 1 PTE; m: MAXPHYADDR. */
 static u64 reserved_bits(u64 e, int level, u32 m, bool pae, bool lma, bool nxe, bool pse)
 {
     bool ps = level > 1 && (e & PTE_PS);
@@ -85,7 +86,7 @@ static u64 reserved_bits(u64 e, int level, u32 m, bool pae, bool lma, bool nxe, 
     u64 r = ((lma ? BIT(52) : BIT(63)) - 1) & ~(BIT(m) - 1);
     if (!nxe)
         r |= PTE_NX;
-    if (level == 4)
+    if (level >= 4)
         r |= PTE_PS;
     else if (level == 3 && ps)
         r |= has_1g_pages() ? (BIT(30) - 1) & ~(BIT(13) - 1) : PTE_PS;
@@ -111,7 +112,7 @@ static bool translate(struct cpu *c, u64 gla, u64 *gpa, struct walk *w)
     u32 m = phys_addr_bits();
     if (lma) {
         e = (cr3 & PT_ADDR_MASK) | PTE_P | PTE_W | PTE_U;
-        level = 4;
+        level = cr4 & CR4_LA57 ? 5 : 4;
     } else if (pae) {
         u64 pdpte[4];
         virt->get_pdptes(c, pdpte);
@@ -195,9 +196,11 @@ static u8 segment_fault(struct cpu *c, enum seg_reg sr, const struct segment *s,
     return last > s->limit ? vec : 0;
 }
 
-static bool canonical(u64 la)
+/* Bits 63:47 all equal, or 63:56 with 5-level paging (CR4.LA57). */
+static bool canonical(u64 la, bool la57)
 {
-    return ((s64)(la << 16) >> 16) == (s64)la;
+    u32 n = la57 ? 7 : 16;
+    return ((s64)(la << n) >> n) == (s64)la;
 }
 
 /* Each page of [gla, gla + size): translated and checked, and with `buf`
@@ -234,6 +237,7 @@ bool guest_linear_access(struct cpu *c, enum seg_reg sr, u64 off, void *buf, u32
     struct segment cs;
     virt->get_seg(c, SEG_CS, &cs);
     bool mode64 = (virt->get(c, GR_EFER) & EFER_LMA) && cs.l;
+    bool la57 = virt->get(c, GR_CR4) & CR4_LA57;
     u8 vec = segment_fault(c, sr, &s, off, size, write, mode64);
     if (vec) {
         virt->inject(c, vec, true, 0);
@@ -242,7 +246,7 @@ bool guest_linear_access(struct cpu *c, enum seg_reg sr, u64 off, void *buf, u32
     u64 gla = (mode64 && sr != SEG_FS && sr != SEG_GS ? 0 : s.base) + off;
     if (!mode64) {
         gla &= 0xFFFFFFFFULL;           /* linear addresses wrap outside 64-bit mode */
-    } else if (!canonical(gla) || !canonical(gla + size - 1)) {
+    } else if (!canonical(gla, la57) || !canonical(gla + size - 1, la57)) {
         /* Every byte's address must be canonical (SDM Vol. 1 3.3.7.1).  The
          * fault is #GP even through SS: in 64-bit mode only references
          * through RSP or RBP are stack references, and the callers' are not. */

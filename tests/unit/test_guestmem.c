@@ -8,7 +8,7 @@
  * paging (4.3-4.5) with the accessed and dirty flags (4.8), access rights
  * (4.6: U/S, R/W with CR0.WP, SMAP with EFLAGS.AC), the #PF error code and
  * CR2 (4.7: P, W/R, U/S, RSVD; I/D is never set for a data access), and
- * canonical addresses in 64-bit mode (Vol. 1 3.3.7.1).
+ * canonical addresses in 64-bit mode (Vol. 1 3.3.7.1), 5-level paging (4.5).
  */
 #include "unit.h"
 #include "fake_virt.h"
@@ -461,6 +461,29 @@ static void test_canonical(void)
     CHECK(rd(SEG_DS, 0x8008, 4) && buf32() == 0x32323232);
 }
 
+/* 5-level paging (CR4.LA57): a PML5 at 0x2F000 above the same PML4. */
+static void test_five_level(void)
+{
+    machine();
+    paging64();
+    fake_w64(0x2F000, 0x30000 | P | W | U);
+    fake.reg[GR_CR3] = 0x2F000;
+    fake.reg[GR_CR4] |= CR4_LA57;
+    fake_w32(0x47008, 0x57575757);
+    CHECK(rd(SEG_DS, 0x7008, 4) && buf32() == 0x57575757);
+    CHECK((fake_r64(0x2F000) & A) && (fake_r64(0x30000) & A));
+    /* Bits 56:48 select the PML5E. */
+    CHECK(!rd(SEG_DS, 0x0001000000007008ULL, 1) && pf(0, 0x0001000000007008ULL));
+    fake_w64(0x2F008, 0x30000 | P | W | U);
+    CHECK(rd(SEG_DS, 0x0001000000007008ULL, 4) && buf32() == 0x57575757);
+    /* Canonical means bits 63:56 equal: 0x0000800000000000 is, bit 56 alone is not. */
+    CHECK(!rd(SEG_DS, 0x0000800000000000ULL, 1) && pf(0, 0x0000800000000000ULL));
+    CHECK(!rd(SEG_DS, 0x0100000000000000ULL, 1) && fault(VEC_GP, 0));
+    /* PS in a PML5E is reserved. */
+    fake_w64(0x2F008, 0x30000 | PS | P | W | U);
+    CHECK(!rd(SEG_DS, 0x0001000000007008ULL, 1) && pf(PF_P | RSVD, 0x0001000000007008ULL));
+}
+
 static void test_outside_the_guest(void)
 {
     /* A page beyond the guest's memory: refused, the run ends. */
@@ -513,6 +536,7 @@ int main(void)
     test_long_mode();
     test_long_mode_reserved();
     test_canonical();
+    test_five_level();
     test_outside_the_guest();
     test_fetch();
     return unit_done("guestmem");
