@@ -452,7 +452,7 @@ expect_stats() {
 }
 
 # expect_region_at_top MAX_KIB: the hidden hypervisor range is where stage 3 places it
-# (include/region.h): page-aligned, at or above 16 MiB, at most MAX_KIB long, inside one
+# (include/lib/region.h): page-aligned, at or above 16 MiB, at most MAX_KIB long, inside one
 # even-numbered MiB (address bit 20 clear throughout), in a firmware RAM range (its "E820: ...
 # type 1" lines) as is its A20 alias one MiB higher, and ending as high as those allow: at
 # the end of its MiB, of its RAM range, or of the alias's RAM range less one MiB.

@@ -2,7 +2,7 @@
 # The guest's second CPU (Bochs corei7_skylake_x, 2 CPUs), with the default
 # configuration.  pxHV starts CPU 1 into VMX root operation before the guest runs and
 # probes INIT on it: Bochs keeps an INIT pending after its INIT exit, so the guest's INIT
-# and SIPI reach CPU 1 through intercepted ICR writes (include/ipi.h); the configuration
+# and SIPI reach CPU 1 through intercepted ICR writes (include/core/ipi.h); the configuration
 # flag CFG_FLAG_INTERCEPT_IPI asks for the same without the probe (smpept below).  Test guest "smp": INIT-SIPI-SIPI starts
 # the AP once in the INIT state of SDM Vol. 3A Table 9-1; its CPUID, OUT, VMCALL and
 # HLT count on CPU 1; CLI; HLT parks it; a SIPI to it is ignored; INIT to it and to

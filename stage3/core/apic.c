@@ -1,6 +1,6 @@
-/* IPIs and delays while pxHV starts its CPUs and when it stops them (include/apic.h). */
-#include "apic.h"
-#include "x86.h"
+/* IPIs and delays while pxHV starts its CPUs and when it stops them (include/core/apic.h). */
+#include "core/apic.h"
+#include "hw/x86.h"
 
 static bool x2apic(void)
 {

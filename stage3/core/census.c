@@ -1,9 +1,9 @@
-/* Every CPU that answers, listed or not (include/census.h). */
-#include "census.h"
-#include "apic.h"
-#include "layout.h"
-#include "lib.h"
-#include "x86.h"
+/* Every CPU that answers, listed or not (include/core/census.h). */
+#include "core/census.h"
+#include "core/apic.h"
+#include "boot/layout.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 extern const u8 census_code[], census_code_end[];
 

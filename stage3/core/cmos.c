@@ -24,11 +24,12 @@
  * bit were updated without serialisation, and a CPU racing another's index
  * writes could arm the byte.)
  */
-#include "cmos.h"
-#include "console.h"
-#include "core.h"
-#include "smp.h"
-#include "x86.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 #define PORT_CMOS_FIRST    0x70
 #define CMOS_BANKS         3
@@ -68,8 +69,8 @@ static void lock(struct cpu *c)
     while (__atomic_exchange_n(&cmos_lock, 1, __ATOMIC_ACQUIRE))
         while (cmos_lock) {
             cmos_serve(c);        /* the lock's holder may be waiting for us */
-            if (smp_stopping())
-                smp_park();
+            if (cpus_stopping())
+                cpu_park();
             pause();
         }
 }
@@ -93,11 +94,11 @@ static void take_back(struct cpu *c, u32 bank)
     }
     __atomic_or_fetch(&h->cmos_revoke, BIT(bank), __ATOMIC_ACQ_REL);
     while (__atomic_load_n(&h->cmos_held, __ATOMIC_ACQUIRE) & BIT(bank)) {
-        smp_kick(h);              /* it gives the bank up at its next exit */
+        cpu_kick(h);              /* it gives the bank up at its next exit */
         for (u32 i = 0; i < 100 && (__atomic_load_n(&h->cmos_held, __ATOMIC_ACQUIRE) & BIT(bank)); i++) {
             cmos_serve(c);
-            if (smp_stopping())
-                smp_park();
+            if (cpus_stopping())
+                cpu_park();
             pause();
         }
     }

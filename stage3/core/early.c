@@ -10,19 +10,19 @@
  * Until then the bss does not exist: nothing here (nor what it calls: the
  * console, printf, the ACPI, E820 and page-table code) may write static data.
  */
-#include "early.h"
-#include "acpi.h"
-#include "census.h"
-#include "console.h"
-#include "cpu.h"
-#include "e820.h"
-#include "hv.h"
-#include "iommu.h"
-#include "lib.h"
-#include "pt.h"
-#include "stage3_header.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/early.h"
+#include "hw/acpi.h"
+#include "core/census.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "lib/e820.h"
+#include "core/hv.h"
+#include "core/iommu.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "boot/stage3_header.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 /* Stage 2 reads the largest stage 3 into the bounce buffer. */
 STATIC_ASSERT(LOW_STAGE3_BOUNCE + DISK_STAGE3_MAX_SECTORS * SECTOR_SIZE <= LOW_STAGE3_BOUNCE_END,
@@ -59,27 +59,6 @@ static u64 *low_alloc(void *ctx)
     p->next += 4096;
     memset(page, 0, 4096);
     return page;
-}
-
-bool has_1g_pages(void)
-{
-    u32 a, b, c, d;
-    cpuid(0x80000000, 0, &a, &b, &c, &d);
-    if (a < 0x80000001)
-        return false;
-    cpuid(0x80000001, 0, &a, &b, &c, &d);
-    return d & CPUID_80000001_EDX_PDPE1GB;
-}
-
-void region_parts_of(u32 virt, u32 cpus, struct region_parts *p)
-{
-    /* The backend main.c will pick from the same bits: VMX before SVM. */
-    const struct virt_ops *ops = virt & VIRT_VMX ? &vmx_ops : virt & VIRT_SVM ? &svm_ops : NULL;
-    p->image = ((u64)(__mem_end - __image_start) + 4095) & ~4095ULL;
-    p->cpus = cpus;
-    p->cpu_bytes = sizeof(struct cpu_block) + (ops ? ops->cpu_pages : 0) * 4096ULL;
-    p->pool = HV_PT_POOL_PAGES * 4096ULL;
-    p->iommu = 0;                   /* stage3_early adds the IOMMU's tables */
 }
 
 static NORETURN void early_stop(const char *why)

@@ -1,85 +1,20 @@
 /*
  * The guest events that end in a decision rather than an answer: HLT,
  * INVD, XSETBV, a triple fault, INIT, an access the second-level tables
- * refused, and the end of the guest.
+ * refused (the end of the guest and refusals: core/report.c).
  */
-#include "core.h"
-#include "cmos.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
-#include "pt.h"
-#include "smp.h"
-#include "ipi.h"
-#include "iommu.h"
-#include "x86.h"
-
-NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
-{
-    struct segment cs;
-    smp_stop_others();
-    virt->get_seg(c, SEG_CS, &cs);
-    kprintf("pxHV: guest ended: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
-    if (cpu_count() > 1)
-        kprintf("pxHV: on CPU %u (APIC %u) of %u\n", c->index, c->apic_id, cpu_count());
-    iommu_end();
-    mtrr_report();
-    stats_print();
-    if (reset && !(g_boot.config.flags & CFG_FLAG_NO_POWEROFF)) {
-        kprintf("pxHV: resetting the machine\n");
-        machine_reset();
-    }
-    hv_stop(reset ? "guest reset" : "guest finished");
-}
-
-/*
- * A guest can repeat a refused action as fast as it likes (10,000 CMOS writes
- * a second): each kind of refusal (its format) is printed a hundred times,
- * then at every tenfold count, with the count, so that the console stays
- * pxHV's and the refusals stay visible.  Counted under refuse_lock.
- */
-#define REFUSE_KINDS 16
-static struct { const char *fmt; u64 n; } refusals[REFUSE_KINDS];
-static volatile u32 refuse_lock;
-
-static u64 refusal_count(const char *fmt)
-{
-    while (__atomic_exchange_n(&refuse_lock, 1, __ATOMIC_ACQUIRE))
-        pause();
-    u64 n = 0;
-    for (u32 i = 0; i < REFUSE_KINDS; i++)
-        if (refusals[i].fmt == fmt || !refusals[i].fmt) {
-            refusals[i].fmt = fmt;
-            n = ++refusals[i].n;
-            break;
-        }
-    __atomic_store_n(&refuse_lock, 0, __ATOMIC_RELEASE);
-    return n;
-}
-
-void guest_refuse(struct cpu *c, const char *fmt, ...)
-{
-    u64 n = refusal_count(fmt);
-    bool tenfold = n >= 1000;
-    for (u64 k = n; tenfold && k > 1; k /= 10)
-        tenfold = k % 10 == 0;
-    if (n > 100 && !tenfold)
-        return;
-    char why[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    struct segment cs;
-    virt->get_seg(c, SEG_CS, &cs);
-    kprintf("pxHV: refused: %s at %04x:%llx", why, cs.sel, virt->get(c, GR_RIP));
-    if (n == 100)
-        kprintf(" (100 times; from now on only at every tenfold count)");
-    else if (n > 100)
-        kprintf(" (%llu times)", n);
-    kprintf("\n");
-}
+#include "core/core.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "lib/pt.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "core/ipi.h"
+#include "core/iommu.h"
+#include "hw/x86.h"
 
 void core_hlt(struct cpu *c)
 {
@@ -177,25 +112,6 @@ void core_sipi(struct cpu *c, u8 vector)
 {
     c->sipi_exit = c->stats.total;
     virt->guest_start(c, START_SIPI, vector);
-}
-
-/* An NMI: another CPU stopping the machine, one kicking this CPU to take what
- * it posted (smp_kick), or one for the guest. */
-void core_nmi(struct cpu *c)
-{
-    if (smp_stopping())
-        smp_park();
-    if (__atomic_exchange_n(&c->kick, 0, __ATOMIC_ACQ_REL))
-        return;
-    c->nmi_pending = true;
-}
-
-void core_exit_end(struct cpu *c)
-{
-    if (c->cmos_revoke)
-        cmos_serve(c);
-    if (c->vipi)
-        ipi_take(c);
 }
 
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)

@@ -1,11 +1,11 @@
-/* VMCALL: the pxHV hypercall ABI (include/hypercall.h, docs/hypercalls.md). */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "hypercall.h"
-#include "iommu.h"
-#include "lib.h"
-#include "smp.h"
+/* VMCALL: the pxHV hypercall ABI (include/boot/hypercall.h, docs/hypercalls.md). */
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "core/iommu.h"
+#include "boot/hypercall.h"
+#include "lib/lib.h"
+#include "core/smp.h"
 
 static u32 hc_puts(u64 gpa, u64 len)
 {

@@ -22,19 +22,24 @@
  *     the entry, whose byte is an IRET for the monitor to emulate;
  *   - another function: a far jump to the previous vector, frame untouched.
  */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 #define SMAP 0x534D4150u
 
 static u32 old_vector;                  /* segment << 16 | offset */
 
-void guest_int15_setup(u32 previous)
+/* Into the guest's IVT, before the guest runs; the previous vector is where
+ * every other function goes. */
+void guest_install_hook(void)
 {
-    old_vector = previous;
+    volatile u32 *ivt = (volatile u32 *)0;
+    u64 entry = guest_hook_entry();
+    old_vector = ivt[0x15];
+    ivt[0x15] = (u32)(((entry & ~0xFFFULL) >> 4) << 16 | (entry & 0xFFF));   /* page:offset */
 }
 
 static void load_cs(struct cpu *c, u16 sel, u64 ip)

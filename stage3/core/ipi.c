@@ -1,22 +1,24 @@
 /*
- * The guest's INIT and SIPI (include/ipi.h): which way pxHV takes them, and
+ * The guest's INIT and SIPI (include/core/ipi.h): which way pxHV takes them, and
  * the virtual INIT and SIPI of the intercept path, addressed as the local
  * APICs address them (lib/apicdest.c) from the LDR and DFR each CPU's guest
  * set, so that an INIT to an absent CPU, cluster or logical ID reaches
  * nothing, as on the machine.
  */
-#include "ipi.h"
-#include "apic.h"
-#include "apicdest.h"
-#include "cmos.h"
-#include "console.h"
-#include "core.h"
-#include "hv.h"
-#include "lib.h"
-#include "smp.h"
-#include "x86.h"
+#include "core/ipi.h"
+#include "core/apic.h"
+#include "lib/apicdest.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 bool g_ipi_intercept;
+u64 g_xapic_page;                   /* the xAPIC's registers while the ICR is intercepted */
 static u64 apic_page;               /* the xAPIC's registers, kept from the guest's stores */
 
 #define ICR_DEFINED (ICR_VECTOR_MASK | ICR_MODE | ICR_LOGICAL | ICR_ASSERT | ICR_LEVEL | \
@@ -39,7 +41,7 @@ void ipi_setup(void)
     guest_keep(apic_page, 4096, native ? PT_RWX : PT_R, false, "the local APIC");
     if (!native) {
         g_ipi_intercept = true;
-        xapic_setup(apic_page);
+        g_xapic_page = apic_page;
     }
     kprintf("pxHV: the guest's INIT and SIPI: %s\n",
             native ? (cpu_count() > 1 || g_boot.cpus > 1
@@ -55,13 +57,7 @@ void ipi_intercept_now(void)
 {
     g_ipi_intercept = true;
     guest_keep_perms(apic_page, PT_R);
-    xapic_setup(apic_page);
-}
-
-void core_cpu_init(struct cpu *c)
-{
-    ipi_cpu_init(c);
-    msr_cpu_init(c);
+    g_xapic_page = apic_page;
 }
 
 /* The guest's view of this CPU's logical destination, as the firmware left it. */
@@ -84,7 +80,7 @@ static void post(struct cpu *from, struct cpu *t, u32 what)
     if (t == from)
         return;                                     /* taken at the end of this exit */
     for (u32 i = 0; i < 100 && (t->vipi & what); i++) {
-        smp_kick(t);
+        cpu_kick(t);
         for (u32 k = 0; k < 20 && (t->vipi & what); k++)
             udelay(5);
     }
@@ -181,8 +177,8 @@ void ipi_park(struct cpu *c)
             virt->guest_start(c, START_SIPI, (u8)(v >> 8));
             return;
         }
-        if (smp_stopping())
-            smp_park();
+        if (cpus_stopping())
+            cpu_park();
         cmos_serve(c);
         /* An NMI ends HLT: the sender repeats its NMI until we saw the post. */
         hlt();

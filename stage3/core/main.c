@@ -1,27 +1,21 @@
 /* Stage 3 on the boot CPU: from the early start to a running guest. */
-#include "hv.h"
-#include "iommu.h"
-#include "acpi.h"
-#include "apic.h"
-#include "cmos.h"
-#include "census.h"
-#include "console.h"
-#include "core.h"
-#include "cpu.h"
-#include "early.h"
-#include "host.h"
-#include "lib.h"
-#include "power.h"
-#include "smp.h"
-#include "ipi.h"
-#include "virt.h"
+#include "core/hv.h"
+#include "core/iommu.h"
+#include "hw/acpi.h"
+#include "core/apic.h"
+#include "core/cmos.h"
+#include "core/census.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/cpu.h"
+#include "core/early.h"
+#include "core/host.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/smp.h"
+#include "core/ipi.h"
+#include "core/virt.h"
 
-struct boot_info g_boot;
-struct e820_map g_host_map;
-u64 g_hv_base, g_hv_size;
-struct acpi_info g_acpi;
-u32 g_cpus_unlisted;
-const struct virt_ops *virt;
 ALIGNED(16) u8 boot_stack[BOOT_STACK_SIZE];
 
 static void summary(void)
@@ -57,7 +51,7 @@ NORETURN void stage3_main(struct boot_info *bi)
 
     const char *refused = "neither VT-x nor AMD-V supported by this CPU";
     if (g_boot.virt & (VIRT_VMX | VIRT_SVM)) {
-        virt = g_boot.virt & VIRT_VMX ? &vmx_ops : &svm_ops;
+        virt = virt_pick(g_boot.virt);
         refused = virt->cpu_enable(c);
     }
     kprintf("Stage 3: C runtime ready\n");

@@ -15,14 +15,14 @@
  * executed, so that the CPU leaves the guest when INT 15h arrives there, in
  * real mode, in virtual-8086 mode, at any CPL.
  */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "mtrr.h"
-#include "pt.h"
-#include "region.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/mtrr.h"
+#include "lib/pt.h"
+#include "lib/region.h"
+#include "hw/x86.h"
 
 static struct e820_map guest_map;
 static struct e820_legacy legacy;
@@ -151,7 +151,7 @@ void mtrr_report(void)
  * disables A20M (SDM Vol. 3C 30.3), emulators may not.  With the gate off
  * (port 92h, the fast gate) a read of the probe's alias returns the probe's
  * own value where it does.  pxHV reads only while the gate is off, and only
- * addresses with bit 20 clear besides the alias (include/region.h); the
+ * addresses with bit 20 clear besides the alias (include/lib/region.h); the
  * alias lies in RAM the guest has not been given yet.
  */
 static volatile u32 a20_probe;
@@ -359,11 +359,4 @@ bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
             *hpa = kept[i].remap + (gpa & 0xFFF);    /* the same page at every page */
     }
     return true;
-}
-
-void guest_install_hook(void)
-{
-    volatile u32 *ivt = (volatile u32 *)0;
-    guest_int15_setup(ivt[0x15]);
-    ivt[0x15] = (u32)((hook_gpa >> 4) << 16 | HOOK_ENTRY);
 }

@@ -1,18 +1,17 @@
 /*
  * RDMSR/WRMSR that exit (the backend's MSR bitmap, built from
- * msr_intercepted, and every MSR outside the bitmap's ranges).  The guest
- * sees a CPU without hardware virtualization: IA32_FEATURE_CONTROL reads as
- * locked with VMX off, what firmware leaves on such a CPU, and the VMX
- * capability MSRs do not exist (#GP), as SDM Vol. 3C 23.7 says of a CPU
- * without VMX.  The MTRRs are the guest's own copy (include/mtrr.h), and the
- * local APIC stays where it is (IA32_APIC_BASE).  Everything else is
- * executed for the guest, with the #GP the CPU raises where it refuses.
+ * msr_intercepted and the backend's own MSRs, and every MSR outside the
+ * bitmap's ranges).  The backend answers the MSRs it owns (virt_ops.own_msrs:
+ * the guest sees a CPU without hardware virtualization).  The MTRRs are the
+ * guest's own copy (include/lib/mtrr.h), the local APIC stays where it is
+ * (IA32_APIC_BASE), the x2APIC's registers exist only in x2APIC mode.
+ * Everything else is executed for the guest, with the #GP the CPU raises
+ * where it refuses.
  */
-#include "core.h"
-#include "vmx.h"
-#include "apic.h"
-#include "ipi.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/apic.h"
+#include "core/ipi.h"
+#include "hw/x86.h"
 
 /* The MTRRs: writes always exit; reads only once the guest has written one
  * on that CPU (until then its copies equal the real registers). */
@@ -25,12 +24,10 @@
 
 const struct msr_range msr_intercepted[] = {
     { MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, MSR_WRITE },
-    { MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, MSR_READ | MSR_WRITE },
     MTRR_RANGES(MSR_WRITE),
-    { MSR_IA32_VMX_BASIC, MSR_IA32_VMX_LAST, MSR_READ | MSR_WRITE },
     /* The x2APIC's registers: outside x2APIC mode they do not exist (#GP,
      * which some engines fail to raise); in x2APIC mode only the ICR exits
-     * (INIT and SIPI, include/ipi.h): x2apic_msrs() below. */
+     * (INIT and SIPI, include/core/ipi.h): x2apic_msrs() below. */
     { MSR_X2APIC_BASE, MSR_X2APIC_LAST, MSR_READ | MSR_WRITE },
     { 0, 0, 0 },
 };
@@ -64,9 +61,12 @@ static void x2apic_msrs(struct cpu *c)
     virt->msr_intercept(c, MSR_X2APIC_ICR, MSR_X2APIC_ICR, MSR_READ | MSR_WRITE, true);
 }
 
-static bool msr_is_vmx(u32 msr)
+static bool backend_owns(u32 msr)
 {
-    return msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_LAST;
+    for (const struct msr_range *o = virt->own_msrs; o->first || o->last; o++)
+        if (msr >= o->first && msr <= o->last)
+            return true;
+    return false;
 }
 
 /* This CPU's MTRRs as the guest set them, from the firmware's at first use. */
@@ -95,16 +95,18 @@ void core_rdmsr(struct cpu *c)
     u64 v, *m;
 
     c->stats.event[EV_MSR_READ]++;
-    if (msr == MSR_IA32_FEATURE_CONTROL) {
-        v = FEATURE_CONTROL_LOCK;
+    if (backend_owns(msr)) {
+        if (virt->own_msr(c, msr, false, &v) == MSR_FAULT) {
+            inject_gp0(c);
+            return;
+        }
     } else if (is_mtrr(msr)) {
         if (!(m = guest_mtrr(c, msr))) {
             inject_gp0(c);
             return;
         }
         v = *m;
-    } else if (msr_is_vmx(msr) || (msr_is_x2apic(msr) && !x2apic_mode()) ||
-               !rdmsr_safe(msr, &v)) {
+    } else if ((msr_is_x2apic(msr) && !x2apic_mode()) || !rdmsr_safe(msr, &v)) {
         inject_gp0(c);
         return;
     }
@@ -120,6 +122,13 @@ void core_wrmsr(struct cpu *c)
     u64 v = (r->r[R_RDX] << 32) | (u32)r->r[R_RAX], *m;
 
     c->stats.event[EV_MSR_WRITE]++;
+    if (backend_owns(msr)) {
+        if (virt->own_msr(c, msr, true, &v) == MSR_FAULT)
+            inject_gp0(c);
+        else
+            virt->skip(c, 0);
+        return;
+    }
     /* Outside x2APIC mode the x2APIC MSRs do not exist, and a reserved bit
      * set in the ICR is refused (SDM Vol. 3A 10.12.1.2 "x2APIC Register
      * Address Space", 10.12.1.3 "Reserved Bit Checking"): #GP either way. */
@@ -148,15 +157,17 @@ void core_wrmsr(struct cpu *c)
     if (msr == MSR_IA32_APIC_BASE) {
         /* Moving the APIC page could put it over pxHV's memory (or its
          * bitmaps) and ends pxHV's view of the guest's IPIs: refused; the
-         * other bits (enable, x2APIC mode) are the guest's. */
-        u64 cur = rdmsr(MSR_IA32_APIC_BASE), base = 0x000FFFFFFFFFF000ULL;
+         * other bits (enable, x2APIC mode) are the guest's, and so are the
+         * reserved bits at and above MAXPHYADDR, whose #GP the CPU raises
+         * (SDM Vol. 3A 10.4.4 "Local APIC Status and Location"). */
+        u64 cur = rdmsr(MSR_IA32_APIC_BASE), base = (BIT(phys_addr_bits()) - 1) & ~0xFFFULL;
         if ((v ^ cur) & base) {
             guest_refuse(c, "moving the local APIC from 0x%llx to 0x%llx (IA32_APIC_BASE); "
                          "it stays where it is", cur & base, v & base);
             v = (v & ~base) | (cur & base);
         }
     }
-    if (msr == MSR_IA32_FEATURE_CONTROL || msr_is_vmx(msr) || !wrmsr_safe(msr, v)) {
+    if (!wrmsr_safe(msr, v)) {
         inject_gp0(c);
         return;
     }

@@ -3,24 +3,24 @@
  * (SDM Vol. 3A 8.4.4.1 "Typical BSP Initialization Sequence": INIT, 10 ms,
  * SIPI, 200 us, SIPI) at stage 2's entry, which is still in memory: stage 2
  * takes it to long mode with pxHV's page tables and jumps to ap_main on the
- * AP's own stack.  There the AP enters VMX root operation with its own
- * VMXON region and VMCS and is launched into the guest in the wait-for-SIPI
+ * AP's own stack.  There the AP turns virtualization on with its own host
+ * area and control block and is launched into the guest in the wait-for-SIPI
  * activity state, so the guest finds its APs as the firmware left them;
  * the guest's INIT and SIPI then arrive as VM exits (core/events.c).
  */
-#include "smp.h"
-#include "apic.h"
-#include "console.h"
-#include "core.h"
-#include "early.h"
-#include "hv.h"
-#include "ipi.h"
-#include "lib.h"
-#include "power.h"
-#include "virt.h"
-#include "x86.h"
-
-static volatile u32 stopping;
+#include "core/smp.h"
+#include "core/stop.h"
+#include "core/apic.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/early.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "core/ipi.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 /*
  * The INIT probe.  Where VMX can keep an AP waiting for a SIPI in its guest,
@@ -168,9 +168,9 @@ void smp_start(struct boot_info *bi)
     for (u32 i = 0; i < l->count; i++) {
         if (l->apic_id[i] == bsp)
             continue;
-        if (next >= g_boot.cpus)
-            panic("APIC %u has no per-CPU block (%u planned)", l->apic_id[i], g_boot.cpus);
         struct cpu *c = cpu_alloc(next++, l->apic_id[i]);
+        if (!c)
+            panic("APIC %u has no per-CPU block (%u planned)", l->apic_id[i], g_boot.cpus);
         u64 t0 = rdtsc();
         bool probing = next == 2 && !g_ipi_intercept;
         if (probing)
@@ -192,6 +192,12 @@ void smp_start(struct boot_info *bi)
     }
 }
 
+void core_cpu_init(struct cpu *c)
+{
+    ipi_cpu_init(c);
+    msr_cpu_init(c);
+}
+
 NORETURN void ap_main(struct cpu *c)
 {
     cpu_load(c);
@@ -199,7 +205,7 @@ NORETURN void ap_main(struct cpu *c)
     if (why) {
         /* The boot CPU times out and stops the machine. */
         kprintf("pxHV: CPU %u (APIC %u): %s\n", c->index, c->apic_id, why);
-        smp_park();
+        cpu_park();
     }
     virt->cpu_init(c);
     core_cpu_init(c);
@@ -215,44 +221,4 @@ NORETURN void ap_main(struct cpu *c)
     if (g_ipi_intercept)
         ipi_park(c);                  /* the guest's first SIPI starts it */
     virt->run(c);
-}
-
-bool smp_stopping(void)
-{
-    return stopping;
-}
-
-void smp_kick(struct cpu *t)
-{
-    __atomic_store_n(&t->kick, 1, __ATOMIC_RELEASE);
-    apic_ipi(t->apic_id, ICR_NMI | ICR_ASSERT);
-}
-
-/* Halted for good, out of VMX operation: a CPU in VMX root operation does not
- * take the machine's reset the way the firmware expects (Bochs's BIOS then
- * fails its keyboard test), and it blocks INIT (SDM Vol. 3C 23.8). */
-NORETURN void smp_park(void)
-{
-    if (virt && cpu_count())
-        virt->cpu_disable(this_cpu());
-    for (;;) {
-        cli();
-        hlt();
-    }
-}
-
-void smp_stop_others(void)
-{
-    if (cpu_count() < 2)
-        return;
-    u32 me = this_cpu()->index + 1, none = 0;
-    if (!__atomic_compare_exchange_n(&stopping, &none, me, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        /* Another CPU is ending the machine: its report is the one. */
-        if (stopping != me)
-            smp_park();
-        return;
-    }
-    apic_ipi_others(ICR_NMI | ICR_ASSERT);
-    udelay(1000);
 }

@@ -1,6 +1,6 @@
 /*
  * The guest's writes to its local APIC's register page while pxHV
- * intercepts the ICR (include/ipi.h): the page is read-only in the
+ * intercepts the ICR (include/core/ipi.h): the page is read-only in the
  * second-level tables, so reads go to the APIC and every write exits here.
  *
  * SDM Vol. 3A 10.4.1 "The Local APIC Block Diagram": the registers are 32
@@ -14,20 +14,13 @@
  * to deliver (core/ipi.c), every other IPI goes out as pxHV rebuilt it.
  * The APIC ID, by which pxHV addresses its CPUs, stays as it is.
  */
-#include "ipi.h"
-#include "apic.h"
-#include "console.h"
-#include "core.h"
-#include "insn.h"
-#include "lib.h"
-#include "x86.h"
-
-static u64 apic_page;                 /* the xAPIC's page, the same for every CPU */
-
-void xapic_setup(u64 page)
-{
-    apic_page = page;
-}
+#include "core/ipi.h"
+#include "core/apic.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 /* The start of the store as a guest-physical address, from its operand. */
 static bool store_start(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa)
@@ -60,26 +53,26 @@ static void set_reg(struct cpu *c, u32 reg, u32 v, u32 mode)
 
 bool xapic_write(struct cpu *c, u64 gpa)
 {
-    if (!apic_page || gpa - apic_page >= 4096)
+    if (!g_xapic_page || gpa - g_xapic_page >= 4096)
         return false;
     u8 bytes[INSN_MAX_LEN];
     u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
     struct insn in;
     if (!insn_decode_store(bytes, n, mode, &in)) {
         guest_refuse(c, "a write to the local APIC at offset 0x%03llx by an instruction pxHV does "
-                     "not emulate", gpa - apic_page);
+                     "not emulate", gpa - g_xapic_page);
         guest_end(c, "unsupported local APIC access", false);
     }
     u64 start;
     if (!store_start(c, &in, mode, &start))
         start = gpa;
-    if (start < apic_page || start + in.size > apic_page + 4096) {
+    if (start < g_xapic_page || start + in.size > g_xapic_page + 4096) {
         guest_refuse(c, "a %u-byte write across the edge of the local APIC's page at GPA 0x%llx; "
                      "dropped", in.size, start);
         virt->skip(c, in.len);
         return true;
     }
-    u32 reg = (u32)(start - apic_page);
+    u32 reg = (u32)(start - g_xapic_page);
     if (in.size != 4 || (reg & 0xF)) {
         guest_refuse(c, "a %u-byte write to the local APIC at offset 0x%03x (only aligned 32-bit "
                      "writes to a register are defined, SDM Vol. 3A 10.4.1); dropped", in.size, reg);
@@ -89,7 +82,7 @@ bool xapic_write(struct cpu *c, u64 gpa)
     u64 src = in.kind == INSN_STORE_IMM ? in.imm
             : in.reg == R_RSP ? virt->get(c, GR_RSP) : c->regs->r[in.reg];
     u32 v = (u32)src;
-    volatile u32 *r = (volatile u32 *)(usize)(apic_page + reg);
+    volatile u32 *r = (volatile u32 *)(usize)(g_xapic_page + reg);
     u32 old = in.kind == INSN_XCHG ? *r : 0;
 
     switch (reg) {

@@ -14,10 +14,10 @@
  * the IOMMU itself (ILLEGAL_DEV_TABLE_ENTRY), none passes untranslated.
  */
 #include "iommu_impl.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 /* 3.4 MMIO offsets */
 #define AMDVI_DEVTAB      0x0000

@@ -24,15 +24,15 @@
  *                   an access to one of them
  */
 #include "iommu_impl.h"
-#include "console.h"
-#include "core.h"
-#include "early.h"
-#include "hv.h"
-#include "insn.h"
-#include "lib.h"
-#include "power.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/early.h"
+#include "core/hv.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 struct iommu_state iommu;
 static const struct acpi_header *fw_table;

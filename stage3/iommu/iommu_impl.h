@@ -4,9 +4,10 @@
  */
 #ifndef PXHV_IOMMU_IMPL_H
 #define PXHV_IOMMU_IMPL_H
-#include "iommu.h"
-#include "apic.h"
-#include "cpu.h"
+#include "lib/iommu.h"
+#include "core/iommu.h"
+#include "core/apic.h"
+#include "core/cpu.h"
 
 /* The one domain every device is in: the guest's. */
 #define IOMMU_DOMAIN 1

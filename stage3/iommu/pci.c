@@ -46,13 +46,13 @@
  * (VTBAR/VTDBAR) is programmed by the firmware and locked, docs/iommu.md.
  */
 #include "iommu_impl.h"
-#include "console.h"
-#include "core.h"
-#include "insn.h"
-#include "lib.h"
-#include "smp.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "core/stop.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 #define PORT_ADDR     0xCF8
 #define PORT_DATA     0xCFC
@@ -78,8 +78,8 @@ static void lock(void)
 {
     while (__atomic_exchange_n(&pci_lock, 1, __ATOMIC_ACQUIRE))
         while (pci_lock) {
-            if (smp_stopping())    /* the holder may have been stopped */
-                smp_park();
+            if (cpus_stopping())    /* the holder may have been stopped */
+                cpu_park();
             pause();
         }
 }

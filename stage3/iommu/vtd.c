@@ -25,10 +25,10 @@
  * stays masked) and read by vtd_poll().
  */
 #include "iommu_impl.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 /* 10.4 register offsets */
 #define VTD_VER      0x00

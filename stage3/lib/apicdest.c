@@ -1,5 +1,5 @@
-/* IPI destinations as the local APICs resolve them (include/apicdest.h). */
-#include "apicdest.h"
+/* IPI destinations as the local APICs resolve them (include/lib/apicdest.h). */
+#include "lib/apicdest.h"
 
 #define DFR_MODEL(dfr)  ((dfr) >> 28)
 #define DFR_FLAT        0xFu

@@ -4,8 +4,8 @@
  * Pure code (no privileged instructions, no libc) so the host unit tests in
  * tests/unit/test_e820.c exercise exactly what runs in stage 3.
  */
-#include "e820.h"
-#include "layout.h"
+#include "lib/e820.h"
+#include "boot/layout.h"
 
 #define U64_MAX 0xFFFFFFFFFFFFFFFFULL
 

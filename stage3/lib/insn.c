@@ -1,5 +1,5 @@
-/* The store decoder (include/insn.h). */
-#include "insn.h"
+/* The store decoder (include/lib/insn.h). */
+#include "lib/insn.h"
 
 enum { SEG_ES_, SEG_CS_, SEG_SS_, SEG_DS_, SEG_FS_, SEG_GS_ };
 
@@ -259,22 +259,30 @@ u64 insn_store_offset(const struct insn *in, const u64 gpr[16], u64 rip)
     return a & mask;
 }
 
-u32 insn_length(const u8 *b, u32 avail, u32 mode, int *seg)
+u32 insn_length(const u8 *b, u32 avail, u32 mode, struct insn_prefixes *pfx)
 {
     static const u8 seg_prefix[6] = { 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
     u32 i = 0;
-    *seg = -1;
+    bool addr_override = false;
+    pfx->seg = -1;
     for (; i < avail && i < INSN_MAX_LEN; i++) {
         u8 p = b[i];
         bool prefix = p == 0x66 || p == 0x67 || p == 0xF0 || p == 0xF2 || p == 0xF3;
+        addr_override |= p == 0x67;
         for (int s = 0; s < 6; s++)
             if (p == seg_prefix[s]) {
-                *seg = s;
+                pfx->seg = s;           /* the last one counts, as on the CPU */
                 prefix = true;
             }
         if (!prefix)
             break;
     }
+    /* SDM Vol. 1 3.6.1 "Operand Size and Address Size in 64-Bit Mode" and
+     * Table 3-3: 67h toggles 16/32 bits, and selects 32 in 64-bit mode. */
+    if (mode == 64)
+        pfx->addr_bytes = addr_override ? 4 : 8;
+    else
+        pfx->addr_bytes = (mode == 32) != addr_override ? 4 : 2;
     if (mode == 64 && i < avail && (b[i] & 0xF0) == 0x40)
         i++;
     if (i >= avail)

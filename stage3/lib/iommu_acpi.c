@@ -1,12 +1,12 @@
 /*
  * The firmware's IOMMU tables, DMAR (VT-d) and IVRS (AMD-Vi), turned into one
- * compact description (include/iommu.h).  Pure code: every structure is
+ * compact description (include/lib/iommu.h).  Pure code: every structure is
  * bounded by its parent's length before it is read, so a malformed table is
  * refused or cut short, never read past its end.  Unit-tested on the host
  * (tests/unit/test_iommu.c).
  */
-#include "iommu.h"
-#include "lib.h"
+#include "lib/iommu.h"
+#include "lib/lib.h"
 
 static bool table_ok(const struct acpi_header *t, const char sig[4], u32 min, struct iommu_desc *d)
 {

@@ -1,12 +1,12 @@
 /*
- * The translation structures pxHV gives an IOMMU (include/iommu.h): the
+ * The translation structures pxHV gives an IOMMU (include/lib/iommu.h): the
  * classifier of "everything but pxHV's memory" for the one page-table builder
  * (lib/pt.c, formats pt_vtd and pt_amdvi), VT-d root and context tables, AMD-Vi
  * device table entries and commands.  Pure code; the pages come from the
  * caller.  Unit-tested on the host (tests/unit/test_iommu.c).
  */
-#include "iommu.h"
-#include "lib.h"
+#include "lib/iommu.h"
+#include "lib/lib.h"
 
 /* Read and write everywhere except in the holes; a range that straddles a
  * hole's edge is split further.  Memory types do not matter here: a device's

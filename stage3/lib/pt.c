@@ -1,9 +1,9 @@
 /*
- * The page-table builder (include/pt.h).  Pure code; the page allocator and
+ * The page-table builder (include/lib/pt.h).  Pure code; the page allocator and
  * the classifier (which knows the memory map and MTRRs) come from the
  * caller.  Unit-tested on the host (tests/unit/test_pt.c).
  */
-#include "pt.h"
+#include "lib/pt.h"
 
 #define ENTRIES 512
 

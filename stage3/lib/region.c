@@ -1,6 +1,6 @@
-/* The hypervisor region's place and layout (include/region.h). */
-#include "region.h"
-#include "layout.h"
+/* The hypervisor region's place and layout (include/lib/region.h). */
+#include "lib/region.h"
+#include "boot/layout.h"
 
 #define PAGE 0x1000ULL
 

@@ -3,22 +3,35 @@
  * chapter 15): detection and enabling on each CPU (15.4 "Enabling SVM"), the
  * I/O and MSR permission maps from the core's lists (15.10.1, 15.11), the
  * nested page tables (15.25) built by the one page-table builder, and the
- * backend operations (include/virt.h).
+ * backend operations (include/core/virt.h).
  */
+#include "backends.h"
 #include "svm_impl.h"
-#include "console.h"
-#include "core.h"
-#include "early.h"
-#include "host.h"
-#include "hv.h"
-#include "lib.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/early.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 struct svm_setup svm_setup_info;
 
-/* pxHV's part of EFER (SVME) and the SVM MSRs stay out of the guest's view. */
-static const u32 svm_own_msrs[] = { MSR_EFER, MSR_VM_CR, MSR_VM_HSAVE_PA };
+/* What SVM hides of the CPU: SVM itself (CPUID.80000001h:ECX[2] and leaf
+ * 8000000Ah, APM Vol. 2 15.4 "Enabling SVM"), and the MSRs it owns: EFER
+ * (SVME) and the SVM MSRs (exit.c svm_own_msr). */
+static const struct cpuid_bits svm_hidden[] = {
+    { 0x80000001, 2, CPUID_80000001_ECX_SVM },
+    { CPUID_SVM_FEATURES, CPUID_LEAF, ~0u },
+    { 0, 0, 0 },
+};
+static const struct msr_range svm_own_msrs[] = {
+    { MSR_EFER, MSR_EFER, MSR_READ | MSR_WRITE },
+    { MSR_VM_CR, MSR_VM_CR, MSR_READ | MSR_WRITE },
+    { MSR_VM_HSAVE_PA, MSR_VM_HSAVE_PA, MSR_READ | MSR_WRITE },
+    { 0, 0, 0 },
+};
 
 static const char *svm_cpu_enable(struct cpu *c)
 {
@@ -39,7 +52,7 @@ static const char *svm_cpu_enable(struct cpu *c)
      * is not executable (lib/pt.c, core/memmap.c). */
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
     wrmsr(MSR_VM_HSAVE_PA, c->vm_host_pa);
-    c->svm.vmcb = (struct vmcb *)(usize)c->vm_ctl_pa;
+    svm_of(c)->vmcb = (struct vmcb *)(usize)c->vm_ctl_pa;
     if (c->index == 0)
         kprintf("SVM enabled\n");
     return NULL;
@@ -90,8 +103,8 @@ void svm_setup_maps(struct cpu *c)
         svm_io_intercept(c, ports[i], true);
     for (const struct msr_range *r = msr_intercepted; r->first || r->last; r++)
         svm_msr_intercept(c, r->first, r->last, r->access, true);
-    for (u32 i = 0; i < ARRAY_SIZE(svm_own_msrs); i++)
-        svm_msr_intercept(c, svm_own_msrs[i], svm_own_msrs[i], MSR_READ | MSR_WRITE, true);
+    for (const struct msr_range *r = svm_own_msrs; r->first || r->last; r++)
+        svm_msr_intercept(c, r->first, r->last, r->access, true);
 }
 
 static void setup_npt(void)
@@ -140,8 +153,10 @@ static bool svm_can_wait_for_sipi(void) { return false; }
 const struct virt_ops svm_ops = {
     .name = "SVM",
     .second_level = "NPT",
-    .hypercall_insn = { 0x0F, 0x01, 0xD9 },      /* VMMCALL */
     .cpu_pages = SVM_CPU_PAGES,
+    .cpuid_hidden = svm_hidden,
+    .own_msrs = svm_own_msrs,
+    .own_msr = svm_own_msr,
     .setup = svm_setup,
     .cpu_enable = svm_cpu_enable,
     .cpu_init = svm_cpu_init,
@@ -158,7 +173,14 @@ const struct virt_ops svm_ops = {
     .inject = svm_inject,
     .halt = svm_halt,
     .dump = svm_dump,
+    .exit_begin = svm_exit_begin,
+    .exit_handlers = svm_exit_handlers,
+    .exit_slots = STAT_REASONS,
+    .exit_unexpected = svm_unexpected,
+    .exit_end = svm_exit_end,
+    .exit_info = svm_exit_info,
     .exit_name = svm_exit_name,
+    .deliver_nmi = svm_deliver_nmi,
     .can_wait_for_sipi = svm_can_wait_for_sipi,
     .msr_intercept = svm_msr_intercept,
     .io_intercept = svm_io_intercept,

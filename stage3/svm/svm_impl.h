@@ -4,9 +4,17 @@
  */
 #ifndef PXHV_SVM_IMPL_H
 #define PXHV_SVM_IMPL_H
-#include "cpu.h"
+#include "core/cpu.h"
 #include "svm.h"
-#include "virt.h"
+#include "core/virt.h"
+#include "lib/insn.h"
+
+/* The SVM backend's per-CPU state in struct cpu's opaque area. */
+STATIC_ASSERT(sizeof(struct svm_cpu) <= CPU_BACKEND_BYTES, "struct svm_cpu fits struct cpu");
+static inline struct svm_cpu *svm_of(struct cpu *c)
+{
+    return (struct svm_cpu *)(void *)c->backend;
+}
 
 struct svm_setup {
     u32 features;                 /* CPUID 0x8000000A EDX                    */
@@ -19,7 +27,7 @@ struct svm_setup {
 enum { SVM_PAGE_IOPM = 0, SVM_PAGE_MSRPM = 3, SVM_PAGE_HOST_SAVE = 5, SVM_CPU_PAGES = 6 };
 extern struct svm_setup svm_setup_info;
 
-static inline struct vmcb *vmcb_of(struct cpu *c) { return c->svm.vmcb; }
+static inline struct vmcb *vmcb_of(struct cpu *c) { return svm_of(c)->vmcb; }
 
 /* Intercept bits of the control area's two main vectors. */
 static inline void svm_intercept(struct vmcb *v, enum svm_intercept i, bool on)
@@ -46,11 +54,16 @@ void svm_skip(struct cpu *c, u32 len);
 void svm_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
 void svm_halt(struct cpu *c, bool guest_if);
 void svm_dump(struct cpu *c);
-u32  svm_insn_len(struct cpu *c, int *seg);   /* decoded at the guest's RIP */
+u32  svm_insn_len(struct cpu *c, struct insn_prefixes *pfx);   /* decoded at the guest's RIP */
 
 /* exit.c */
-const char *svm_exit_name(u32 stat_index);
-void svm_exit(struct guest_regs *regs);
+extern void (*const svm_exit_handlers[STAT_REASONS])(struct cpu *c);
+u32  svm_exit_begin(struct cpu *c);
+void svm_exit_end(struct cpu *c);
+u64  svm_exit_info(struct cpu *c);
+void svm_deliver_nmi(struct cpu *c);
+NORETURN void svm_unexpected(struct cpu *c, const char *what);
+enum msr_result svm_own_msr(struct cpu *c, u32 msr, bool write, u64 *v);
 
 /* svm_entry.asm */
 NORETURN void svm_launch(void *frame);

@@ -4,13 +4,13 @@
  * reads and writes after an exit.  The VMCB is plain memory: no cache needed.
  */
 #include "svm_impl.h"
-#include "console.h"
-#include "core.h"
-#include "host.h"
-#include "hv.h"
-#include "insn.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 void svm_cpu_init(struct cpu *c)
 {
@@ -33,8 +33,8 @@ void svm_cpu_init(struct cpu *c)
     v->save.g_pat = PAT_POWER_ON;
     /* pxHV's own FS, GS, TR, LDTR and syscall MSRs, which VMRUN leaves to
      * VMLOAD/VMSAVE (15.5.2): saved once, loaded after every exit. */
-    c->svm.host_save_pa = (u64)(usize)svm_page(c, SVM_PAGE_HOST_SAVE);
-    __asm__ volatile("vmsave" :: "a"(c->svm.host_save_pa) : "memory");
+    svm_of(c)->host_save_pa = (u64)(usize)svm_page(c, SVM_PAGE_HOST_SAVE);
+    __asm__ volatile("vmsave" :: "a"(svm_of(c)->host_save_pa) : "memory");
 }
 
 static void set_seg(struct vmcb_seg *s, u16 sel, u64 base, u16 attrib)
@@ -88,7 +88,7 @@ void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
     s->sysenter_cs = s->sysenter_esp = s->sysenter_eip = 0;
     s->star = s->lstar = s->cstar = s->sfmask = s->kernel_gs_base = 0;
     c->nmi_pending = false;
-    c->svm.nmi_masked = false;
+    svm_of(c)->nmi_masked = false;
     struct guest_regs *r = c->regs;
     memset(r, 0, sizeof *r);
     if (how != START_BOOT_SECTOR) {
@@ -106,7 +106,7 @@ NORETURN void svm_run(struct cpu *c)
     struct guest_regs *frame = (struct guest_regs *)(top - 2) - 1;
     *frame = *c->regs;
     top[-2] = c->vm_ctl_pa;
-    top[-1] = c->svm.host_save_pa;
+    top[-1] = svm_of(c)->host_save_pa;
     vmcb_of(c)->save.rax = c->regs->r[R_RAX];
     c->launched = true;
     svm_launch(frame);
@@ -194,11 +194,11 @@ u32 svm_cpl(struct cpu *c)
 
 /* The instruction at the guest's CS:RIP, for its length (no NRIP save) and
  * its segment prefix (no decode assists). */
-u32 svm_insn_len(struct cpu *c, int *seg)
+u32 svm_insn_len(struct cpu *c, struct insn_prefixes *pfx)
 {
     u8 bytes[INSN_MAX_LEN];
     u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
-    return insn_length(bytes, n, mode, seg);
+    return insn_length(bytes, n, mode, pfx);
 }
 
 void svm_inject(struct cpu *c, u8 vector, bool has_code, u32 code)
@@ -223,15 +223,15 @@ void svm_skip(struct cpu *c, u32 len)
     struct vmcb *v = vmcb_of(c);
     struct vmcb_save *s = &v->save;
     u64 next;
-    int seg;
+    struct insn_prefixes pfx;
     if (len)
         next = s->rip + len;
-    else if (c->svm.exit_code == SVM_EXIT_IOIO)
+    else if (svm_of(c)->exit_code == SVM_EXIT_IOIO)
         next = v->ctl.exit_info2;
     else if (svm_setup_info.features & SVM_FEAT_NRIPS)
         next = v->ctl.next_rip;
     else
-        next = s->rip + svm_insn_len(c, &seg);
+        next = s->rip + svm_insn_len(c, &pfx);
     if (!((s->efer & EFER_LMA) && (s->cs.attrib & BIT(9))))
         next &= s->cs.attrib & BIT(10) ? 0xFFFFFFFFULL : 0xFFFF;
     s->rip = next;
@@ -248,7 +248,7 @@ void svm_skip(struct cpu *c, u32 len)
 void svm_halt(struct cpu *c, bool guest_if)
 {
     (void)guest_if;
-    c->svm.hlt_native = true;
+    svm_of(c)->hlt_native = true;
     svm_intercept(vmcb_of(c), SVM_INTR_HLT, false);
 }
 

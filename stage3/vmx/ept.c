@@ -5,12 +5,12 @@
  * keeps, memory types from the MTRRs); and the exits it causes.
  */
 #include "vmx_impl.h"
-#include "console.h"
-#include "core.h"
-#include "hv.h"
-#include "mtrr.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "lib/mtrr.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 static u64 *ept_root;
 

@@ -22,7 +22,7 @@ E820_SIZE   equ 24              ; base(8) length(8) type(4) ACPI 3 attributes(4)
 E820_RAM    equ 1
 E820_RESERVED equ 2
 MIB         equ 0x100000
-HIDDEN_MIN  equ 0x1000000       ; HV_REGION_MIN_BASE (include/layout.h)
+HIDDEN_MIN  equ 0x1000000       ; HV_REGION_MIN_BASE (include/boot/layout.h)
 
 main:
         PRINT   "start"
@@ -239,7 +239,7 @@ check32:
 ; touches a type-1 range (one ends where it starts, or starts where it
 ; ends).  The firmware's reserved ranges near 4 GiB (BIOS ROM, APICs) touch
 ; no RAM.  Of the candidates the lowest is taken: above the region pxHV may
-; also hide the region's A20 alias (include/region.h).
+; also hide the region's A20 alias (include/lib/region.h).
 find_hidden32:
         push    esi
         push    ecx

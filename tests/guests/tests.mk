@@ -1,7 +1,7 @@
 # Built-in test guests: $(BUILD)/guests/<name>.bin from tests/guests/<name>.asm
 # (flat 16-bit images, org 0x7C00, whole sectors, <= 32 KiB), plus
 # $(BUILD)/guests/empty.bin (512 zero bytes).  tests/guests/README.md describes
-# them.  They take the hypercall ABI from $(GEN)/hypercall.inc (include/hypercall.h).
+# them.  They take the hypercall ABI from $(GEN)/hypercall.inc (include/boot/hypercall.h).
 # `make test-guests` builds all of them.
 
 TESTGUEST_DIR   := tests/guests

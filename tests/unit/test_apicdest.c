@@ -5,7 +5,7 @@
  * (flat, cluster, x2APIC cluster) destinations, broadcasts and absent targets.
  */
 #include "unit.h"
-#include "apicdest.h"
+#include "lib/apicdest.h"
 
 #define LOGICAL ICR_DEST_LOGICAL
 #define SH(x) ((u32)(x) << ICR_SH_SHIFT)

@@ -4,8 +4,8 @@
  * legacy memory-size answers and the INT 15h E820h query.
  */
 #include "unit.h"
-#include "e820.h"
-#include "layout.h"
+#include "lib/e820.h"
+#include "boot/layout.h"
 
 #define RAM E820_RAM
 #define RES E820_RESERVED

@@ -2,10 +2,12 @@
 /*
  * Unit tests for the store decoder (stage3/lib/insn.c): the encodings
  * guests use to write local APIC registers, in 16-, 32- and 64-bit code,
- * with prefixes, SIB, displacements and immediates (SDM Vol. 2A ch. 2).
+ * with prefixes, SIB, displacements and immediates (SDM Vol. 2A ch. 2);
+ * and the length decoder SVM uses without NRIP save, with what the prefixes
+ * say (segment override, address size: SDM Vol. 1 Table 3-3).
  */
 #include "unit.h"
-#include "insn.h"
+#include "lib/insn.h"
 
 static struct insn in;
 
@@ -86,8 +88,63 @@ static void test_write(void)
             CHECK_EQ(in.reg, reg_);                               \
     } while (0)
 
+static struct insn_prefixes pfx;
+
+static u32 len(u32 mode, const char *hex)
+{
+    u8 b[32];
+    u32 n = 0;
+    for (const char *p = hex; *p; ) {
+        if (*p == ' ') { p++; continue; }
+        unsigned v;
+        sscanf(p, "%2x", &v);
+        b[n++] = (u8)v;
+        p += 2;
+    }
+    memset(&pfx, 0xEE, sizeof pfx);
+    return insn_length(b, n, mode, &pfx);
+}
+
+static void test_length(void)
+{
+    CHECK_EQ(len(16, "0f a2"), 2);                 /* CPUID */
+    CHECK_EQ(pfx.seg, -1);
+    CHECK_EQ(pfx.addr_bytes, 2);
+    CHECK_EQ(len(32, "0f 32"), 2);                 /* RDMSR */
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(64, "0f 01 d9"), 3);              /* VMMCALL */
+    CHECK_EQ(pfx.addr_bytes, 8);
+    CHECK_EQ(len(16, "f3 6e"), 2);                 /* REP OUTSB */
+    CHECK_EQ(pfx.seg, -1);
+    CHECK_EQ(pfx.addr_bytes, 2);
+    CHECK_EQ(len(16, "f3 26 67 6f"), 4);           /* REP ES: a32 OUTSW/D */
+    CHECK_EQ(pfx.seg, 0);
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(32, "67 64 6e"), 3);              /* a16 FS: OUTSB */
+    CHECK_EQ(pfx.seg, 4);
+    CHECK_EQ(pfx.addr_bytes, 2);
+    CHECK_EQ(len(32, "2e 3e 6e"), 3);              /* two overrides: the last counts */
+    CHECK_EQ(pfx.seg, 3);
+    CHECK_EQ(len(64, "67 48 6f"), 3);              /* a32, REX.W OUTS */
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(64, "f3 65 48 6d"), 4);           /* REP GS: INS with REX */
+    CHECK_EQ(pfx.seg, 5);
+    CHECK_EQ(pfx.addr_bytes, 8);
+    CHECK_EQ(len(16, "e6 80"), 2);                 /* OUT imm8, AL */
+    CHECK_EQ(len(16, "ee"), 1);                    /* OUT DX, AL */
+    CHECK_EQ(len(16, "f4"), 1);                    /* HLT */
+    /* Not one it knows: 0, and the prefixes are still told. */
+    CHECK_EQ(len(16, "67 26 90"), 0);
+    CHECK_EQ(pfx.seg, 0);
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(32, "66"), 0);                    /* cut short */
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(16, "e6"), 0);                    /* imm8 missing */
+}
+
 int main(void)
 {
+    test_length();
     /* 32-bit code: what Linux and the test guests emit for APIC writes. */
     STORE(32, "89 83 00 03 00 00", INSN_STORE_REG, 6, 4, 0);      /* mov [ebx+0x300], eax   */
     STORE(32, "89 10", INSN_STORE_REG, 2, 4, 2);                  /* mov [eax], edx         */

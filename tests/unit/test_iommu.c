@@ -1,6 +1,6 @@
 // sources: stage3/lib/iommu_acpi.c stage3/lib/iommu_tables.c stage3/lib/pt.c stage3/lib/lib.c
 /*
- * Unit tests for the IOMMU's pure logic (include/iommu.h):
+ * Unit tests for the IOMMU's pure logic (include/lib/iommu.h):
  *  - the DMAR and IVRS tables QEMU 7.2 builds for q35 with -device intel-iommu
  *    and -device amd-iommu (tests/unit/fixtures/, dumped from a real run, see
  *    the README there), parsed to the units, devices and ranges they name;
@@ -16,7 +16,7 @@
  *    table entries (2.2.2) and commands (2.4).
  */
 #include "unit.h"
-#include "iommu.h"
+#include "lib/iommu.h"
 
 #define KiB 0x400ULL
 #define MiB 0x100000ULL

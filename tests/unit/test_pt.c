@@ -7,8 +7,8 @@
  * the hypervisor's own IA-32e format (SDM Vol. 3A 5.5).
  */
 #include "unit.h"
-#include "pt.h"
-#include "mtrr.h"
+#include "lib/pt.h"
+#include "lib/mtrr.h"
 
 #define KiB 0x400ULL
 #define MiB 0x100000ULL

@@ -5,8 +5,8 @@
  * RAM, as high as the map allows, checked against a page-by-page model.
  */
 #include "unit.h"
-#include "region.h"
-#include "layout.h"
+#include "lib/region.h"
+#include "boot/layout.h"
 
 #define RAM E820_RAM
 #define RES E820_RESERVED
