@@ -19,7 +19,7 @@ static const char *load_error_hint(efi_status s)
 {
     switch (s) {
     case EFI_LOAD_ERROR:         return "not a valid UEFI image";
-    case EFI_UNSUPPORTED:        return "not an image for this machine type";
+    case EFI_UNSUPPORTED:        return "not an image type this firmware runs (PE32+ for x64)";
     case EFI_SECURITY_VIOLATION: return "refused by the firmware's Secure Boot policy";
     case EFI_ACCESS_DENIED:      return "refused by the firmware's platform policy";
     case EFI_OUT_OF_RESOURCES:   return "not enough memory to load it";

@@ -175,6 +175,10 @@ efi_status EFIAPI efi_main(efi_handle image, struct efi_system_table *st)
             "EfiReservedMemoryType\n", region, region + region_size - 1, region_size / 1024, cpus,
             cpus == 1 ? "" : "s", h->mem_size / 1024);
     efi_region_check_map(region, region_size);
+    if (!efi_region_taken(region, region_size)) {
+        s = EFI_ACCESS_DENIED;
+        goto stop;
+    }
 
     char next[EFI_PATH_MAX];
     if (!efi_cfg_next_path(&cfg, app.dir, next, sizeof next)) {

@@ -21,9 +21,10 @@ LINUX_IMG=$GUESTS/linux.img
 need_tool mcopy mtools
 need_tool mkfs.fat dosfstools
 
-# The kernel command line of the Linux guest (guest_images/mk-linux.sh explains each),
-# plus efi=debug: the kernel prints the firmware's memory map, where pxHV's region shows.
-ESP_APPEND=${ESP_APPEND:-console=ttyS0,115200 nokaslr lapic=notscdeadline efi=debug}
+# The kernel command line of the Linux guest (guest_images/mk-linux.sh explains each).
+# ESP_APPEND="... efi=debug" makes the kernel print the firmware's memory map too (about
+# 130 lines, 8 s more under QEMU TCG), where pxHV's region shows as [Reserved].
+ESP_APPEND=${ESP_APPEND:-console=ttyS0,115200 nokaslr lapic=notscdeadline}
 
 GRUBDIR=$(unpack grub-efi-amd64-bin)/usr/lib/grub/x86_64-efi
 MKIMAGE=$(unpack grub-common)/usr/bin/grub-mkimage

@@ -59,7 +59,39 @@ efi_status efi_region_alloc(u64 size, u64 *base)
 
 void efi_region_free(u64 base, u64 size)
 {
-    app.bs->free_pages(base, size / EFI_PAGE_SIZE);
+    efi_status s = app.bs->free_pages(base, size / EFI_PAGE_SIZE);
+    if (EFI_ERROR(s))
+        eprintf("pxHV: FreePages of the region failed (%s)\n", efi_status_name(s));
+    else
+        eprintf("pxHV: region %llx-%llx given back to the firmware\n", base, base + size - 1);
+}
+
+/* The firmware must now refuse the region to anyone else: AllocatePages at
+ * its address (AllocateAddress) fails with EFI_NOT_FOUND for pages in use.
+ * This tells pxHV's allocation apart from a range that is reserved anyway:
+ * OVMF, like other EDK II firmware, keeps a pre-reserved bin per memory type
+ * (the Memory Type Information that keeps the map stable from boot to
+ * boot), and an EfiReservedMemoryType allocation that fits lands inside
+ * that bin, whose range the map shows as reserved with or without pxHV. */
+bool efi_region_taken(u64 base, u64 size)
+{
+    efi_phys_addr probe[2] = { base, base + size - EFI_PAGE_SIZE };
+    bool taken = true;
+    for (int i = 0; i < 2; i++) {
+        efi_phys_addr a = probe[i];
+        efi_status s = app.bs->allocate_pages(EFI_ALLOCATE_ADDRESS, EFI_LOADER_DATA, 1, &a);
+        if (!EFI_ERROR(s)) {
+            app.bs->free_pages(a, 1);
+            eprintf("pxHV: the firmware gave out page %llx of the region a second time\n", probe[i]);
+            taken = false;
+        } else if (s != EFI_NOT_FOUND) {
+            eprintf("pxHV: AllocatePages at %llx: %s\n", probe[i], efi_status_name(s));
+            taken = false;
+        }
+    }
+    if (taken)
+        eprintf("pxHV: AllocatePages at the region's first and last page: EFI_NOT_FOUND, it is pxHV's\n");
+    return taken;
 }
 
 /* What the firmware's memory map now says about the region: the map the OS

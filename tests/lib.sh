@@ -17,7 +17,12 @@
 #   run_qemu [opt]...    QEMU TCG (no VMX; SVM with --cpu qemu64,+svm,+npt).  --disk --disk2
 #                         --floppy --mem --boot as above, --cpu MODEL (default qemu64),
 #                         --arg ARG (extra QEMU argument, repeatable), --reboot (a guest
-#                         reset restarts the machine instead of ending QEMU)
+#                         reset restarts the machine instead of ending QEMU),
+#                         --machine TYPE (QEMU -M, e.g. q35; default QEMU's own, pc),
+#                         --efi (UEFI instead of SeaBIOS: OVMF as two pflash drives, its code
+#                         read-only from $OVMF_CODE, its variables a writable copy of
+#                         $OVMF_VARS in the run directory, so every run starts from the
+#                         packaged defaults; needs --machine q35)
 #   Options common to both:
 #       --cpus N          processors (Bochs cpu: count=N, QEMU -smp N; default 1)
 #       --timeout SEC     hard bound of the run (default 60)
@@ -58,6 +63,9 @@ PXHV_IMG=${PXHV_IMG:-$PXHV_ROOT/build/pxhv.img}
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 BOCHS=${BOCHS:-bochs}
 QEMU=${QEMU:-qemu-system-x86_64}
+# Debian's ovmf package: the 4 MiB flash layout, without Secure Boot keys enrolled.
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 
 _run_dirs=()      # every run directory of this test, removed on a pass
 _pgroups=()       # process groups still to kill
@@ -106,7 +114,7 @@ _copy_image() { # SRC NAME PAD(0|1)
 
 _parse_run_opts() {
     o_disk=$PXHV_IMG o_disk2= o_floppy= o_cpu= o_cpus=1 o_mem=256 o_bios=latest o_boot=disk
-    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0
+    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0 o_machine= o_efi=0
     while [ $# -gt 0 ]; do
         case $1 in
             --disk) o_disk=$2 ;;  --disk2) o_disk2=$2 ;;  --floppy) o_floppy=$2 ;;
@@ -115,7 +123,9 @@ _parse_run_opts() {
             --boot) o_boot=$2 ;;  --timeout) o_timeout=$2 ;; --chat) o_chat=$2 ;;
             --done) o_done+=("$2") ;; --fail) o_fail+=("$2") ;;
             --rc) o_rc+=("$2") ;;  --arg) o_arg+=("$2") ;;
+            --machine) o_machine=$2 ;;
             --reboot) o_reboot=1; shift; continue ;;
+            --efi) o_efi=1; shift; continue ;;
             *) echo "run: unknown option $1" >&2; return 2 ;;
         esac
         shift 2
@@ -252,7 +262,19 @@ run_qemu() {
     args=(-display none -monitor none -nic none -m "$o_mem" -cpu "${o_cpu:-qemu64}" -smp "$o_cpus"
           -drive "format=raw,if=ide,index=0,file=$disk"
           -d guest_errors,cpu_reset -D "$EMU_LOG")
-    [ "$o_boot" = floppy ] && args+=(-boot order=a) || args+=(-boot order=c)
+    [ -z "$o_machine" ] || args+=(-M "$o_machine")
+    if [ "$o_efi" = 1 ]; then
+        # OVMF picks its boot device from its own variables, not from -boot.
+        [ -s "$OVMF_CODE" ] && [ -s "$OVMF_VARS" ] ||
+            { echo "OVMF firmware missing ($OVMF_CODE, $OVMF_VARS): apt-get install ovmf" >&2; return 1; }
+        cp "$OVMF_VARS" "$RUN_DIR/ovmf_vars.fd"
+        args+=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
+               -drive "if=pflash,format=raw,file=$RUN_DIR/ovmf_vars.fd")
+    elif [ "$o_boot" = floppy ]; then
+        args+=(-boot order=a)
+    else
+        args+=(-boot order=c)
+    fi
     [ "$o_reboot" = 1 ] || args+=(-no-reboot)
     if [ -n "$o_disk2" ]; then
         a=$(_copy_image "$o_disk2" disk2.img 0) || return 1

@@ -55,6 +55,7 @@ const struct stage3_header *efi_stage3(void);
 u64  efi_region_size(const struct stage3_header *h, u32 cpus, u32 virt);
 efi_status efi_region_alloc(u64 size, u64 *base);
 void efi_region_free(u64 base, u64 size);
+bool efi_region_taken(u64 base, u64 size);   /* the firmware refuses it to others */
 void efi_region_check_map(u64 base, u64 size);
 
 /* cpu.c: the CPUs through the MP services protocol. */
