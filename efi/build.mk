@@ -39,8 +39,8 @@ $(BUILD)/efi/stage3_blob.o: efi/stage3_blob.S $(BUILD)/stage3.bin
 
 $(BUILD)/pxhv.efi: $(EFI_OBJS) efi/pxhv-efi.lds
 	$(LD) $(EFI_LDFLAGS) -o $@ $(EFI_OBJS)
-	@# A UEFI loader needs a PE32+ x86-64 EFI application whose absolute pointers all have
-	@# base relocations: check the headers, and that no section lies at the image base.
+	@# A UEFI loader needs a PE32+ EFI application with base relocations, or it can only
+	@# load it at its image base, 0: check the headers and the .reloc section.
 	@objdump -p $@ | grep -q '^Magic[[:space:]]*020b' || { echo "pxhv.efi: not PE32+"; rm -f $@; exit 1; }
 	@objdump -p $@ | grep -q '^Subsystem[[:space:]]*0000000a' || { echo "pxhv.efi: not an EFI application"; rm -f $@; exit 1; }
 	@objdump -h $@ | grep -q ' \.reloc ' || { echo "pxhv.efi: no .reloc section"; rm -f $@; exit 1; }
