@@ -18,7 +18,7 @@ TEST_GUEST ?=
 .DEFAULT_GOAL := all
 
 include scripts/gen.mk
-# The layout as make variables (DISK_*, SECTOR_SIZE...), generated from include/layout.h.
+# The layout as make variables (DISK_*, SECTOR_SIZE...), generated from include/boot/layout.h.
 include $(GEN)/layout.mk
 include stage1/build.mk
 include stage2/build.mk

@@ -8,8 +8,8 @@
  */
 #include "efi/efi_app.h"
 #include "efi/efi_config_table.h"
-#include "acpi.h"
-#include "lib.h"
+#include "hw/acpi.h"
+#include "lib/lib.h"
 
 static const struct efi_guid acpi20_guid = EFI_ACPI_20_TABLE_GUID;
 static const struct efi_guid acpi10_guid = EFI_ACPI_10_TABLE_GUID;

@@ -11,7 +11,7 @@
  * as its command line.
  */
 #include "efi/efi_app.h"
-#include "lib.h"
+#include "lib/lib.h"
 
 static const struct efi_guid li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
 

@@ -5,10 +5,10 @@
  * something the user did not ask for.
  */
 #include "efi/efi_cfg.h"
-#include "lib.h"
-#include "pxhv_config.h"
+#include "lib/lib.h"
+#include "boot/pxhv_config.h"
 
-/* Flag names, in bit order of CFG_FLAG_* (include/pxhv_config.h). */
+/* Flag names, in bit order of CFG_FLAG_* (include/boot/pxhv_config.h). */
 static const struct { const char *name; u32 bit; } flag_names[] = {
     { "trace-exits",       CFG_FLAG_TRACE_EXITS },
     { "no-poweroff",       CFG_FLAG_NO_POWEROFF },

@@ -19,8 +19,8 @@
 #include "efi/efi_app.h"
 #include "efi/efi_console.h"
 #include "efi/efi_device_path.h"
-#include "console.h"
-#include "lib.h"
+#include "core/console.h"
+#include "lib/lib.h"
 #include <stdarg.h>
 
 #define MAX_CONSOLES 8

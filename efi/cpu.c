@@ -9,8 +9,8 @@
  */
 #include "efi/efi_app.h"
 #include "efi/efi_mp_services.h"
-#include "lib.h"
-#include "x86.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 #define AP_TIMEOUT_US 5000000     /* far more than a function of a few instructions needs */
 #define MAX_PROBED    64

@@ -6,7 +6,7 @@
  */
 #include "efi/efi_app.h"
 #include "efi/efi_device_path.h"
-#include "lib.h"
+#include "lib/lib.h"
 
 static const struct efi_guid sfs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
 static const struct efi_guid dp_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;

@@ -25,11 +25,11 @@
 #include "efi/efi_app.h"
 #include "efi/efi_cfg.h"
 #include "efi/efi_runtime_services.h"
-#include "bootinfo.h"
-#include "console.h"
-#include "lib.h"
-#include "stage3_header.h"
-#include "x86.h"
+#include "boot/bootinfo.h"
+#include "core/console.h"
+#include "lib/lib.h"
+#include "boot/stage3_header.h"
+#include "hw/x86.h"
 
 struct efi_app app;
 

@@ -19,11 +19,11 @@
  */
 #include "efi/efi_app.h"
 #include "efi/efi_memory.h"
-#include "cpu.h"
-#include "early.h"
-#include "layout.h"
-#include "lib.h"
-#include "stage3_header.h"
+#include "core/cpu.h"
+#include "core/early.h"
+#include "boot/layout.h"
+#include "lib/lib.h"
+#include "boot/stage3_header.h"
 
 extern const u8 efi_stage3_image[], efi_stage3_image_end[];
 

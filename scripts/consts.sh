@@ -1,5 +1,5 @@
 # Sourced by the image scripts: the layout constants (DISK_*, CFG_*, ...) generated
-# from the C headers (include/asm_exports.h, scripts/gen.mk), built on first use.
+# from the C headers (include/boot/asm_exports.h, scripts/gen.mk), built on first use.
 _pxhv_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _pxhv_consts=${PXHV_GEN:-$_pxhv_root/build/gen}/layout.sh
 if [ ! -s "$_pxhv_consts" ]; then

@@ -1,9 +1,9 @@
-# Constants generated from the C headers (include/asm_exports.h) for the code that
+# Constants generated from the C headers (include/boot/asm_exports.h) for the code that
 # cannot include them: NASM (stage 1, stage 2, stage 3's assembly, the test guests),
 # make and the shell scripts.  Nothing is copied by hand; tests/unit/test_genconsts.c
 # checks that NASM reads every value as C has it.
 GEN        := $(BUILD)/gen
-GEN_HDRS   := $(wildcard include/*.h)
+GEN_HDRS   := $(wildcard include/*/*.h)
 
 $(GEN)/genconsts: scripts/genconsts.c $(GEN_HDRS)
 	@mkdir -p $(GEN)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mkimage.sh: assemble the raw pxHV disk image (layout in include/layout.h).
+# mkimage.sh: assemble the raw pxHV disk image (layout in include/boot/layout.h).
 #
 #   mkimage.sh OUT --stage1 F --stage2 F --stage3 F
 #              [--builtin GUESTBIN [--name NAME]] [--partition DISKIMG]

@@ -1,6 +1,6 @@
 #!/bin/bash
 # pxhv-config.sh: show or change the configuration block (struct pxhv_config,
-# include/pxhv_config.h) of a pxHV disk image in place.  No rebuild needed.
+# include/boot/pxhv_config.h) of a pxHV disk image in place.  No rebuild needed.
 #
 #   pxhv-config.sh IMG [--source none|partition|drive|builtin|mbr] [--drive 0xNN]
 #                      [--flags N] [--name NAME] [--show]

@@ -81,7 +81,7 @@ run_bochs() {
     dir=$(mktemp -d "${TMPDIR:-/tmp}/pxhv-run.XXXXXX")
     if [ "$CPUS" -gt 1 ]; then
         # Bochs keeps a guest's INIT pending after its VM exit: the guest's INIT and
-        # SIPI go through intercepted ICR writes instead (include/ipi.h).
+        # SIPI go through intercepted ICR writes instead (include/core/ipi.h).
         [ "$IMG" != "$ROOT/build/pxhv.img" ] || { cp "$IMG" "$dir/pxhv.img"; IMG=$dir/pxhv.img; }
         flags=$("$ROOT/scripts/pxhv-config.sh" "$IMG" | sed -n 's/^flags *\(0x[0-9a-f]*\).*/\1/p')
         "$ROOT/scripts/pxhv-config.sh" "$IMG" --flags $(( flags | CFG_FLAG_INTERCEPT_IPI )) >/dev/null

@@ -31,7 +31,7 @@ has_cpuid:
 ; (F000:FFF0) runs the BIOS again inside pxHV's virtual machine, and the BIOS
 ; boots this disk: this stage 2 is then pxHV's guest.  CPUID says so (the
 ; hypervisor bit, CPUID.1:ECX[31], and pxHV's signature at leaf 0x40000000,
-; include/hypercall.h); ask the hypervisor to reset the machine for real,
+; include/boot/hypercall.h); ask the hypervisor to reset the machine for real,
 ; which is what the guest wanted.  Returns when running on bare hardware.
 check_reentry:
         pushad

@@ -96,22 +96,49 @@ load_stage3:
         ret
 
 ; check_stage3: the struct stage3_header at LOW_STAGE3_BOUNCE must carry the
-; magic and an entry inside what was read; anything else stops here, before
-; the jump into it.  Stage 3 checks its own sizes.
+; magic, and the sectors read must hold the whole image with its entry inside
+; it: a configuration with too few sectors would have stage 3 relocate and
+; run a partial image.  Anything else stops here, before the jump into it.
 check_stage3:
         push    es
         mov     ax, LOW_STAGE3_BOUNCE >> 4
         mov     es, ax
+        mov     si, msg_s3_bad
         cmp     dword [es:S3H_MAGIC], STAGE3_MAGIC
         jne     .bad
+        mov     si, msg_s3_short
         mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
         shl     eax, 9
-        cmp     [es:S3H_ENTRY_OFFSET], eax
-        jae     .bad
+        mov     edx, [es:S3H_IMAGE_SIZE]
+        cmp     edx, eax
+        ja      .bad                    ; the image is longer than what was read
+        mov     si, msg_s3_bad
+        cmp     edx, S3H_SIZE
+        jb      .bad
+        cmp     [es:S3H_ENTRY_OFFSET], edx
+        jae     .bad                    ; the entry is not inside the image
+        cmp     [es:S3H_MEM_SIZE], edx
+        jb      .bad                    ; image and bss smaller than the image
         pop     es
         ret
 .bad:
-        mov     si, msg_s3_bad
+        pop     es
+        cmp     si, msg_s3_short
+        jne     stop16
+        call    print
+        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
+        call    print_dec
+        mov     si, msg_s3_short2
+        call    print
+        push    es
+        mov     ax, LOW_STAGE3_BOUNCE >> 4
+        mov     es, ax
+        mov     eax, [es:S3H_IMAGE_SIZE]
+        pop     es
+        add     eax, 511
+        shr     eax, 9
+        call    print_dec
+        mov     si, msg_s3_short3
         jmp     stop16
 
 ; load_guest: the guest's first sector(s) to 0000:7C00 as config.guest_source
@@ -264,6 +291,9 @@ msg_cfg_name:   db " '", 0
 msg_quote_nl:   db "'", NL, 0
 msg_s3:         db "Stage 3: ", 0
 msg_s3_bad:     db "Stage 3 image invalid", NL, 0
+msg_s3_short:   db "Stage 3 image invalid: the configuration names ", 0
+msg_s3_short2:  db " sectors, the image needs ", 0
+msg_s3_short3:  db NL, 0
 msg_s3_lba:     db " sectors from LBA ", 0
 msg_guest:      db "Guest: ", 0
 msg_comma:      db ", ", 0

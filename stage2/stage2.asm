@@ -15,7 +15,7 @@
 ; The image is assembled with org 0 and runs at CS = DS = ES = SS = STAGE2_SEG
 ; in real mode; 32- and 64-bit code uses LOW_STAGE2 + label.  struct boot_info
 ; lives in this image (label bi).  The constants come from the C headers
-; (pxhv.inc, generated from include/asm_exports.h).
+; (pxhv.inc, generated from include/boot/asm_exports.h).
 
 %include "pxhv.inc"
 

@@ -1,6 +1,6 @@
 # Stage 3: freestanding C (stage3/core, stage3/vmx, stage3/lib) and the little
 # assembly C cannot express, linked position-independent into a flat binary.
-STAGE3_C    := $(wildcard stage3/*/*.c)
+STAGE3_C    := $(wildcard stage3/*.c stage3/*/*.c)
 STAGE3_ASM  := $(wildcard stage3/*.asm stage3/*/*.asm)
 STAGE3_OBJS := $(patsubst stage3/%.c,$(BUILD)/stage3/%.o,$(STAGE3_C)) \
                $(patsubst stage3/%.asm,$(BUILD)/stage3/%.o,$(STAGE3_ASM))
@@ -11,14 +11,14 @@ STAGE3_OBJS := $(patsubst stage3/%.c,$(BUILD)/stage3/%.o,$(STAGE3_C)) \
 # guest's FPU registers need no saving across VM exits.
 STAGE3_CFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
     -mno-red-zone -mgeneral-regs-only -fpie -fvisibility=hidden -fno-asynchronous-unwind-tables \
-    -g -Wall -Wextra -Werror -Iinclude -MMD -MP \
+    -g -Wall -Wextra -Werror -Iinclude -Istage3 -MMD -MP \
     --param=min-pagesize=0 $(if $(PXHV_MAX_CPUS),-DPXHV_MAX_CPUS=$(PXHV_MAX_CPUS))
 STAGE3_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z text -Bsymbolic \
     --no-warn-rwx-segments -z pack-relative-relocs -T $(BUILD)/stage3/linker.ld
 
 # The exit path and what it calls are built for speed, everything that runs
 # once (start-up, reports, name tables, pure set-up logic) for size.
-STAGE3_HOT := vmx/exit vmx/state core/cpuid core/io core/hypercall \
+STAGE3_HOT := vmx/exit vmx/state svm/exit svm/decode core/exit core/cpuid core/io core/hypercall \
               lib/lib
 stage3_opt = $(if $(filter $(STAGE3_HOT),$(patsubst stage3/%.c,%,$(1))),-O2,-Os)
 
@@ -30,7 +30,7 @@ $(BUILD)/stage3/%.o: stage3/%.asm $(GEN)/pxhv.inc stage3/gprs.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -I stage3/ -I $(GEN)/ -o $@ $<
 
-$(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/layout.h
+$(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/boot/layout.h
 	@mkdir -p $(dir $@)
 	$(CC) -E -P -x c -Iinclude -o $@ $<
 

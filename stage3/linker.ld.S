@@ -3,9 +3,9 @@
  * (core/early.c applies the packed relative relocations), because it places itself at the
  * top of RAM, which depends on the machine.  The header's values are
  * link-time constants (offsets from the image start).  The C preprocessor
- * runs over this file first, so the magic comes from include/layout.h.
+ * runs over this file first, so the magic comes from include/boot/layout.h.
  */
-#include "layout.h"
+#include "boot/layout.h"
 ENTRY(_start)
 
 SECTIONS

@@ -29,6 +29,9 @@
 #       --done TEXT       the run ends as soon as TEXT has appeared on COM1; repeatable: the run
 #                         ends when all of them have appeared
 #       --fail TEXT       the run ends as soon as TEXT appears (repeatable; default "PANIC")
+#       --stall SEC       the run ends (RUN_END=stall) when COM1 has not grown for SEC seconds:
+#                         a guest or pxHV that stopped making progress (a livelock) ends the run
+#                         early without a tight --timeout
 #       --chat FILE       drive COM1 interactively with FILE, lines of:
 #                            wait TEXT     wait until TEXT appears after the previous match
 #                            send TEXT     type TEXT and Enter (CR)
@@ -36,7 +39,7 @@
 #                            sleep SEC
 #                         Bochs: com1 is a TCP server on a free 127.0.0.1 port; QEMU: a FIFO pair.
 #   After a run: RUN_DIR, SERIAL_LOG (all COM1 output), EMU_LOG (the emulator's own log),
-#   RUN_END = done | fail | exit (the emulator ended by itself) | timeout, RUN_SECS.
+#   RUN_END = done | fail | exit (the emulator ended by itself) | timeout | stall, RUN_SECS.
 #   The exit status of the emulator is not used: Bochs exits 1 even on a clean guest shutdown.
 #
 # Checks (print why and return 1 on failure; use as `check || fail "why"`)
@@ -114,12 +117,12 @@ _copy_image() { # SRC NAME PAD(0|1)
 
 _parse_run_opts() {
     o_disk=$PXHV_IMG o_disk2= o_floppy= o_cpu= o_cpus=1 o_mem=256 o_bios=latest o_boot=disk
-    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0 o_machine= o_efi=0
+    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0 o_stall=0 o_machine= o_efi=0
     while [ $# -gt 0 ]; do
         case $1 in
             --disk) o_disk=$2 ;;  --disk2) o_disk2=$2 ;;  --floppy) o_floppy=$2 ;;
             --cpu) o_cpu=$2 ;;    --mem) o_mem=$2 ;;      --bios) o_bios=$2 ;;
-            --cpus) o_cpus=$2 ;;
+            --cpus) o_cpus=$2 ;;  --stall) o_stall=$2 ;;
             --boot) o_boot=$2 ;;  --timeout) o_timeout=$2 ;; --chat) o_chat=$2 ;;
             --done) o_done+=("$2") ;; --fail) o_fail+=("$2") ;;
             --rc) o_rc+=("$2") ;;  --arg) o_arg+=("$2") ;;
@@ -143,9 +146,14 @@ _start() {
 # Watch the serial log until the emulator exits, a fail marker or all done markers appear,
 # or the time runs out; then stop the emulator and set RUN_END and RUN_SECS.
 _watch() {
-    local start=$SECONDS t all rc
+    local start=$SECONDS t all rc size last_size=-1 last_change=$SECONDS
     RUN_END=
     while kill -0 "$_pid" 2>/dev/null; do
+        if [ "$o_stall" -gt 0 ]; then
+            size=$(stat -c %s "$SERIAL_LOG" 2>/dev/null || echo 0)
+            if [ "$size" != "$last_size" ]; then last_size=$size last_change=$SECONDS
+            elif (( SECONDS - last_change > o_stall )); then RUN_END=stall; break; fi
+        fi
         for t in "${o_fail[@]}"; do
             if grep -aqF -- "$t" "$SERIAL_LOG" 2>/dev/null; then RUN_END=fail; break 2; fi
         done
@@ -407,6 +415,12 @@ pass() {
 #       the guest" line
 #   expect_stats REASON...                     the exit statistics were printed and count
 #       at least one exit of each REASON (a name as pxHV prints it, e.g. CPUID)
+#   guest_run_qemu NAME [run_qemu option]...   guest_run under QEMU TCG with AMD-V and nested
+#       paging (SVM_QEMU_CPU), until pxHV stops the machine
+#   guest_run_engine ENGINE NAME [option]...   ENGINE = a Bochs CPU model (guest_run) or
+#       "qemu" (guest_run_qemu)
+#   count_lines LOG ERE                        prints how many whole lines match ERE
+#   second_level ENGINE                        EPT (a Bochs Intel model) or NPT (ryzen, qemu)
 guest_run() {
     local name=$1 cpu=$2 img
     shift 2
@@ -414,6 +428,30 @@ guest_run() {
     local done=(--done "pxHV: stopping")       # unless the caller names its own end
     [[ " $* " == *" --done "* ]] && done=()
     run_bochs --disk "$img" --cpu "$cpu" --timeout 120 "${done[@]}" "$@"
+}
+
+SVM_QEMU_CPU=qemu64,+svm,+npt
+guest_run_qemu() {
+    local name=$1 img
+    shift
+    img=$(pxhv_image --builtin "$(guest_bin "$name")" --name "$name") || fail "image for $name"
+    local done=(--done "pxHV: stopping")
+    [[ " $* " == *" --done "* ]] && done=()
+    run_qemu --disk "$img" --cpu "$SVM_QEMU_CPU" --timeout 120 "${done[@]}" "$@"
+}
+
+guest_run_engine() {
+    local engine=$1; shift
+    if [ "$engine" = qemu ]; then guest_run_qemu "$@"; else
+        local name=$1; shift; guest_run "$name" "$engine" "$@"; fi
+}
+
+count_lines() {
+    tr -d '\r' <"$1" | grep -acE -- "^($2)\$" || true
+}
+
+second_level() {
+    case $1 in qemu|ryzen|phenom|zambezi|trinity|turion64) echo NPT ;; *) echo EPT ;; esac
 }
 
 guest_expect() {
@@ -431,20 +469,31 @@ expect_stats() {
     done
 }
 
-# expect_region_at_top MAX_KIB: the hidden hypervisor range is where stage 3 places it:
-# page-aligned, at or above 16 MiB, ending exactly at the top of the firmware's RAM range
-# that holds it (its "E820: ... type 1" lines), and at most MAX_KIB long.
+# expect_region_at_top MAX_KIB: the hidden hypervisor range is where stage 3 places it
+# (include/lib/region.h): page-aligned, at or above 16 MiB, at most MAX_KIB long, inside one
+# even-numbered MiB (address bit 20 clear throughout), in a firmware RAM range (its "E820: ...
+# type 1" lines) as is its A20 alias one MiB higher, and ending as high as those allow: at
+# the end of its MiB, of its RAM range, or of the alias's RAM range less one MiB.
 expect_region_at_top() {
     hv_range || return 1
-    local max=$1 s e found=
+    local max=$1 s e top=$((1 << 62)) atop=0 M=$((1 << 20))
     (( HV_START % 4096 == 0 && HV_END % 4096 == 0 )) || { echo "FAILED: region not page-aligned"; return 1; }
     (( HV_START >= 0x1000000 )) || { echo "FAILED: region below 16 MiB"; return 1; }
     (( HV_END - HV_START <= max * 1024 )) ||
         { echo "FAILED: region $(( (HV_END - HV_START) / 1024 )) KiB, more than $max KiB"; return 1; }
+    (( (HV_START >> 20) % 2 == 0 && (HV_START >> 20) == ((HV_END - 1) >> 20) )) ||
+        { echo "FAILED: region not inside one even-numbered MiB"; return 1; }
     while read -r s e; do
-        (( 16#$s <= HV_START && HV_END == 16#$e )) && found=1
+        s=$((16#$s)) e=$((16#$e))
+        (( s <= HV_START && HV_END <= e )) && top=$e
+        (( s <= HV_START + M && HV_END + M <= e )) && atop=$e
     done < <(tr -d '\r' <"$SERIAL_LOG" | sed -nE 's/^E820: ([0-9a-f]{16})-([0-9a-f]{16}) type 1$/\1 \2/p')
-    [ -n "$found" ] || { echo "FAILED: region does not end at the top of a firmware RAM range"; return 1; }
+    (( top != 1 << 62 )) || { echo "FAILED: region not in a firmware RAM range"; return 1; }
+    (( atop )) || { echo "FAILED: the region's A20 alias not in a firmware RAM range"; return 1; }
+    (( atop - M < top )) && top=$((atop - M))
+    (( ((HV_START >> 20) + 1) * M < top )) && top=$((((HV_START >> 20) + 1) * M))
+    (( HV_END == top )) ||
+        { echo "FAILED: region ends at $(printf %x $HV_END), not as high as its place allows ($(printf %x $top))"; return 1; }
 }
 
 # HV_START/HV_END: the hypervisor range from pxHV's "hidden from the guest" line.

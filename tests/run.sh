@@ -5,7 +5,8 @@
 #   unit   tests/unit/test_*.c: host C tests.  The first line of each names the stage 3 sources
 #          it links:  // sources: stage3/lib/printf.c stage3/lib/e820.c
 #          Built with $HOSTCC into build/tests/, pass when the program exits 0.
-#   image  `make check-image` (scripts/image.mk), when that target exists.
+#   image  `make check-image` (scripts/image.mk), when that target exists, and
+#          scripts/check-layers.sh (the layers of stage 3 stay apart).
 #   emu    tests/test_*.sh: real emulator runs of build/pxhv.img (see tests/lib.sh); the image
 #          (and the built-in test guests) are built first; a failed build is a failed test.
 # FILTER keeps only tests whose name contains it (make test T=boot).
@@ -17,7 +18,7 @@ cd "$ROOT"
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
 HOSTCC=${HOSTCC:-gcc}
-UNIT_CFLAGS=${UNIT_CFLAGS:--std=gnu11 -O1 -g -Wall -Wextra -Iinclude -Istage3 -DPXHV_UNIT_TEST \
+UNIT_CFLAGS=${UNIT_CFLAGS:--std=gnu11 -O1 -g -Wall -Wextra -Iinclude -Istage3 -Istage3/vmx -Istage3/svm -DPXHV_UNIT_TEST \
     -fsanitize=undefined -fno-sanitize-recover=all}
 OUT=$BUILD/tests
 kinds=() filter=
@@ -73,6 +74,10 @@ if want image && selected check-image; then
     else
         echo "SKIP  check-image (no such make target yet)"
     fi
+fi
+
+if want image && selected check-layers; then
+    record check-layers "$OUT/logs/check-layers.log" bash scripts/check-layers.sh
 fi
 
 if want emu; then

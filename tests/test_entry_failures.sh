@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The failure reports of a VM entry, proven with deliberately broken VMCS
-# contents (configuration flags, include/pxhv_config.h):
+# contents (configuration flags, include/boot/pxhv_config.h):
 #  - invalid guest state: VM-entry failure, reason 33, the dump, and the
 #    violated SDM 26.3.1 check named;
 #  - invalid control: VMLAUNCH fails with VM-instruction error 7 and its SDM text.

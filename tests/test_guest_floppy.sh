@@ -17,7 +17,7 @@ printf '%s\n' "wait $MARKER" "wait boot: " "send hd1" "wait grub> " "send halt" 
 
 img=$(pxhv_image --drive 0x00) || fail "image"
 run_bochs --disk "$img" --floppy "$FLOPPY" --disk2 "$GRUB_IMG" --timeout 120 \
-    --chat "$TEST_TMP/chat" --done "pxHV: stopping" --fail PANIC --fail "EPT violation"
+    --chat "$TEST_TMP/chat" --done "pxHV: stopping" --fail PANIC --fail "pxHV: EPT violation:"
 expect_in_order "$SERIAL_LOG" "VMXON executed successfully!" \
     "pxHV: launching guest 'drive 0x00' (BIOS drive) at 0000:7C00, DL=0x00" \
     || fail "floppy not launched"

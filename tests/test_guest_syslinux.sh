@@ -37,7 +37,7 @@ chat() { # FILE LINE...: a --chat script
 img=$(pxhv_image --partition "$SL_IMG") || fail "partition: image"
 chat "$TEST_TMP/chat1" "wait $MARKER" "wait boot: " "send " "wait $MARKER" "wait boot: " "send poweroff"
 run_bochs --disk "$img" --timeout 120 --chat "$TEST_TMP/chat1" --done "pxHV: stopping" \
-    --fail PANIC --fail "EPT violation"
+    --fail PANIC --fail "pxHV: EPT violation:"
 expect_in_order "$SERIAL_LOG" "VMXON executed successfully!" \
     "pxHV: launching guest 'partition' (active partition) at 0000:7C00, DL=0x80, DS:SI=0000:07be (partition at LBA 2048)" \
     || fail "partition: not launched"
@@ -53,7 +53,7 @@ echo "[$TEST_NAME] partition: ${RUN_SECS}s"
 img=$(pxhv_image --drive 0x81) || fail "drive: image"
 chat "$TEST_TMP/chat2" "wait $MARKER" "wait boot: " "send poweroff"
 run_bochs --disk "$img" --disk2 "$SL_IMG" --timeout 120 --chat "$TEST_TMP/chat2" \
-    --done "pxHV: stopping" --fail PANIC --fail "EPT violation"
+    --done "pxHV: stopping" --fail PANIC --fail "pxHV: EPT violation:"
 expect_in_order -E "$SERIAL_LOG" \
     "pxHV: launching guest 'drive 0x81' \(BIOS drive\) at 0000:7C00, DL=0x81" \
     "$BANNER_RE" "PXHV-GUEST: syslinux-disk ready .*" 'boot: poweroff.*' \
@@ -67,7 +67,7 @@ img=$(pxhv_image --partition "$SL_IMG") || fail "reboot: image"
 chat "$TEST_TMP/chat3" "wait $MARKER" "wait boot: " "send reboot" \
     "wait $MARKER" "wait boot: " "send hd0"
 run_bochs --disk "$img" --bios "$SEABIOS" --timeout 180 --chat "$TEST_TMP/chat3" \
-    --done "pxHV: resetting the machine" --fail PANIC --fail "EPT violation"
+    --done "pxHV: resetting the machine" --fail PANIC --fail "pxHV: EPT violation:"
 expect_in_order -E "$SERIAL_LOG" \
     "pxHV: launching guest 'partition' \(active partition\) at 0000:7C00, DL=0x80, .*" \
     "$BANNER_RE" 'boot: reboot.*' \
@@ -85,7 +85,7 @@ echo "[$TEST_NAME] reboot (SeaBIOS): ${RUN_SECS}s"
 img=$(pxhv_image --partition "$SL_IMG") || fail "reboot: image"
 chat "$TEST_TMP/chat4" "wait $MARKER" "wait boot: " "send reboot"
 run_bochs --disk "$img" --timeout 120 --chat "$TEST_TMP/chat4" \
-    --done "pxHV: resetting the machine" --fail PANIC --fail "EPT violation"
+    --done "pxHV: resetting the machine" --fail PANIC --fail "pxHV: EPT violation:"
 expect_in_order -E "$SERIAL_LOG" \
     "pxHV: launching guest 'partition' \(active partition\) at 0000:7C00, DL=0x80, .*" \
     "$BANNER_RE" 'boot: reboot.*' 'pxHV: Pixel Hypervisor v0\.1' 'Stage 2: Hypervisor loader' \

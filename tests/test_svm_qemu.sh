@@ -82,7 +82,7 @@ expect_in_order -E "$SERIAL_LOG" "PXHV-GUEST: syslinux-floppy ready.*" \
 # memtest86+ over the memory pxHV leaves, to its fourth test.
 img=$(pxhv_image --drive 0x81) || fail "image"
 run_qemu --disk "$img" --disk2 "$G/memtest.img" --cpu "$SVM_CPU" --mem 64 --timeout 120 \
-    --done "#4  [" --fail "PANIC" --fail "NPT violation"
+    --done "#4  [" --fail "PANIC" --fail "pxHV: NPT violation:"
 for t in "Memtest86+ v6" "Status: Testing" "#4  [" "Errors: 0"; do   # one screen, one line
     grep -aqF "$t" "$SERIAL_LOG" || fail "memtest86+: no \"$t\""
 done

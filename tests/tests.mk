@@ -4,6 +4,7 @@
 #   make test-unit         host C tests in tests/unit (// sources: line names what to link)
 #   make test-emu          emulator tests (tests/test_*.sh) only
 #   make test-boot         emulator tests whose name contains "boot"
+#   make check-layers      lib, core and the backends include and name only what their layer may
 
 T ?=
 TEST_ENV = MAKE="$(MAKE)" BUILD="$(BUILD)" HOSTCC="$(HOSTCC)"
@@ -22,4 +23,8 @@ test-emu:
 test-boot:
 	@$(TEST_ENV) tests/run.sh --emu boot
 
-.PHONY: test test-unit test-emu test-boot
+# The layers of stage 3 stay apart (scripts/check-layers.sh, docs/architecture.md).
+check-layers:
+	@bash scripts/check-layers.sh
+
+.PHONY: test test-unit test-emu test-boot check-layers

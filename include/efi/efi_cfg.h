@@ -20,7 +20,7 @@
  */
 #ifndef PXHV_EFI_CFG_H
 #define PXHV_EFI_CFG_H
-#include "types.h"
+#include "lib/types.h"
 
 #define EFI_CFG_NAME        "pxhv.cfg"
 #define EFI_CFG_MAX_BYTES   4096
@@ -32,7 +32,7 @@ struct efi_cfg {
     bool has_next, has_options, has_flags;
     char next[EFI_CFG_PATH_MAX];       /* with '\' separators, as written       */
     char options[EFI_CFG_OPTIONS_MAX];
-    u32  flags;                        /* CFG_FLAG_* (include/pxhv_config.h)     */
+    u32  flags;                        /* CFG_FLAG_* (include/boot/pxhv_config.h)     */
 };
 
 /* Parses `len` bytes of `text` into `cfg` (cleared first).  Returns 0, or the

@@ -12,7 +12,7 @@
  */
 #ifndef PXHV_EFI_TYPES_H
 #define PXHV_EFI_TYPES_H
-#include "types.h"
+#include "lib/types.h"
 
 #define EFIAPI __attribute__((ms_abi))
 

@@ -1,10 +1,10 @@
 /*
- * Reading the firmware's ACPI tables (include/acpi.h).  Everything is read
+ * Reading the firmware's ACPI tables (include/hw/acpi.h).  Everything is read
  * in place through the identity map; nothing here writes global state, so
  * stage 3's early start can use it before its data exists.
  */
-#include "acpi.h"
-#include "lib.h"
+#include "hw/acpi.h"
+#include "lib/lib.h"
 
 #define BDA_EBDA_SEG ((const volatile u16 *)0x40E)
 

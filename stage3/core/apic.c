@@ -1,15 +1,54 @@
-/* IPIs and delays while pxHV starts its CPUs and when it stops them (include/apic.h). */
-#include "apic.h"
-#include "x86.h"
+/* IPIs and delays while pxHV starts its CPUs and when it stops them (include/core/apic.h). */
+#include "core/apic.h"
+#include "hw/x86.h"
 
 static bool x2apic(void)
 {
     return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
 }
 
+bool apic_x2apic_mode(void)
+{
+    return x2apic();
+}
+
 static volatile u32 *xapic(u32 reg)
 {
     return (volatile u32 *)(usize)((rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL) + reg);
+}
+
+/* A register by its xAPIC offset, through the MMIO page or its x2APIC MSR
+ * (SDM Vol. 3A 10.12.1.2 "x2APIC Register Address Space"). */
+u32 apic_read(u32 reg)
+{
+    return x2apic() ? (u32)rdmsr(MSR_X2APIC_BASE + reg / 16) : *xapic(reg);
+}
+
+void apic_write(u32 reg, u32 v)
+{
+    if (x2apic())
+        wrmsr(MSR_X2APIC_BASE + reg / 16, v);
+    else
+        *xapic(reg) = v;
+}
+
+void apic_init_state(void)
+{
+    apic_write(XAPIC_SVR, 0xFF);                 /* software disabled, vector FFh */
+    apic_write(XAPIC_TPR, 0);
+    /* Every LVT masked; an x2APIC without the thermal or performance LVT
+     * refuses their MSRs (#GP), an xAPIC ignores the write. */
+    for (u32 lvt = XAPIC_LVT_TIMER; lvt <= XAPIC_LVT_ERROR; lvt += 0x10) {
+        if (x2apic())
+            wrmsr_safe(MSR_X2APIC_BASE + lvt / 16, LVT_MASKED);
+        else
+            *xapic(lvt) = LVT_MASKED;
+    }
+    apic_write(XAPIC_TIMER_INIT, 0);
+    if (!x2apic()) {                             /* read-only in x2APIC mode */
+        apic_write(XAPIC_LDR, 0);
+        apic_write(XAPIC_DFR, 0xFFFFFFFF);
+    }
 }
 
 /* In xAPIC mode the high half goes first: writing the low half sends. */
@@ -38,8 +77,13 @@ void apic_ipi_others(u32 icr)
 }
 
 /* The PIT's channel 2 counts 1193182 Hz ticks down in mode 0; its output
- * (port 0x61 bit 5) goes high at zero. */
-void udelay(u32 us)
+ * (port 0x61 bit 5) goes high at zero.  The PIT and port 0x61 are the
+ * guest's once it runs (Linux calibrates its TSC with channel 2), so pxHV
+ * uses them only while it starts: to measure the TSC, by which it waits
+ * afterwards. */
+static __attribute__((section(".data"))) u64 tsc_per_ms;   /* read in the early start */
+
+static void pit_wait(u32 us)
 {
     while (us) {
         u32 chunk = us > 50000 ? 50000 : us;
@@ -52,4 +96,22 @@ void udelay(u32 us)
             pause();
         us -= chunk;
     }
+}
+
+void delay_calibrate(void)
+{
+    u64 t0 = rdtsc();
+    pit_wait(10000);
+    tsc_per_ms = (rdtsc() - t0) / 10;
+}
+
+void udelay(u32 us)
+{
+    if (!tsc_per_ms) {
+        pit_wait(us);
+        return;
+    }
+    u64 end = rdtsc() + tsc_per_ms * us / 1000 + 1;
+    while ((s64)(rdtsc() - end) < 0)
+        pause();
 }

@@ -4,11 +4,11 @@
  * partition entry when chained from a partition).  A guest stage 2 could not
  * load is refused here with the reason.
  */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
 
 static const char *const source_names[] = {
     [GUEST_SRC_NONE] = "none", [GUEST_SRC_PARTITION] = "active partition",

@@ -4,9 +4,9 @@
  * SMRAM lets code outside SMM write the SMI handler, which runs with every
  * right over all memory, pxHV's included (docs/security.md).
  */
-#include "core.h"
-#include "console.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "hw/x86.h"
 
 #define PCI_CONFIG_ADDR 0xCF8
 #define PCI_CONFIG_DATA 0xCFC

@@ -1,10 +1,10 @@
 /*
- * The console (include/console.h): kprintf formats into a buffer on the
+ * The console (include/core/console.h): kprintf formats into a buffer on the
  * stack and writes it under one lock, so lines from several CPUs do not mix.
  */
-#include "console.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/console.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 /* In .data, not .bss: the early start prints before the bss exists. */
 static __attribute__((section(".data"))) volatile u32 console_lock;

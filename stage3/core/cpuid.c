@@ -6,11 +6,10 @@
  * taken from the guest's own CR4, and pxHV's leaves in the range reserved
  * for hypervisors.
  */
-#include "core.h"
-#include "hv.h"
-#include "hypercall.h"
-#include "svm.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "boot/hypercall.h"
+#include "hw/x86.h"
 
 void core_cpuid(struct cpu *c)
 {
@@ -32,16 +31,19 @@ void core_cpuid(struct cpu *c)
         cpuid(leaf, sub, &a, &b, &ecx, &d);
         if (leaf == 1) {
             u64 cr4 = virt->get(c, GR_CR4);
-            ecx &= ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE);
+            ecx &= ~(u32)CPUID_1_ECX_OSXSAVE;
             ecx |= (u32)CPUID_1_ECX_HYPERVISOR | (cr4 & CR4_OSXSAVE ? (u32)CPUID_1_ECX_OSXSAVE : 0);
         } else if (leaf == 7 && sub == 0) {
             ecx &= ~(u32)CPUID_7_ECX_OSPKE;
             ecx |= virt->get(c, GR_CR4) & CR4_PKE ? (u32)CPUID_7_ECX_OSPKE : 0;
-        } else if (leaf == 0x80000001) {
-            ecx &= ~(u32)CPUID_80000001_ECX_SVM;   /* AMD-V hidden too (APM Vol. 2 15.4) */
-        } else if (leaf == CPUID_SVM_FEATURES) {
-            a = b = ecx = d = 0;
         }
+        /* What the backend keeps for itself (virt_ops.cpuid_hidden). */
+        u32 *reg[4] = { &a, &b, &ecx, &d };
+        for (const struct cpuid_bits *h = virt->cpuid_hidden; h->leaf || h->mask; h++)
+            if (h->leaf == leaf)
+                for (u32 i = 0; i < 4; i++)
+                    if (h->reg == CPUID_LEAF || h->reg == i)
+                        *reg[i] &= ~h->mask;
     }
     r->r[R_RAX] = a;
     r->r[R_RBX] = b;

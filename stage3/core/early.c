@@ -10,16 +10,18 @@
  * Until then the bss does not exist: nothing here (nor what it calls: the
  * console, printf, the ACPI, E820 and page-table code) may write static data.
  */
-#include "early.h"
-#include "acpi.h"
-#include "console.h"
-#include "cpu.h"
-#include "e820.h"
-#include "hv.h"
-#include "lib.h"
-#include "pt.h"
-#include "stage3_header.h"
-#include "x86.h"
+#include "core/early.h"
+#include "hw/acpi.h"
+#include "core/census.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "lib/e820.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "boot/stage3_header.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 /* Stage 2 reads the largest stage 3 into the bounce buffer. */
 STATIC_ASSERT(LOW_STAGE3_BOUNCE + DISK_STAGE3_MAX_SECTORS * SECTOR_SIZE <= LOW_STAGE3_BOUNCE_END,
@@ -58,16 +60,6 @@ static u64 *low_alloc(void *ctx)
     return page;
 }
 
-bool has_1g_pages(void)
-{
-    u32 a, b, c, d;
-    cpuid(0x80000000, 0, &a, &b, &c, &d);
-    if (a < 0x80000001)
-        return false;
-    cpuid(0x80000001, 0, &a, &b, &c, &d);
-    return d & CPUID_80000001_EDX_PDPE1GB;
-}
-
 static NORETURN void early_stop(const char *why)
 {
     kprintf("%s\n", why);
@@ -97,15 +89,19 @@ NORETURN void stage3_early(struct boot_info *bi)
 
     struct acpi_info acpi;
     acpi_scan(&acpi, false);
-    u32 cpus = acpi.cpus.count ? acpi.cpus.count : 1;
+    census_take();
+    census_merge(&acpi.cpus, cpu_apic_id());
+    u32 cpus = acpi.cpus.count;
 
     const struct stage3_header *h = (const struct stage3_header *)__image_start;
     if (h->image_size > bi->config.stage3_sectors * SECTOR_SIZE || h->mem_size < h->image_size)
         early_stop("Stage 3 image invalid");
     struct e820_map map;
     e820_from_boot(&map, bi);
-    u64 size = h->mem_size + (u64)cpus * CPU_BLOCK_SIZE + hv_pool_pages(bi->virt, cpus) * 4096;
-    u64 base = e820_choose_region(&map, size);
+    struct region_parts parts;
+    region_parts_of(bi->virt, cpus, &parts);
+    u64 size = region_span(&parts);
+    u64 base = region_place(&map, size);
     if (!base)
         early_stop("Not enough memory for the hypervisor region");
     kprintf("Hypervisor region at 0x%016llX\n", base);

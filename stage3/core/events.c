@@ -1,46 +1,19 @@
 /*
  * The guest events that end in a decision rather than an answer: HLT,
  * INVD, XSETBV, a triple fault, INIT, an access the second-level tables
- * refused, and the end of the guest.
+ * refused (the end of the guest and refusals: core/report.c).
  */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
-#include "pt.h"
-#include "smp.h"
-#include "ipi.h"
-#include "x86.h"
-
-NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
-{
-    struct segment cs;
-    smp_stop_others();
-    virt->get_seg(c, SEG_CS, &cs);
-    kprintf("pxHV: guest ended: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
-    if (cpu_count() > 1)
-        kprintf("pxHV: on CPU %u (APIC %u) of %u\n", c->index, c->apic_id, cpu_count());
-    mtrr_report();
-    stats_print();
-    if (reset && !(g_boot.config.flags & CFG_FLAG_NO_POWEROFF)) {
-        kprintf("pxHV: resetting the machine\n");
-        machine_reset();
-    }
-    hv_stop(reset ? "guest reset" : "guest finished");
-}
-
-void guest_refuse(struct cpu *c, const char *fmt, ...)
-{
-    char why[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    struct segment cs;
-    virt->get_seg(c, SEG_CS, &cs);
-    kprintf("pxHV: refused: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
-}
+#include "core/core.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "lib/pt.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "core/ipi.h"
+#include "hw/x86.h"
 
 void core_hlt(struct cpu *c)
 {
@@ -110,8 +83,26 @@ NORETURN void core_triple_fault(struct cpu *c)
  */
 void core_init_signal(struct cpu *c)
 {
+    if (c->probing) {
+        smp_probe_exit(c, true);
+        return;
+    }
+    /* An INIT exit again as the next exit: the engine kept the INIT pending
+     * (the first AP's probe picks the intercept path where it does; with one
+     * CPU there is no AP to probe with).  The CPU would exit at every entry
+     * from now on and can leave the INIT only by leaving VMX operation,
+     * which resets it: reset the machine, which boots pxHV again. */
+    bool again = c->init_seen && c->stats.total == c->init_exit + 1;
+    c->init_seen = true;
+    c->init_exit = c->stats.total;
+    if (again) {
+        kprintf("pxHV: CPU %u: the guest's INIT exited again at the next VM entry: this engine "
+                "keeps INIT pending, and the CPU cannot return to its guest\n", c->index);
+        guest_end(c, "INIT kept pending by the engine", true);
+    }
     if (c->index != 0 && c->stats.total == c->sipi_exit + 1)
         return;
+    cmos_release(c);
     virt->guest_start(c, c->index == 0 ? START_RESET_VECTOR : START_WAIT_FOR_SIPI, 0);
 }
 
@@ -122,22 +113,16 @@ void core_sipi(struct cpu *c, u8 vector)
     virt->guest_start(c, START_SIPI, vector);
 }
 
-/* An NMI: another CPU stopping the machine, one posting this CPU an INIT or a
- * SIPI (core/ipi.c), or one for the guest. */
-void core_nmi(struct cpu *c)
-{
-    if (smp_stopping())
-        smp_park();
-    if (!c->vipi)
-        c->nmi_pending = true;
-}
-
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
-    if (v->access == PT_W && ipi_apic_write(c, v->gpa))
+    if (v->access == PT_W && xapic_write(c, v->gpa))
         return;
+    if (v->access == PT_X && v->gpa == guest_hook_entry()) {
+        core_int15(c);
+        return;
+    }
     struct segment cs;
-    bool hv = v->gpa >= g_hv_base && v->gpa < g_hv_base + g_hv_size;
+    const char *kept = guest_kept_name(v->gpa);
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";
 
     virt->get_seg(c, SEG_CS, &cs);
@@ -148,7 +133,7 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     if (v->qual_valid)
         kprintf(", qualification 0x%llx", v->qual);
     kprintf("\npxHV: the page is %s (%s permissions %c%c%c)\n",
-            hv ? "hypervisor memory" : "not accessible to the guest", virt->second_level,
+            kept ? kept : "not accessible to the guest", virt->second_level,
             v->allowed & PT_R ? 'r' : '-', v->allowed & PT_W ? 'w' : '-', v->allowed & PT_X ? 'x' : '-');
     char why[16];
     snprintf(why, sizeof why, "%s violation", virt->second_level);

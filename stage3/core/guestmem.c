@@ -7,33 +7,47 @@
  * (4.6 "Access Rights") and accessed/dirty flags, raising the fault the CPU
  * would raise (#GP, #SS, #PF with its error code and CR2).
  */
-#include "core.h"
-#include "hv.h"
-#include "host.h"
-#include "lib.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "core/host.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
-/* [gpa, gpa + len) inside what the host maps and outside what pxHV keeps. */
+/* [gpa, gpa + len) inside what the host maps. */
 static bool reachable(u64 gpa, u64 len)
 {
     return len <= host_map_end && gpa <= host_map_end - len;
 }
 
+/* Page by page, where the guest would reach it (core/memmap.c guest_hpa). */
+static bool copy(u64 gpa, u8 *buf, u64 len, bool write)
+{
+    if (!reachable(gpa, len))
+        return false;
+    for (u64 done = 0; done < len;) {
+        u64 n = 4096 - ((gpa + done) & 0xFFF);
+        n = n < len - done ? n : len - done;
+        u64 hpa;
+        if (!guest_hpa(gpa + done, n, write, &hpa))
+            return false;
+        if (write)
+            memcpy((void *)(usize)hpa, buf + done, n);
+        else
+            memcpy(buf + done, (const void *)(usize)hpa, n);
+        done += n;
+    }
+    return true;
+}
+
 bool guest_read(u64 gpa, void *dst, u64 len)
 {
-    if (!reachable(gpa, len) || !guest_may_read(gpa, len))
-        return false;
-    memcpy(dst, (const void *)(usize)gpa, len);
-    return true;
+    return copy(gpa, dst, len, false);
 }
 
 bool guest_write(u64 gpa, const void *src, u64 len)
 {
-    if (!reachable(gpa, len) || !guest_may_write(gpa, len))
-        return false;
-    memcpy((void *)(usize)gpa, src, len);
-    return true;
+    return copy(gpa, (u8 *)(usize)src, len, true);
 }
 
 #define PF_P    BIT(0)     /* #PF error code (SDM Vol. 3A 4.7) */
@@ -191,12 +205,12 @@ bool guest_linear_access(struct cpu *c, enum seg_reg sr, u64 off, void *buf, u32
             return false;
         }
         if (!(write ? guest_write(pa, p + done, n) : guest_read(pa, p + done, n))) {
-            /* As the EPT would: pxHV's memory or guest-physical space beyond
-             * the map is an access the guest is not given. */
-            bool mine = reachable(pa, n);
+            /* As the EPT would: what pxHV keeps or guest-physical space
+             * beyond the map is an access the guest is not given. */
+            const char *kept = reachable(pa, n) ? guest_kept_name(pa) : NULL;
             guest_refuse(c, "%s %s at GPA 0x%llx", write ? "a write to" : "a read of",
-                         mine ? "pxHV's memory" : "memory beyond the guest's map", pa);
-            guest_end(c, mine ? "access to hypervisor memory" : "access beyond the memory map", false);
+                         kept ? kept : "memory beyond the guest's map", pa);
+            guest_end(c, kept ? "access to memory pxHV keeps" : "access beyond the memory map", false);
         }
         done += n;
     }

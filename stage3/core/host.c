@@ -4,20 +4,20 @@
  * region (stage 2's and the early ones live in memory the guest will own),
  * and the pool those tables and the EPT come from.
  */
-#include "host.h"
-#include "console.h"
-#include "cpu.h"
-#include "early.h"
-#include "hv.h"
-#include "lib.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/host.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/early.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 struct dtr host_idtr;
 u64 host_cr3;
 u64 host_map_end;
 
-/* The pool: hv_pool_pages() after the CPU blocks (core/early.c sized it). */
+/* The pool: the region's last piece (core/early.c sized it). */
 static u64 pool_next, pool_end;
 
 u64 *page_alloc(void *unused)
@@ -72,10 +72,59 @@ static void setup_paging(void)
     write_cr3(host_cr3);
 }
 
+void cpu_load(struct cpu *c)
+{
+    struct cpu_block *b = (struct cpu_block *)c;
+    u64 base = (u64)(usize)&c->tss, limit = sizeof c->tss - 1;
+
+    c->gdt[0] = 0;
+    c->gdt[1] = 0x00AF9B000000FFFFULL;   /* HOST_CS: 64-bit code, DPL 0 */
+    c->gdt[2] = 0x00CF93000000FFFFULL;   /* HOST_DS: data */
+    /* HOST_TR: 64-bit TSS descriptor, type 9 (available), 16 bytes
+     * (SDM Vol. 3A 7.2.3 "TSS Descriptor in 64-bit mode"). */
+    c->gdt[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
+                (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+    c->gdt[4] = base >> 32;
+    c->tss.iomap_base = sizeof c->tss;   /* no I/O permission bitmap */
+    c->tss.ist[IST_DF - 1] = (u64)(usize)(b->ist_df + sizeof b->ist_df);
+    c->tss.ist[IST_NMI - 1] = (u64)(usize)(b->ist_nmi + sizeof b->ist_nmi);
+
+    struct dtr gdtr = { sizeof c->gdt - 1, (u64)(usize)c->gdt };
+    lgdt(&gdtr);
+    /* Reload CS with a far return, then the data segments and TR. */
+    __asm__ volatile(
+        "pushq %0\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "mov %1, %%ds\n\t"
+        "mov %1, %%es\n\t"
+        "mov %1, %%ss\n\t"
+        "mov %1, %%fs\n\t"
+        "mov %1, %%gs\n\t"
+        :: "i"(HOST_CS), "r"((u64)HOST_DS) : "rax", "memory");
+    ltr(HOST_TR);
+    lidt(&host_idtr);
+    wrmsr(MSR_GS_BASE, (u64)(usize)c);   /* after loading GS, which clears its base */
+
+    /* XSETBV (done on the guest's behalf) needs CR4.OSXSAVE in the host. */
+    u32 eax, ebx, ecx, edx;
+    cpuid(1, 0, &eax, &ebx, &ecx, &edx);
+    if (ecx & CPUID_1_ECX_XSAVE)
+        write_cr4(read_cr4() | CR4_OSXSAVE);
+}
+
 void host_init(void)
 {
-    pool_next = g_hv_base + (u64)(__mem_end - __image_start) + (u64)g_boot.cpus * CPU_BLOCK_SIZE;
-    pool_end = pool_next + hv_pool_pages(g_boot.virt, g_boot.cpus) * 4096;
+    struct region_parts p;
+    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    struct region_cursor cur = { g_hv_base };
+    region_take(&cur, p.image);
+    for (u32 i = 0; i < p.cpus; i++)
+        region_take(&cur, p.cpu_bytes);
+    pool_next = region_take(&cur, p.pool);
+    pool_end = pool_next + p.pool;
     setup_idt();
     setup_paging();
 }

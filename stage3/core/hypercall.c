@@ -1,9 +1,10 @@
-/* VMCALL: the pxHV hypercall ABI (include/hypercall.h, docs/hypercalls.md). */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "hypercall.h"
-#include "lib.h"
+/* VMCALL: the pxHV hypercall ABI (include/boot/hypercall.h, docs/hypercalls.md). */
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "boot/hypercall.h"
+#include "lib/lib.h"
+#include "core/smp.h"
 
 static u32 hc_puts(u64 gpa, u64 len)
 {
@@ -28,6 +29,10 @@ void core_hypercall(struct cpu *c)
     u32 fn = (u32)r->r[R_RAX], ret = 0;
     u32 ebx = (u32)r->r[R_RBX];
 
+    if (c->probing) {
+        smp_probe_exit(c, false);
+        return;
+    }
     /* On hardware without a hypervisor VMCALL is #UD; a user-mode program
      * must not reach the hypervisor either. */
     if (virt->cpl(c) != 0) {
@@ -62,10 +67,6 @@ void core_hypercall(struct cpu *c)
         /* pxHV's own stage 2, booted again by the BIOS after the guest jumped
          * to the reset vector: the guest asked for a reboot. */
         guest_end(c, "reboot through the BIOS reset vector (pxHV's boot sector ran again)", true);
-    case PXHV_HC_INT15:
-        guest_int15(c);
-        virt->skip(c, 0);
-        return;
     default:
         ret = PXHV_HC_ENOSYS;
         break;

@@ -1,8 +1,9 @@
 /*
  * I/O instructions that exit.  Only the ports pxHV must see are intercepted
  * (io_intercepted): the debug console, the ACPI PM1 control ports (power-off
- * and sleep), the emulators' shutdown port and the CMOS ports.  Everything
- * else a guest does with those ports is performed for it unchanged.
+ * and sleep), the emulators' shutdown port and the CMOS ports (core/cmos.c).
+ * Everything else a guest does with those ports is performed for it
+ * unchanged.
  *
  * The reset ports (0xCF9, the keyboard controller's 0x64, 0x92) are not
  * intercepted: a bitmap cannot trap writes only, and a guest polls 0x64 and
@@ -11,29 +12,24 @@
  * shutdown byte tells the BIOS to resume the guest without a restart: so
  * the guest may not set a resume code there.  INIT and triple faults exit.
  */
-#include "core.h"
-#include "acpi.h"
-#include "console.h"
-#include "hv.h"
-#include "hypercall.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/core.h"
+#include "hw/acpi.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "boot/hypercall.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 #define PORT_EMU_SHUTDOWN  0x8900  /* Bochs and QEMU: "Shutdown" ends the emulator     */
-/* CMOS index/data pairs: 0x70/0x71, and where chipsets decode them, the
- * extended bank 0x72/0x73 and the aliases 0x74/0x75 (Intel ICH). */
-#define PORT_CMOS_FIRST    0x70
-#define PORT_CMOS_LAST     0x75
-#define CMOS_SHUTDOWN      0x0F    /* what the BIOS does after a reset            */
-#define CMOS_SHUTDOWN_POST 0x00    /* a full power-on self test: pxHV boots again */
-#define CMOS_SHUTDOWN_BOOT 0x04    /* INT 19h: the boot disk again, so pxHV       */
 
 u32 io_intercepted(u16 *ports, u32 max)
 {
-    /* The CMOS data ports exit only while the shutdown byte is selected
-     * (cmos_out): an OS reads the clock at a cost of one exit, not two. */
-    u16 all[] = { PXHV_DEBUG_PORT, PORT_EMU_SHUTDOWN, g_acpi.pm1a_cnt, g_acpi.pm1b_cnt,
-                  PORT_CMOS_FIRST, PORT_CMOS_FIRST + 2, PORT_CMOS_FIRST + 4 };
+    /* The CMOS ports (core/cmos.c): the data ports exit until a CPU holds its
+     * bank, so an OS reads the clock at a cost of one exit, not two. */
+    u16 all[4 + CMOS_PORTS] = { PXHV_DEBUG_PORT, PORT_EMU_SHUTDOWN, g_acpi.pm1a_cnt,
+                                g_acpi.pm1b_cnt };
+    cmos_intercepts(all + 4);
     u32 n = 0;
     for (u32 i = 0; i < ARRAY_SIZE(all) && n < max; i++)
         if (all[i])
@@ -54,36 +50,6 @@ static void raw_out(u16 port, u8 size, u32 v)
 static u32 raw_in(u16 port, u8 size)
 {
     return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-}
-
-/* The index last written to each CMOS index port: chipset state the guest
- * sets, kept as the chipset keeps it (one for all CPUs).  pxHV selects
- * register 0Dh before the guest runs (cmos_start), so that the shutdown
- * byte is never selected without an exit. */
-static volatile u8 cmos_index[3] = { 0x0D, 0x0D, 0x0D };
-
-void cmos_start(void)
-{
-    for (u16 p = PORT_CMOS_FIRST; p < PORT_CMOS_LAST; p += 2)
-        outb(p, 0x0D);
-}
-
-/* One byte to a CMOS port.  A resume code in the shutdown byte would make
- * the BIOS continue guest code after a reset, natively, with pxHV's memory
- * as it was (ways out: reset routes pxHV does not see). */
-static void cmos_out(struct cpu *c, u16 port, u8 v)
-{
-    u32 bank = (port - PORT_CMOS_FIRST) / 2;
-    if (!(port & 1)) {
-        cmos_index[bank] = v;
-        virt->io_intercept((u16)(port + 1), (v & 0x7F) == CMOS_SHUTDOWN);
-    } else if ((cmos_index[bank] & 0x7F) == CMOS_SHUTDOWN && v != CMOS_SHUTDOWN_POST &&
-               v != CMOS_SHUTDOWN_BOOT) {
-        guest_refuse(c, "CMOS shutdown code 0x%02x (after a reset the BIOS would resume guest "
-                     "code outside pxHV); 0x00 written instead", v);
-        v = CMOS_SHUTDOWN_POST;
-    }
-    outb(port, v);
 }
 
 /* S5 (power-off) ends the run; another sleep state would leave pxHV (its
@@ -124,11 +90,11 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
     }
     if ((port == g_acpi.pm1a_cnt || port == g_acpi.pm1b_cnt) && pm1_cnt_out(c, port, v))
         return;
-    if (port + size > PORT_CMOS_FIRST && port <= PORT_CMOS_LAST) {
+    if (cmos_port(port) || cmos_port((u16)(port + size - 1))) {
         /* A word or dword reaches the next ports too: byte by byte. */
         for (u8 i = 0; i < size; i++, v >>= 8) {
             u16 p = (u16)(port + i);
-            if (p >= PORT_CMOS_FIRST && p <= PORT_CMOS_LAST)
+            if (cmos_port(p))
                 cmos_out(c, p, (u8)v);
             else
                 outb(p, (u8)v);
@@ -138,10 +104,18 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
     raw_out(port, size, v);
 }
 
-static u32 port_in(u16 port, u8 size)
+static u32 port_in(struct cpu *c, u16 port, u8 size)
 {
     if (port == PXHV_DEBUG_PORT)
         return 0xE9E9E9E9u & (size == 4 ? ~0u : (1u << (8 * size)) - 1); /* Bochs' answer */
+    if (cmos_port(port) || cmos_port((u16)(port + size - 1))) {
+        u32 v = 0;
+        for (u8 i = 0; i < size; i++) {
+            u16 p = (u16)(port + i);
+            v |= (u32)(cmos_port(p) ? cmos_in(c, p) : inb(p)) << (8 * i);
+        }
+        return v;
+    }
     return raw_in(port, size);
 }
 
@@ -163,7 +137,7 @@ static bool string_io(struct cpu *c, const struct io_access *io)
         u64 off = r->r[idx] & amask;
         u32 v = 0;
         if (io->in) {
-            v = port_in(io->port, io->size);
+            v = port_in(c, io->port, io->size);
             if (!guest_linear_access(c, seg, off, &v, io->size, true))
                 return false;
         } else {
@@ -187,7 +161,7 @@ void core_io(struct cpu *c, const struct io_access *io)
         if (!string_io(c, io))
             return;                 /* a fault was injected: no skip */
     } else if (io->in) {
-        u32 v = port_in(io->port, io->size);
+        u32 v = port_in(c, io->port, io->size);
         /* IN to AL/AX leaves the rest of RAX; IN to EAX zero-extends (SDM Vol. 1 3.4.1.1). */
         if (io->size == 4)
             r->r[R_RAX] = v;

@@ -1,78 +1,145 @@
-/* The guest's INIT and SIPI, delivered by pxHV when ICR writes are intercepted (include/ipi.h). */
-#include "ipi.h"
-#include "apic.h"
-#include "console.h"
-#include "core.h"
-#include "hv.h"
-#include "insn.h"
-#include "lib.h"
-#include "smp.h"
-#include "x86.h"
+/*
+ * The guest's INIT and SIPI (include/core/ipi.h): which way pxHV takes them, and
+ * the virtual INIT and SIPI of the intercept path, addressed as the local
+ * APICs address them (lib/apicdest.c) from the LDR and DFR each CPU's guest
+ * set, so that an INIT to an absent CPU, cluster or logical ID reaches
+ * nothing, as on the machine.
+ */
+#include "core/ipi.h"
+#include "core/apic.h"
+#include "lib/apicdest.h"
+#include "core/cmos.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 bool g_ipi_intercept;
-static u64 apic_page;               /* the xAPIC registers the guest writes */
+u64 g_xapic_page;                   /* the xAPIC's registers while the ICR is intercepted */
+static u64 apic_page;               /* the xAPIC's registers, kept from the guest's stores */
 
-#define ICR_SHORTHAND(low)  (((low) >> 18) & 3)
-enum { SH_NONE, SH_SELF, SH_ALL, SH_ALL_BUT_SELF };
+#define ICR_DEFINED (ICR_VECTOR_MASK | ICR_MODE | ICR_LOGICAL | ICR_ASSERT | ICR_LEVEL | \
+                     3u << ICR_SH_SHIFT)   /* the fields of SDM Vol. 3A Figure 10-12 */
+#define ICR_SMI     (2u << 8)
 
+/*
+ * SVM has no wait-for-SIPI activity state, and an emulated INIT may reset
+ * the CPU even in guest mode (QEMU), so on SVM the ICR is always
+ * intercepted, whatever the CPU count.  On VMX, INIT and SIPI exits are used
+ * where the CPU can wait for a SIPI, unless the configuration asks for the
+ * intercept, or the first AP's probe (core/smp.c) shows that the engine
+ * keeps an INIT pending after its exit (ipi_intercept_now).
+ */
 void ipi_setup(void)
 {
     bool native = virt->can_wait_for_sipi() && !(g_boot.config.flags & CFG_FLAG_INTERCEPT_IPI);
-    g_ipi_intercept = !native && g_boot.cpus > 1;
-    if (g_boot.cpus < 2)
-        return;
+    apic_page = rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL;
+    /* Its own page in the second-level tables, so that its rights can change. */
+    guest_keep(apic_page, 4096, native ? PT_RWX : PT_R, false, "the local APIC");
+    if (!native) {
+        g_ipi_intercept = true;
+        g_xapic_page = apic_page;
+    }
     kprintf("pxHV: the guest's INIT and SIPI: %s\n",
-            native ? "INIT and SIPI exits, APs waiting in the wait-for-SIPI activity state"
+            native ? (cpu_count() > 1 || g_boot.cpus > 1
+                          ? "INIT and SIPI exits, unless the first AP's probe shows the engine "
+                            "keeps INIT pending"
+                          : "INIT and SIPI exits")
             : virt->can_wait_for_sipi() ? "intercepted ICR writes (the configuration asks for it)"
                                         : "intercepted ICR writes (no wait-for-SIPI activity state)");
-    if (!g_ipi_intercept)
-        return;
-    apic_page = rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL;
-    guest_keep(apic_page, 4096, PT_R, false);        /* reads pass, writes stop */
 }
 
-/* Post INIT or SIPI to t and make it exit (an NMI); wait until it took it
- * (bounded: a CPU busy in pxHV takes it at its next exit). */
+/* Before any CPU runs the guest: from now on the ICR is intercepted. */
+void ipi_intercept_now(void)
+{
+    g_ipi_intercept = true;
+    guest_keep_perms(apic_page, PT_R);
+    g_xapic_page = apic_page;
+}
+
+/* The guest's view of this CPU's logical destination, as the firmware left it. */
+void ipi_cpu_init(struct cpu *c)
+{
+    if (apic_x2apic_mode()) {
+        c->guest_ldr = x2apic_ldr(c->apic_id);
+        c->guest_dfr = 0xFFFFFFFF;
+    } else {
+        c->guest_ldr = apic_read(XAPIC_LDR) & 0xFF000000;
+        c->guest_dfr = apic_read(XAPIC_DFR) | 0x0FFFFFFF;
+    }
+}
+
+/* Post INIT or SIPI to t and make it exit (an NMI that is pxHV's); wait until
+ * it took it (bounded: a CPU busy in pxHV takes it at its next exit). */
 static void post(struct cpu *from, struct cpu *t, u32 what)
 {
     __atomic_or_fetch(&t->vipi, what, __ATOMIC_ACQ_REL);
     if (t == from)
         return;                                     /* taken at the end of this exit */
     for (u32 i = 0; i < 100 && (t->vipi & what); i++) {
-        apic_ipi(t->apic_id, ICR_NMI | ICR_ASSERT);
+        cpu_kick(t);
         for (u32 k = 0; k < 20 && (t->vipi & what); k++)
             udelay(5);
     }
 }
 
-static bool targeted(const struct cpu *from, const struct cpu *t, u32 dest, u32 low, bool x2)
+static struct apic_view view(const struct cpu *c)
 {
-    switch (ICR_SHORTHAND(low)) {
-    case SH_SELF: return t == from;
-    case SH_ALL: return true;
-    case SH_ALL_BUT_SELF: return t != from;
+    return (struct apic_view){ .id = c->apic_id, .ldr = c->guest_ldr, .dfr = c->guest_dfr };
+}
+
+/*
+ * Fixed, lowest-priority, SMI and NMI IPIs go to the hardware, but addressed
+ * by pxHV: one physical IPI to each of pxHV's CPUs the destination reaches,
+ * so that no IPI reaches an APIC pxHV does not hold (a CPU an engine left
+ * out of reach of INIT, halted, would run guest code natively on an NMI).
+ * Lowest priority goes to the first CPU that matches (the arbitration is
+ * model-specific, SDM Vol. 3A 10.6.2.4).  A self IPI stays one.
+ */
+static void send_hw(struct cpu *c, u32 dest, u32 icr, bool x2)
+{
+    if (((icr >> ICR_SH_SHIFT) & 3) == ICR_SH_SELF) {
+        apic_icr_write(0, icr);
+        return;
     }
-    u32 broadcast = x2 ? 0xFFFFFFFF : 0xFF;
-    if (dest == broadcast)
-        return true;
-    if (low & ICR_LOGICAL)                          /* the flat model: a bit per APIC ID */
-        return t->apic_id < (x2 ? 32 : 8) && (dest & BIT(t->apic_id));
-    return t->apic_id == dest;
+    struct apic_view from = view(c);
+    u32 one = icr & ~(ICR_LOGICAL | 3u << ICR_SH_SHIFT);
+    for (u32 i = 0; i < cpu_count(); i++) {
+        struct cpu *t = cpu_get(i);
+        struct apic_view to = view(t);
+        if (!apic_ipi_reaches(&from, &to, icr, dest, x2))
+            continue;
+        apic_icr_write(x2 ? t->apic_id : t->apic_id & 0xFF, one);
+        if (!x2)
+            for (u32 k = 0; k < 100000 && (apic_read(XAPIC_ICR_LOW) & ICR_BUSY); k++)
+                pause();                            /* the xAPIC sends one at a time */
+        if ((icr & ICR_MODE) == (1u << 8))
+            return;                                 /* lowest priority: one CPU */
+    }
 }
 
 void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
 {
-    u32 mode = low & ICR_MODE;
+    u32 mode = low & ICR_MODE, icr = low & ICR_DEFINED;
+    if (mode == (3u << 8) || mode == (7u << 8)) {
+        guest_refuse(c, "an IPI with the reserved delivery mode %u; not sent", mode >> 8);
+        return;
+    }
     if (mode != ICR_INIT && mode != ICR_STARTUP) {
-        apic_icr_write(dest, low);                  /* the hardware's to deliver */
+        send_hw(c, dest, icr, x2);
         return;
     }
     /* INIT level de-assert (SDM Vol. 3A 10.6.1) does nothing on these CPUs. */
     if (mode == ICR_INIT && !(low & ICR_ASSERT) && (low & ICR_LEVEL))
         return;
+    struct apic_view from = view(c);
     for (u32 i = 0; i < cpu_count(); i++) {
         struct cpu *t = cpu_get(i);
-        if (!targeted(c, t, dest, low, x2))
+        struct apic_view to = view(t);
+        if (!apic_ipi_reaches(&from, &to, icr, dest, x2))
             continue;
         if (mode == ICR_INIT) {
             post(c, t, VIPI_INIT);
@@ -84,41 +151,15 @@ void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
     }
 }
 
-/*
- * A write to the xAPIC page: the instruction is decoded from the guest's
- * memory (EPT violations report no length), ICR writes are emulated, any
- * other register gets the value, and the guest continues after it.
- */
-bool ipi_apic_write(struct cpu *c, u64 gpa)
+/* An INIT pxHV delivers: the APIC as INIT leaves it, and the vCPU restarted. */
+static void take_init(struct cpu *c, enum vcpu_start how)
 {
-    if (!g_ipi_intercept || gpa - apic_page >= 4096)
-        return false;
-    u8 bytes[INSN_MAX_LEN];
-    u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
-    struct insn in;
-    if (!insn_decode_store(bytes, n, mode, &in)) {
-        kprintf("pxHV: write to the local APIC at GPA 0x%llx by an instruction pxHV does not "
-                "emulate\n", gpa);
-        guest_end(c, "unsupported local APIC access", false);
-    }
-    u64 v = in.kind == INSN_STORE_IMM ? in.imm
-          : in.reg == R_RSP ? virt->get(c, GR_RSP) : c->regs->r[in.reg];
-    if (in.high_byte)
-        v = c->regs->r[in.reg - 4] >> 8;
-    v &= in.size == 8 ? ~0ULL : (1ULL << (8 * in.size)) - 1;
-    u32 off = (u32)(gpa - apic_page);
-    volatile u32 *reg = (volatile u32 *)(usize)(apic_page + (off & ~3u));
-    u32 old = in.kind == INSN_XCHG ? *reg : 0;
-    if (off == XAPIC_ICR_HIGH)
-        c->icr_high = (u32)v;                       /* sent with the low half */
-    else if (off == XAPIC_ICR_LOW)
-        ipi_icr_write(c, c->icr_high >> 24, (u32)v, false);
-    else
-        *reg = (u32)v;
-    if (in.kind == INSN_XCHG && in.reg != R_RSP)
-        c->regs->r[in.reg] = off == XAPIC_ICR_HIGH ? c->icr_high : old;
-    virt->skip(c, in.len);
-    return true;
+    __atomic_and_fetch(&c->vipi, ~VIPI_INIT, __ATOMIC_ACQ_REL);
+    cmos_release(c);
+    apic_init_state();
+    ipi_cpu_init(c);
+    c->icr_high = 0;
+    virt->guest_start(c, how, 0);
 }
 
 void ipi_park(struct cpu *c)
@@ -127,8 +168,7 @@ void ipi_park(struct cpu *c)
     for (;;) {
         u32 v = c->vipi;
         if (v & VIPI_INIT) {
-            __atomic_and_fetch(&c->vipi, ~VIPI_INIT, __ATOMIC_ACQ_REL);
-            virt->guest_start(c, START_WAIT_FOR_SIPI, 0);
+            take_init(c, START_WAIT_FOR_SIPI);
             continue;
         }
         if (v & VIPI_SIPI) {
@@ -137,8 +177,9 @@ void ipi_park(struct cpu *c)
             virt->guest_start(c, START_SIPI, (u8)(v >> 8));
             return;
         }
-        if (smp_stopping())
-            smp_park();
+        if (cpus_stopping())
+            cpu_park();
+        cmos_serve(c);
         /* An NMI ends HLT: the sender repeats its NMI until we saw the post. */
         hlt();
     }
@@ -148,12 +189,11 @@ void ipi_take(struct cpu *c)
 {
     u32 v = c->vipi;
     if (v & VIPI_INIT) {
-        __atomic_and_fetch(&c->vipi, ~VIPI_INIT, __ATOMIC_ACQ_REL);
         if (c->index == 0) {
-            virt->guest_start(c, START_RESET_VECTOR, 0);
+            take_init(c, START_RESET_VECTOR);
             return;
         }
-        virt->guest_start(c, START_WAIT_FOR_SIPI, 0);
+        take_init(c, START_WAIT_FOR_SIPI);
         ipi_park(c);
     } else if (v & VIPI_SIPI) {
         /* The CPU is running: the SIPI does nothing. */

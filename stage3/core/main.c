@@ -1,22 +1,20 @@
 /* Stage 3 on the boot CPU: from the early start to a running guest. */
-#include "hv.h"
-#include "acpi.h"
-#include "console.h"
-#include "core.h"
-#include "cpu.h"
-#include "early.h"
-#include "host.h"
-#include "lib.h"
-#include "power.h"
-#include "smp.h"
-#include "ipi.h"
-#include "virt.h"
+#include "core/hv.h"
+#include "hw/acpi.h"
+#include "core/apic.h"
+#include "core/cmos.h"
+#include "core/census.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/cpu.h"
+#include "core/early.h"
+#include "core/host.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/smp.h"
+#include "core/ipi.h"
+#include "core/virt.h"
 
-struct boot_info g_boot;
-struct e820_map g_host_map;
-u64 g_hv_base, g_hv_size;
-struct acpi_info g_acpi;
-const struct virt_ops *virt;
 ALIGNED(16) u8 boot_stack[BOOT_STACK_SIZE];
 
 static void summary(void)
@@ -45,13 +43,14 @@ NORETURN void stage3_main(struct boot_info *bi)
     g_hv_size = g_boot.hv_size;
     g_boot.mem_source = e820_from_boot(&g_host_map, &g_boot);
     acpi_scan(&g_acpi, true);
+    g_cpus_unlisted = census_merge(&g_acpi.cpus, cpu_apic_id());
     host_init();
     struct cpu *c = cpu_alloc(0, cpu_apic_id());
     cpu_load(c);
 
     const char *refused = "neither VT-x nor AMD-V supported by this CPU";
     if (g_boot.virt & (VIRT_VMX | VIRT_SVM)) {
-        virt = g_boot.virt & VIRT_VMX ? &vmx_ops : &svm_ops;
+        virt = virt_pick(g_boot.virt);
         refused = virt->cpu_enable(c);
     }
     kprintf("Stage 3: C runtime ready\n");
@@ -63,6 +62,7 @@ NORETURN void stage3_main(struct boot_info *bi)
         hv_stop(g_boot.virt & VIRT_SVM ? "no AMD-V" : "no VT-x");
     }
 
+    delay_calibrate();
     smp_plan();
     chipset_lock_smram();
     cmos_start();
@@ -75,6 +75,7 @@ NORETURN void stage3_main(struct boot_info *bi)
     ipi_setup();
     virt->setup();
     virt->cpu_init(c);
+    core_cpu_init(c);
     smp_start(bi);
 
     virt->guest_start(c, START_BOOT_SECTOR, 0);

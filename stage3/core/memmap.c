@@ -1,45 +1,79 @@
 /*
- * The guest's memory map: the firmware's E820 map minus what pxHV keeps (the
- * hypervisor region and the page of the INT 15h hook), answered through the
- * hook for E820, E801 and 88h, and enforced by the second-level tables,
- * whose classifier lives here: access rights from the kept ranges, memory
- * types from the MTRRs (with EPT or NPT the CPU no longer applies the MTRRs
- * to guest accesses, SDM Vol. 3C 28.2.6 "EPT and Memory Typing").
+ * The guest's memory: the firmware's E820 map minus the hypervisor region
+ * (and, where the A20 gate reaches VMX/SVM operation, the region's A20
+ * alias), answered through pxHV's INT 15h hook for E820, E801 and 88h
+ * (core/int15.c), and enforced by the second-level tables, whose classifier
+ * lives here: access rights from the kept ranges, memory types from the MTRRs
+ * (with EPT or NPT the CPU no longer applies the MTRRs to guest accesses, SDM
+ * Vol. 3C 28.2.6 "EPT and Memory Typing").
+ *
+ * pxHV takes no conventional memory: INT 12h, the BDA's memory size and the
+ * map below 1 MiB stay what the firmware reported.  The INT 15h hook is a
+ * page of the upper memory area that nothing occupies (no option ROM, no
+ * firmware range), which only the second-level tables give contents to: a
+ * page of the region that reads like a 4 KiB option ROM and cannot be
+ * executed, so that the CPU leaves the guest when INT 15h arrives there, in
+ * real mode, in virtual-8086 mode, at any CPL.
  */
-#include "core.h"
-#include "console.h"
-#include "hv.h"
-#include "hypercall.h"
-#include "lib.h"
-#include "mtrr.h"
-#include "pt.h"
-#include "x86.h"
-
-#define BDA_BASE_MEM_KB ((volatile u16 *)0x413)
-#define SMAP 0x534D4150u
+#include "core/core.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/mtrr.h"
+#include "lib/pt.h"
+#include "lib/region.h"
+#include "hw/x86.h"
 
 static struct e820_map guest_map;
 static struct e820_legacy legacy;
-static u64 stub_base, conv_end;
 static struct mtrr_state mtrr;
+static bool a20_alias;              /* the A20 gate reaches VMX/SVM operation */
 
-/* Ranges the guest may not use as RAM, with the access it keeps. */
+/* Ranges the guest may not use as RAM, with the access it keeps and, for a
+ * single page, the region page the second-level tables show instead. */
 #define KEPT_MAX 8
-static struct { u64 base, len; u8 perms; } kept[KEPT_MAX];
+static struct kept {
+    u64 base, len, remap;
+    u8 perms;
+    const char *what;
+} kept[KEPT_MAX];
 static u32 nkept;
 
-void guest_keep(u64 base, u64 len, u8 perms, bool in_map)
+void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what)
 {
     if (nkept == KEPT_MAX)
         panic("too many protected ranges");
     if ((base | len) & 0xFFF)            /* the tables protect whole pages */
         panic("protected range 0x%llx+0x%llx not page-aligned", base, len);
-    kept[nkept].base = base;
-    kept[nkept].len = len;
-    kept[nkept].perms = perms;
-    nkept++;
+    kept[nkept++] = (struct kept){ base, len, 0, perms, what };
     if (in_map && !e820_set_range(&guest_map, base, len, E820_RESERVED))
         panic("guest memory map overflow");
+}
+
+void guest_keep_perms(u64 base, u8 perms)
+{
+    for (u32 i = 0; i < nkept; i++)
+        if (kept[i].base == base) {
+            kept[i].perms = perms;
+            for (u64 a = base; a < base + kept[i].len; a += 4096)
+                virt->page_update(a);
+            return;
+        }
+    panic("no kept range at 0x%llx", base);
+}
+
+static const struct kept *kept_at(u64 gpa)
+{
+    for (u32 i = 0; i < nkept; i++)
+        if (gpa - kept[i].base < kept[i].len)
+            return &kept[i];
+    return NULL;
+}
+
+const char *guest_kept_name(u64 gpa)
+{
+    const struct kept *k = kept_at(gpa);
+    return k ? k->what : NULL;
 }
 
 static void read_mtrrs(void)
@@ -105,41 +139,178 @@ void mtrr_report(void)
     kprintf("pxHV: the machine's MTRRs: %s\n", same ? "as the firmware set them" : "CHANGED");
 }
 
+/*
+ * Does the A20 gate reach this CPU in VMX/SVM operation?  Intel's VMXON
+ * disables A20M (SDM Vol. 3C 30.3), emulators may not.  With the gate off
+ * (port 92h, the fast gate) a read of the probe's alias returns the probe's
+ * own value where it does.  pxHV reads only while the gate is off, and only
+ * addresses with bit 20 clear besides the alias (include/lib/region.h); the
+ * alias lies in RAM the guest has not been given yet.
+ */
+static volatile u32 a20_probe;
+
+static bool a20_reaches_vmx(void)
+{
+    volatile u32 *alias = (volatile u32 *)((usize)&a20_probe | REGION_WINDOW);
+    u32 saved = *alias;
+    a20_probe = 0xA20A20A2;
+    *alias = 0x5A5A5A5A;
+    if (a20_probe != 0xA20A20A2)
+        panic("the A20 gate is off while pxHV starts");
+    u8 gate = inb(0x92) & (u8)~1;                /* bit 0 would reset the machine */
+    outb(0x92, gate & (u8)~2);
+    u32 seen = *alias;
+    outb(0x92, gate);
+    *alias = saved;
+    return seen == 0xA20A20A2;
+}
+
+/* ---- the INT 15h page ---- */
+
+#define UMA_FIRST 0xC0000
+#define UMA_END   0xF0000                 /* the system BIOS's 64 KiB above */
+#define HOOK_ENTRY 0x10                   /* the IVT points at hook:0010 */
+static u64 hook_gpa;
+
+/* A 2 KiB-aligned block of the upper memory area that holds an option ROM
+ * (signature 55AAh, size in 512-byte units at offset 2): `end` gets its end. */
+static bool option_rom(u64 a, u64 *end)
+{
+    const volatile u8 *p = (const volatile u8 *)(usize)a;
+    if (p[0] != 0x55 || p[1] != 0xAA || !p[2])
+        return false;
+    *end = a + (u64)p[2] * 512;
+    return true;
+}
+
+/* The option ROMs of the upper memory area. */
+#define ROMS_MAX 16
+static struct { u64 start, end; } roms[ROMS_MAX];
+static u32 nroms;
+
+/* A page nothing uses: outside option ROMs and every range the firmware
+ * reports, reading all zero or all ones (no firmware data in it). */
+static bool free_uma_page(u64 a)
+{
+    for (u32 i = 0; i < nroms; i++)
+        if (a < roms[i].end && roms[i].start < a + 4096)
+            return false;
+    for (u32 i = 0; i < g_host_map.count; i++) {
+        const struct e820_entry *e = &g_host_map.e[i];
+        if (a < e->base + e->length && e->base < a + 4096)
+            return false;
+    }
+    const volatile u8 *p = (const volatile u8 *)(usize)a;
+    u8 first = p[0];
+    if (first != 0x00 && first != 0xFF)
+        return false;
+    for (u32 i = 1; i < 4096; i++)
+        if (p[i] != first)
+            return false;
+    return true;
+}
+
+/* The highest free page below 0xE0000 (where the classic upper memory blocks
+ * are; the E segment holds system BIOS code on many machines), else below
+ * 0xF0000. */
+static u64 choose_hook_page(void)
+{
+    u64 end;
+    for (u64 a = UMA_FIRST; a < UMA_END; a += 2048)
+        if (option_rom(a, &end)) {
+            if (nroms < ROMS_MAX)
+                roms[nroms++].start = a, roms[nroms - 1].end = end;
+            else
+                return 0;                      /* too many to be sure of any gap */
+            a = ((end + 2047) & ~2047ULL) - 2048;
+        }
+    for (u64 limit = 0xE0000; limit <= UMA_END; limit += UMA_END - 0xE0000) {
+        for (u64 a = limit - 4096; a >= UMA_FIRST; a -= 4096)
+            if (free_uma_page(a))
+                return a;
+    }
+    return 0;
+}
+
+/* The page's contents: the signature and size of a 4 KiB option ROM (so that
+ * memory managers that look for free upper memory leave it alone) but a
+ * checksum that is not zero (so that a BIOS starting over inside the guest
+ * does not call it as one), an IRET at the entry (what the hook's INT 15h
+ * handler amounts to, for a virtual-8086 monitor that emulates it,
+ * core/int15.c), and its name. */
+static u64 hook_contents(void)
+{
+    u8 *p = (u8 *)page_alloc(NULL);
+    if (!p)
+        panic("out of pages for the INT 15h hook");
+    static const char name[] = "pxHV INT 15h memory-map services";
+    p[0] = 0x55;
+    p[1] = 0xAA;
+    p[2] = 4096 / 512;
+    p[HOOK_ENTRY] = 0xCF;                          /* IRET */
+    memcpy(p + HOOK_ENTRY + 2, name, sizeof name);
+    u8 sum = 0;
+    for (u32 i = 0; i < 4095; i++)
+        sum = (u8)(sum + p[i]);
+    p[4095] = (u8)(1 - sum);
+    return (u64)(usize)p;
+}
+
+u64 guest_hook_entry(void)
+{
+    return hook_gpa + HOOK_ENTRY;
+}
+
 /* Work out what the guest may use; must run before the second-level tables are built. */
 void guest_plan_memory(void)
 {
     guest_map = g_host_map;
     read_mtrrs();
-    guest_keep(g_hv_base, g_hv_size, 0, true);
 
-    /* The INT 15h hook takes the last whole page of conventional memory,
-     * the way option ROMs and boot-time drivers do: INT 12h and BDA 0x413
-     * shrink, and the map marks the rest of conventional memory reserved. */
-    conv_end = (u64)*BDA_BASE_MEM_KB * 1024;
-    for (u32 i = 0; i < guest_map.count; i++)
-        if (guest_map.e[i].type == E820_RAM && guest_map.e[i].base == 0 &&
-            guest_map.e[i].length < conv_end)
-            conv_end = guest_map.e[i].length;
-    if (conv_end < 0x20000)
-        panic("conventional memory too small (%llu KiB)", conv_end / 1024);
-    stub_base = (conv_end - 4096) & ~0xFFFULL;
-    /* The second-level tables protect the hook's page; the map reports up to
-     * the BIOS's top as reserved, though the rest of the last page (the EBDA
-     * at 0x9FC00 on most machines) stays the guest's to use as before. */
-    guest_keep(stub_base, 4096, PT_R | PT_X, false);
-    if (!e820_set_range(&guest_map, stub_base, conv_end - stub_base, E820_RESERVED))
-        panic("guest memory map overflow");
+    u64 start[2], len[2];
+    a20_alias = a20_reaches_vmx();
+    u32 n = region_hidden(g_hv_base, g_hv_size, a20_alias, start, len);
+    guest_keep(start[0], len[0], 0, true, "hypervisor memory");
+    if (n > 1)
+        guest_keep(start[1], len[1], 0, true, "the A20 alias of hypervisor memory");
+    kprintf("pxHV: region %016llx-%016llx: every page has address bit 20 clear, so the guest's "
+            "A20 gate cannot move pxHV's own accesses\n", g_hv_base, g_hv_base + g_hv_size);
+    kprintf("pxHV: A20 gate %s\n", a20_alias ? "applies in VMX/SVM operation on this CPU: the "
+            "region's A20 alias is kept from the guest too"
+            : "does not apply in VMX/SVM operation on this CPU (SDM Vol. 3C 30.3 VMXON)");
+
+    hook_gpa = choose_hook_page();
+    if (!hook_gpa)
+        panic("no free page in the upper memory area for the INT 15h hook");
+    guest_keep(hook_gpa, 4096, PT_R | PT_W, false, "pxHV's INT 15h page");
+    kept[nkept - 1].remap = hook_contents();
     e820_legacy(&guest_map, &legacy);
 
-    kprintf("pxHV: hidden from the guest: %016llx-%016llx (hypervisor, %llu KiB), "
-            "%06llx-%06llx (INT 15h hook, %llu KiB)\n",
-            g_hv_base, g_hv_base + g_hv_size, g_hv_size / 1024, stub_base, conv_end,
-            (conv_end - stub_base) / 1024);
+    kprintf("pxHV: hidden from the guest: %016llx-%016llx (hypervisor, %llu KiB)", start[0],
+            start[0] + len[0], len[0] / 1024);
+    if (n > 1)
+        kprintf(", %016llx-%016llx (its A20 alias, %llu KiB)", start[1], start[1] + len[1],
+                len[1] / 1024);
+    kprintf("\n");
+    kprintf("pxHV: INT 15h hook at %04llx:%04x, a page of the upper memory area that only the "
+            "second-level tables fill; conventional memory untouched (INT 12h %u KiB)\n",
+            hook_gpa >> 4, HOOK_ENTRY, *(volatile u16 *)0x413);
     for (u32 i = 0; i < guest_map.count; i++)
         kprintf("guest E820: %016llx-%016llx type %u\n", guest_map.e[i].base,
                 guest_map.e[i].base + guest_map.e[i].length, guest_map.e[i].type);
     kprintf("pxHV: guest memory: %llu KiB usable, INT 12h %u KiB, E801 %u KiB + %u x 64 KiB\n",
-            e820_ram_bytes(&guest_map) / 1024, legacy.conv_kb, legacy.e801_ax, legacy.e801_bx);
+            e820_ram_bytes(&guest_map) / 1024, *(volatile u16 *)0x413, legacy.e801_ax,
+            legacy.e801_bx);
+}
+
+const struct e820_map *guest_memory_map(void)
+{
+    return &guest_map;
+}
+
+const struct e820_legacy *guest_legacy_sizes(void)
+{
+    return &legacy;
 }
 
 struct pt_attr guest_classify(void *ctx, u64 base, u64 len)
@@ -151,80 +322,34 @@ struct pt_attr guest_classify(void *ctx, u64 base, u64 len)
         u64 kb = kept[i].base, ke = kb + kept[i].len;
         if (base >= ke || base + len <= kb)
             continue;
-        if (base < kb || base + len > ke) {
-            a.mixed = true;           /* straddles a kept range: split */
+        if (base < kb || base + len > ke || (kept[i].remap && len > 4096)) {
+            a.mixed = true;           /* straddles a kept range or holds a remapped page: split */
             return a;
         }
         a.perms = kept[i].perms;
+        a.remap = kept[i].remap;
     }
     a.memtype = mtrr_range_type(&mtrr, base, len);
     a.mixed = a.memtype == MT_MIXED;
+    if (a.remap)
+        a.memtype = MT_WB;            /* a page of pxHV's RAM, whatever the address says */
     return a;
 }
 
-bool guest_may_write(u64 gpa, u64 len)
+/* Where pxHV touches [gpa, gpa + len) for the guest (within one page): what
+ * the guest would reach there; false where it is kept from the guest. */
+bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
 {
     if (gpa + len < gpa)
         return false;
-    for (u32 i = 0; i < nkept; i++)
-        if (!(kept[i].perms & PT_W) && gpa < kept[i].base + kept[i].len && kept[i].base < gpa + len)
+    *hpa = gpa;
+    for (u32 i = 0; i < nkept; i++) {
+        if (!(gpa < kept[i].base + kept[i].len && kept[i].base < gpa + len))
+            continue;
+        if (!(kept[i].perms & (write ? PT_W : PT_R)))
             return false;
-    return true;
-}
-
-bool guest_may_read(u64 gpa, u64 len)
-{
-    if (gpa + len < gpa)
-        return false;
-    for (u32 i = 0; i < nkept; i++)
-        if (!(kept[i].perms & PT_R) && gpa < kept[i].base + kept[i].len && kept[i].base < gpa + len)
-            return false;
-    return true;
-}
-
-void guest_install_hook(void)
-{
-    u8 *stub = (u8 *)(usize)stub_base;
-    volatile u32 *ivt = (volatile u32 *)0;
-
-    memcpy(stub, int15_stub, (usize)(int15_stub_end - int15_stub));
-    memcpy(stub + (int15_hypercall - int15_stub), virt->hypercall_insn, 3);  /* VMCALL/VMMCALL */
-    *(u32 *)(stub + (int15_old - int15_stub)) = ivt[0x15];
-    ivt[0x15] = (u32)((stub_base >> 4) << 16);          /* segment:0000 */
-    *BDA_BASE_MEM_KB = (u16)(stub_base / 1024);
-}
-
-/* PXHV_HC_INT15 from the hook: ESI holds the caller's EAX, ES:DI the buffer. */
-void guest_int15(struct cpu *c)
-{
-    struct guest_regs *r = c->regs;
-    u32 fn = (u32)r->r[R_RSI];
-    bool carry = false;
-
-    c->stats.event[EV_INT15]++;
-    if (fn == 0xE820) {
-        struct e820_entry e;
-        struct segment es;
-        u32 next = 0, n = 0;
-        if ((u32)r->r[R_RDX] == SMAP)
-            n = e820_bios_query(&guest_map, (u32)r->r[R_RBX], (u32)r->r[R_RCX], &e, &next);
-        virt->get_seg(c, SEG_ES, &es);
-        u64 dst = es.base + (r->r[R_RDI] & 0xFFFF);
-        if (!n || !guest_write(dst, &e, n)) {
-            carry = true;
-            r->r[R_RAX] = 0x8600;                        /* AH = 86h: unsupported */
-        } else {
-            r->r[R_RAX] = SMAP;
-            r->r[R_RCX] = n;
-            r->r[R_RBX] = next;
-        }
-    } else if ((fn & 0xFFFF) == 0xE801) {
-        r->r[R_RAX] = r->r[R_RCX] = legacy.e801_ax;
-        r->r[R_RBX] = r->r[R_RDX] = legacy.e801_bx;
-    } else if (((fn >> 8) & 0xFF) == 0x88) {
-        r->r[R_RAX] = legacy.ext88_kb;
-    } else {
-        carry = true;
+        if (kept[i].remap)
+            *hpa = kept[i].remap + (gpa - kept[i].base);
     }
-    r->r[R_RSI] = carry;
+    return true;
 }

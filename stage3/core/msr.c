@@ -1,21 +1,20 @@
 /*
  * RDMSR/WRMSR that exit (the backend's MSR bitmap, built from
- * msr_intercepted, and every MSR outside the bitmap's ranges).  The guest
- * sees a CPU without hardware virtualization: IA32_FEATURE_CONTROL reads as
- * locked with VMX off, what firmware leaves on such a CPU, and the VMX
- * capability MSRs do not exist (#GP), as SDM Vol. 3C 23.7 says of a CPU
- * without VMX.  The MTRRs are the guest's own copy (include/mtrr.h), and the
- * local APIC stays where it is (IA32_APIC_BASE).  Everything else is
- * executed for the guest, with the #GP the CPU raises where it refuses.
+ * msr_intercepted and the backend's own MSRs, and every MSR outside the
+ * bitmap's ranges).  The backend answers the MSRs it owns (virt_ops.own_msrs:
+ * the guest sees a CPU without hardware virtualization).  The MTRRs are the
+ * guest's own copy (include/lib/mtrr.h), the local APIC stays where it is
+ * (IA32_APIC_BASE), the x2APIC's registers exist only in x2APIC mode.
+ * Everything else is executed for the guest, with the #GP the CPU raises
+ * where it refuses.
  */
-#include "core.h"
-#include "vmx.h"
-#include "apic.h"
-#include "ipi.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/apic.h"
+#include "core/ipi.h"
+#include "hw/x86.h"
 
-/* The MTRRs: writes always exit; reads only once a guest has written one
- * (until then the guest's copies equal the real registers). */
+/* The MTRRs: writes always exit; reads only once the guest has written one
+ * on that CPU (until then its copies equal the real registers). */
 #define MTRR_RANGES(access) \
     { MSR_IA32_MTRR_PHYSBASE0, MSR_IA32_MTRR_PHYSBASE0 + 2 * MTRR_VAR_MAX - 1, access }, \
     { MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX64K_00000, access }, \
@@ -25,26 +24,49 @@
 
 const struct msr_range msr_intercepted[] = {
     { MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, MSR_WRITE },
-    { MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, MSR_READ | MSR_WRITE },
     MTRR_RANGES(MSR_WRITE),
-    { MSR_IA32_VMX_BASIC, MSR_IA32_VMX_LAST, MSR_READ | MSR_WRITE },
-    { MSR_X2APIC_ICR, MSR_X2APIC_ICR, MSR_READ | MSR_WRITE },   /* INIT and SIPI (include/ipi.h) */
+    /* The x2APIC's registers: outside x2APIC mode they do not exist (#GP,
+     * which some engines fail to raise); in x2APIC mode only the ICR exits
+     * (INIT and SIPI, include/core/ipi.h): x2apic_msrs() below. */
+    { MSR_X2APIC_BASE, MSR_X2APIC_LAST, MSR_READ | MSR_WRITE },
     { 0, 0, 0 },
 };
 
-static void mtrr_reads_intercepted(void)
+/* This CPU's bitmap, changed by this CPU while it is in pxHV. */
+static void mtrr_reads_intercepted(struct cpu *c)
 {
     static const struct msr_range all[] = { MTRR_RANGES(MSR_READ | MSR_WRITE) };
-    static volatile u32 done;
-    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+    if (c->mtrr_reads)
         return;
+    c->mtrr_reads = true;
     for (u32 i = 0; i < ARRAY_SIZE(all); i++)
-        virt->msr_intercept(all[i].first, all[i].last, all[i].access);
+        virt->msr_intercept(c, all[i].first, all[i].last, all[i].access, true);
 }
 
-static bool msr_is_vmx(u32 msr)
+static bool x2apic_mode(void)
 {
-    return msr >= MSR_IA32_VMX_BASIC && msr <= MSR_IA32_VMX_LAST;
+    return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
+}
+
+static bool msr_is_x2apic(u32 msr)
+{
+    return msr >= MSR_X2APIC_BASE && msr <= MSR_X2APIC_LAST;
+}
+
+/* This CPU's x2APIC registers after its APIC changed mode: in x2APIC mode
+ * they pass through but for the ICR. */
+static void x2apic_msrs(struct cpu *c)
+{
+    virt->msr_intercept(c, MSR_X2APIC_BASE, MSR_X2APIC_LAST, MSR_READ | MSR_WRITE, !x2apic_mode());
+    virt->msr_intercept(c, MSR_X2APIC_ICR, MSR_X2APIC_ICR, MSR_READ | MSR_WRITE, true);
+}
+
+static bool backend_owns(u32 msr)
+{
+    for (const struct msr_range *o = virt->own_msrs; o->first || o->last; o++)
+        if (msr >= o->first && msr <= o->last)
+            return true;
+    return false;
 }
 
 /* This CPU's MTRRs as the guest set them, from the firmware's at first use. */
@@ -73,15 +95,18 @@ void core_rdmsr(struct cpu *c)
     u64 v, *m;
 
     c->stats.event[EV_MSR_READ]++;
-    if (msr == MSR_IA32_FEATURE_CONTROL) {
-        v = FEATURE_CONTROL_LOCK;
+    if (backend_owns(msr)) {
+        if (virt->own_msr(c, msr, false, &v) == MSR_FAULT) {
+            inject_gp0(c);
+            return;
+        }
     } else if (is_mtrr(msr)) {
         if (!(m = guest_mtrr(c, msr))) {
             inject_gp0(c);
             return;
         }
         v = *m;
-    } else if (msr_is_vmx(msr) || !rdmsr_safe(msr, &v)) {
+    } else if ((msr_is_x2apic(msr) && !x2apic_mode()) || !rdmsr_safe(msr, &v)) {
         inject_gp0(c);
         return;
     }
@@ -97,10 +122,27 @@ void core_wrmsr(struct cpu *c)
     u64 v = (r->r[R_RDX] << 32) | (u32)r->r[R_RAX], *m;
 
     c->stats.event[EV_MSR_WRITE]++;
-    if (msr == MSR_X2APIC_ICR && g_ipi_intercept) {
-        ipi_icr_write(c, (u32)(v >> 32), (u32)v, true);
-        virt->skip(c, 0);
+    if (backend_owns(msr)) {
+        if (virt->own_msr(c, msr, true, &v) == MSR_FAULT)
+            inject_gp0(c);
+        else
+            virt->skip(c, 0);
         return;
+    }
+    /* Outside x2APIC mode the x2APIC MSRs do not exist, and a reserved bit
+     * set in the ICR is refused (SDM Vol. 3A 10.12.1.2 "x2APIC Register
+     * Address Space", 10.12.1.3 "Reserved Bit Checking"): #GP either way. */
+    if ((msr_is_x2apic(msr) && !x2apic_mode()) ||
+        (msr == MSR_X2APIC_ICR && (v & X2APIC_ICR_RESERVED))) {
+        inject_gp0(c);
+        return;
+    }
+    if (msr == MSR_X2APIC_ICR) {
+        if (g_ipi_intercept) {
+            ipi_icr_write(c, (u32)(v >> 32), (u32)v, true);
+            virt->skip(c, 0);
+            return;
+        }
     }
     if (is_mtrr(msr)) {
         if (!(m = guest_mtrr(c, msr)) || !mtrr_msr_value_ok(&c->mtrrs, msr, v)) {
@@ -108,7 +150,7 @@ void core_wrmsr(struct cpu *c)
             return;
         }
         *m = v;
-        mtrr_reads_intercepted();
+        mtrr_reads_intercepted(c);
         virt->skip(c, 0);
         return;
     }
@@ -123,9 +165,16 @@ void core_wrmsr(struct cpu *c)
             v = (v & ~base) | (cur & base);
         }
     }
-    if (msr == MSR_IA32_FEATURE_CONTROL || msr_is_vmx(msr) || !wrmsr_safe(msr, v)) {
+    if (!wrmsr_safe(msr, v)) {
         inject_gp0(c);
         return;
     }
+    if (msr == MSR_IA32_APIC_BASE)
+        x2apic_msrs(c);                 /* the APIC may have changed mode */
     virt->skip(c, 0);
+}
+
+void msr_cpu_init(struct cpu *c)
+{
+    x2apic_msrs(c);
 }

@@ -1,13 +1,14 @@
 /* Fatal errors: say what happened, then stop the machine cleanly. */
-#include "hv.h"
-#include "console.h"
-#include "cpu.h"
-#include "host.h"
-#include "core.h"
-#include "lib.h"
-#include "power.h"
-#include "smp.h"
-#include "x86.h"
+#include "core/hv.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/host.h"
+#include "core/core.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "hw/x86.h"
 
 NORETURN void panic(const char *fmt, ...)
 {
@@ -15,7 +16,7 @@ NORETURN void panic(const char *fmt, ...)
     va_list ap;
 
     cli();
-    smp_stop_others();
+    cpus_stop_others();
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
@@ -50,7 +51,7 @@ void host_exception(struct host_frame *f)
         }
     }
     cli();
-    smp_stop_others();
+    cpus_stop_others();
     const char *name = str_nth(exc_names, sizeof exc_names, (u32)f->vector, "exception");
     kprintf("PANIC: host exception %llu (%s), error code 0x%llx\n", f->vector, name, f->error);
     kprintf("  RIP %016llx (stage 3 offset 0x%llx)  CS %04llx  RFLAGS %016llx\n",

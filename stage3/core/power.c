@@ -4,15 +4,16 @@
  * emulators' shutdown port as a fallback; reset through port 0xCF9, the
  * keyboard controller, then a triple fault.
  */
-#include "power.h"
-#include "acpi.h"
-#include "apic.h"
-#include "console.h"
-#include "cpu.h"
-#include "hv.h"
-#include "smp.h"
-#include "virt.h"
-#include "x86.h"
+#include "core/power.h"
+#include "hw/acpi.h"
+#include "core/apic.h"
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/hv.h"
+#include "core/smp.h"
+#include "core/stop.h"
+#include "core/virt.h"
+#include "hw/x86.h"
 
 NORETURN void machine_halt(void)
 {
@@ -71,7 +72,7 @@ NORETURN void machine_reset(void)
 
 NORETURN void hv_stop(const char *why)
 {
-    smp_stop_others();
+    cpus_stop_others();
     kprintf("pxHV: stopping (%s)\n", why);
     if (g_boot.config.flags & CFG_FLAG_NO_POWEROFF)
         machine_halt();

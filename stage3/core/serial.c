@@ -6,8 +6,8 @@
  * missing UART reads as 0xFF (THR empty): a machine without COM1 neither
  * hangs nor needs a flag.
  */
-#include "console.h"
-#include "x86.h"
+#include "core/console.h"
+#include "hw/x86.h"
 
 #define COM1 0x3F8
 enum { THR = 0, DLL = 0, IER = 1, DLM = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };

@@ -1,10 +1,10 @@
 /*
- * Exit statistics, summed over the CPUs: per backend exit reason (with the
- * VMCS accesses each kind of exit cost) and per core event.
+ * Exit statistics, summed over the CPUs: per backend exit slot (the
+ * backend's names), per core event, then the backend's own lines.
  */
-#include "core.h"
-#include "console.h"
-#include "lib.h"
+#include "core/core.h"
+#include "core/console.h"
+#include "lib/lib.h"
 
 static const char *const event_names[EV_COUNT] = {
     [EV_CPUID] = "CPUID", [EV_IO] = "I/O", [EV_MSR_READ] = "RDMSR", [EV_MSR_WRITE] = "WRMSR",
@@ -22,10 +22,8 @@ void stats_print(void)
         const struct cpu *c = cpu_get(i);
         launched |= c->launched;
         sum.total += c->stats.total;
-        for (u32 k = 0; k < STAT_REASONS; k++) {
+        for (u32 k = 0; k < STAT_REASONS; k++)
             sum.reason[k] += c->stats.reason[k];
-            sum.vmcs_ops[k] += c->stats.vmcs_ops[k];
-        }
         for (u32 k = 0; k < EV_COUNT; k++)
             sum.event[k] += c->stats.event[k];
     }
@@ -36,17 +34,10 @@ void stats_print(void)
         if (sum.reason[k])
             kprintf("pxHV:   %-28s %10llu\n", virt->exit_name(k), sum.reason[k]);
 
-    /* VMREAD/VMWRITE per exit of each kind (VMX only: a VMCB is plain memory). */
+    if (virt->print_stats)
+        virt->print_stats();
     char line[400];
     usize n = 0;
-    for (u32 k = 0; k < STAT_REASONS && n < sizeof line; k++)
-        if (sum.vmcs_ops[k])
-            n += snprintf(line + n, sizeof line - n, "%s%s %llu.%02llu", n ? ", " : "",
-                          virt->exit_name(k), sum.vmcs_ops[k] / sum.reason[k],
-                          sum.vmcs_ops[k] * 100 / sum.reason[k] % 100);
-    if (n)
-        kprintf("pxHV: VMCS accesses per exit: %s\n", line);
-    n = 0;
     for (u32 k = 0; k < EV_COUNT && n < sizeof line; k++)
         if (sum.event[k])
             n += snprintf(line + n, sizeof line - n, "%s%s %llu", n ? ", " : "", event_names[k],

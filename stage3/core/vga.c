@@ -4,8 +4,8 @@
  * guest's BIOS output continues below pxHV's.  Nothing is written in a
  * graphics mode.
  */
-#include "console.h"
-#include "x86.h"
+#include "core/console.h"
+#include "hw/x86.h"
 
 #define VGA_TEXT   ((volatile u16 *)0xB8000)
 #define VGA_COLS   80

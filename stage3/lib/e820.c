@@ -4,8 +4,8 @@
  * Pure code (no privileged instructions, no libc) so the host unit tests in
  * tests/unit/test_e820.c exercise exactly what runs in stage 3.
  */
-#include "e820.h"
-#include "layout.h"
+#include "lib/e820.h"
+#include "boot/layout.h"
 
 #define U64_MAX 0xFFFFFFFFFFFFFFFFULL
 
@@ -313,24 +313,3 @@ u32 e820_bios_query(const struct e820_map *m, u32 cont, u32 bufsize,
     return written;
 }
 
-u64 e820_choose_region(const struct e820_map *m, u64 size)
-{
-    u64 best = 0;
-
-    if (!size)
-        return 0;
-    for (u32 i = 0; i < m->count; i++) {
-        const struct e820_entry *e = &m->e[i];
-        if (e->type != E820_RAM)
-            continue;
-        u64 lo = e->base < HV_REGION_MIN_BASE ? HV_REGION_MIN_BASE : e->base;
-        u64 hi = entry_end(e) > HV_REGION_MAX_END ? HV_REGION_MAX_END : entry_end(e);
-        lo = (lo + HV_REGION_ALIGN - 1) & ~(HV_REGION_ALIGN - 1);
-        hi &= ~(HV_REGION_ALIGN - 1);
-        if (hi <= lo || hi - lo < size)
-            continue;
-        if (hi - size > best)
-            best = hi - size;
-    }
-    return best;
-}

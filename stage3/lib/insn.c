@@ -1,48 +1,97 @@
-/* The store decoder (include/insn.h). */
-#include "insn.h"
+/* The store decoder (include/lib/insn.h). */
+#include "lib/insn.h"
 
-/* Bytes a ModR/M (and SIB, and displacement) take for the address size, or 0
- * when they do not name memory (mod = 3), SDM Vol. 2A Tables 2-1 to 2-3. */
-static u32 modrm_bytes(const u8 *b, u32 avail, u32 addr_size)
+enum { SEG_ES_, SEG_CS_, SEG_SS_, SEG_DS_, SEG_FS_, SEG_GS_ };
+
+/* The ModR/M (and SIB, and displacement) of a memory operand for the address
+ * size, SDM Vol. 2A Tables 2-1 to 2-3: its length, or 0 when it does not
+ * name memory (mod = 3) or is cut short.  Fills m's base, index, scale,
+ * displacement, RIP-relative flag and default segment (SS for BP/SP bases). */
+static u32 modrm_mem(const u8 *b, u32 avail, u32 addr, bool mode64, u8 rex, struct insn_mem *m)
 {
+    static const s8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };    /* BX BX BP BP SI DI BP BX */
+    static const s8 index16[8] = { 6, 7, 6, 7, -1, -1, -1, -1 }; /* SI DI SI DI */
     if (avail < 1)
         return 0;
     u8 modrm = b[0], mod = modrm >> 6, rm = modrm & 7;
+    u32 n = 1, disp = 0;
     if (mod == 3)
         return 0;
-    if (addr_size == 16) {
-        if (mod == 0)
-            return rm == 6 ? 3 : 1;                 /* [disp16] */
-        return mod == 1 ? 2 : 3;
+    m->base = m->index = -1;
+    m->scale = 1;
+    m->rip_rel = false;
+    m->seg = SEG_DS_;
+    if (addr == 16) {
+        if (mod == 0 && rm == 6) {
+            disp = 2;                                   /* [disp16] */
+        } else {
+            m->base = base16[rm];
+            m->index = index16[rm];
+            if (m->base == 5)
+                m->seg = SEG_SS_;
+            disp = mod == 1 ? 1 : mod == 2 ? 2 : 0;
+        }
+    } else {
+        if (rm == 4) {                                  /* SIB */
+            if (avail < 2)
+                return 0;
+            u8 sib = b[1], base = sib & 7, idx = (u8)(((sib >> 3) & 7) | (rex & 0x02 ? 8 : 0));
+            n++;
+            m->scale = (u8)(1u << (sib >> 6));
+            m->index = idx == 4 ? -1 : (s8)idx;         /* 100b without REX.X: none */
+            if (mod == 0 && base == 5) {
+                disp = 4;                               /* no base: disp32 */
+            } else {
+                m->base = (s8)(base | (rex & 0x01 ? 8 : 0));
+                disp = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+            }
+        } else if (mod == 0 && rm == 5) {
+            m->rip_rel = mode64;                        /* 64-bit mode: RIP + disp32 */
+            disp = 4;
+        } else {
+            m->base = (s8)(rm | (rex & 0x01 ? 8 : 0));
+            disp = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+        }
+        if (m->base == 4 || m->base == 5)
+            m->seg = SEG_SS_;
     }
-    u32 n = 1;
-    if (rm == 4) {                                  /* SIB */
-        if (avail < 2)
-            return 0;
-        n++;
-        if (mod == 0 && (b[1] & 7) == 5)            /* no base: disp32 */
-            return n + 4;
-    }
-    if (mod == 0)
-        return rm == 5 ? n + 4 : n;                 /* disp32 or RIP-relative */
-    return n + (mod == 1 ? 1 : 4);
+    if (n + disp > avail)
+        return 0;
+    s64 d = 0;
+    if (disp == 1)
+        d = (s8)b[n];
+    else if (disp == 2)
+        d = (s16)(b[n] | b[n + 1] << 8);
+    else if (disp == 4)
+        d = (s32)((u32)b[n] | (u32)b[n + 1] << 8 | (u32)b[n + 2] << 16 | (u32)b[n + 3] << 24);
+    m->disp = d;
+    return n + disp;
 }
 
 bool insn_decode_store(const u8 *b, u32 avail, u32 mode, struct insn *out)
 {
     u32 i = 0, opsize = mode == 16 ? 2 : 4, addr = mode;
+    s8 seg = -1;
     u8 rex = 0;
+    static const u8 seg_prefix[6] = { 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
 
     for (; i < avail && i < INSN_MAX_LEN; i++) {    /* legacy prefixes */
         u8 p = b[i];
+        bool prefix = true;
         if (p == 0x66)
             opsize = mode == 16 ? 4 : 2;
         else if (p == 0x67)
             addr = mode == 64 ? 32 : mode == 32 ? 16 : 32;
-        else if (p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 ||
-                 p == 0x65 || p == 0xF0 || p == 0xF2 || p == 0xF3)
-            continue;
+        else if (p == 0xF0 || p == 0xF2 || p == 0xF3)
+            ;
         else
+            prefix = false;
+        for (s8 k = 0; k < 6; k++)
+            if (p == seg_prefix[k]) {
+                seg = k;
+                prefix = true;
+            }
+        if (!prefix)
             break;
     }
     if (mode == 64 && i < avail && (b[i] & 0xF0) == 0x40)
@@ -52,12 +101,20 @@ bool insn_decode_store(const u8 *b, u32 avail, u32 mode, struct insn *out)
     if (rex & 0x08)
         opsize = 8;
 
+    out->mem.addr = (u8)addr;
+    out->mem.moffs = false;
     u8 op = b[i++];
     u32 size;
     if (op == 0xA2 || op == 0xA3) {                 /* MOV moffs, AL / eAX: an address, no ModR/M */
         u32 moffs = addr / 8;
         if (i + moffs > avail)
             return false;
+        u64 a = 0;
+        for (u32 k = 0; k < moffs; k++)
+            a |= (u64)b[i + k] << (8 * k);
+        out->mem = (struct insn_mem){ .addr = (u8)addr, .seg = seg >= 0 ? seg : SEG_DS_,
+                                      .moffs = true, .base = -1, .index = -1, .scale = 1,
+                                      .disp = (s64)a };
         out->kind = INSN_STORE_REG;
         out->size = (u8)(op == 0xA2 ? 1 : opsize);
         out->reg = 0;
@@ -75,9 +132,11 @@ bool insn_decode_store(const u8 *b, u32 avail, u32 mode, struct insn *out)
     if (i >= avail)
         return false;
     u8 modrm = b[i];
-    u32 m = modrm_bytes(b + i, avail - i, addr);
+    u32 m = modrm_mem(b + i, avail - i, addr, mode == 64, rex, &out->mem);
     if (!m || i + m > avail)
         return false;
+    if (seg >= 0)
+        out->mem.seg = seg;
     u8 reg = (u8)(((modrm >> 3) & 7) | (rex & 0x04 ? 8 : 0));
     out->kind = op == 0x86 || op == 0x87 ? INSN_XCHG : op == 0xC6 || op == 0xC7 ? INSN_STORE_IMM
                                                                                : INSN_STORE_REG;
@@ -106,22 +165,46 @@ bool insn_decode_store(const u8 *b, u32 avail, u32 mode, struct insn *out)
     return true;
 }
 
-u32 insn_length(const u8 *b, u32 avail, u32 mode, int *seg)
+u64 insn_store_offset(const struct insn *in, const u64 gpr[16], u64 rip)
+{
+    const struct insn_mem *m = &in->mem;
+    u64 mask = m->addr == 16 ? 0xFFFF : m->addr == 32 ? 0xFFFFFFFFULL : ~0ULL;
+    if (m->moffs)
+        return (u64)m->disp & mask;
+    u64 a = (u64)m->disp;
+    if (m->rip_rel)
+        a += rip + in->len;
+    if (m->base >= 0)
+        a += gpr[m->base];
+    if (m->index >= 0)
+        a += gpr[m->index] * m->scale;
+    return a & mask;
+}
+
+u32 insn_length(const u8 *b, u32 avail, u32 mode, struct insn_prefixes *pfx)
 {
     static const u8 seg_prefix[6] = { 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
     u32 i = 0;
-    *seg = -1;
+    bool addr_override = false;
+    pfx->seg = -1;
     for (; i < avail && i < INSN_MAX_LEN; i++) {
         u8 p = b[i];
         bool prefix = p == 0x66 || p == 0x67 || p == 0xF0 || p == 0xF2 || p == 0xF3;
+        addr_override |= p == 0x67;
         for (int s = 0; s < 6; s++)
             if (p == seg_prefix[s]) {
-                *seg = s;
+                pfx->seg = s;           /* the last one counts, as on the CPU */
                 prefix = true;
             }
         if (!prefix)
             break;
     }
+    /* SDM Vol. 1 3.6.1 "Operand Size and Address Size in 64-Bit Mode" and
+     * Table 3-3: 67h toggles 16/32 bits, and selects 32 in 64-bit mode. */
+    if (mode == 64)
+        pfx->addr_bytes = addr_override ? 4 : 8;
+    else
+        pfx->addr_bytes = (mode == 32) != addr_override ? 4 : 2;
     if (mode == 64 && i < avail && (b[i] & 0xF0) == 0x40)
         i++;
     if (i >= avail)

@@ -1,7 +1,7 @@
 /* The few libc routines the freestanding build needs (GCC may emit calls
  * to memset/memcpy/memcmp itself, so the names are the standard ones).
  * The string instructions make copies and fills one step per byte. */
-#include "lib.h"
+#include "lib/lib.h"
 
 void *memset(void *d, int c, usize n)
 {

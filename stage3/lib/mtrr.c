@@ -3,7 +3,7 @@
  * Registers (MTRRs)".  Pure code working on saved MSR values; unit-tested
  * on the host (tests/unit/test_mtrr.c).
  */
-#include "mtrr.h"
+#include "lib/mtrr.h"
 
 #define FIXED_END    0x100000ULL
 #define NONE         0xFFFFFFFFFFFFFFFFULL  /* "no further change point"   */

@@ -1,5 +1,5 @@
 /* A small vsnprintf: enough for diagnostics, pure C (host-tested). */
-#include "lib.h"
+#include "lib/lib.h"
 
 struct out {
     char *buf;

@@ -1,9 +1,9 @@
 /*
- * The page-table builder (include/pt.h).  Pure code; the page allocator and
+ * The page-table builder (include/lib/pt.h).  Pure code; the page allocator and
  * the classifier (which knows the memory map and MTRRs) come from the
  * caller.  Unit-tested on the host (tests/unit/test_pt.c).
  */
-#include "pt.h"
+#include "lib/pt.h"
 
 #define ENTRIES 512
 
@@ -45,13 +45,15 @@ static u64 host_leaf(u64 addr, int level, const struct pt_attr *a)
  * with the memory type through the PAT index bits as the host's PAT (the
  * power-on one) resolves them: WB 0, WT PWT, UC PCD|PWT; WC and WP, which
  * that PAT lacks, become UC- and WT.  The real MTRRs still apply on top
- * (15.25.8), as they are the firmware's.
+ * (15.25.8), as they are the firmware's.  No execute: NX, which the nested
+ * walk honours with the host's EFER.NXE set (svm.c sets it).
  */
 static u64 npt_leaf(u64 addr, int level, const struct pt_attr *a)
 {
     u8 t = a->memtype;
     u64 pat = t == 6 ? 0 : t == 4 || t == 5 ? PTE_PWT : t == 1 ? PTE_PCD : PTE_PCD | PTE_PWT;
-    u64 e = (addr & PT_ADDR_MASK) | PTE_P | PTE_U | pat | (a->perms & PT_W ? PTE_W : 0);
+    u64 e = (addr & PT_ADDR_MASK) | PTE_P | PTE_U | pat | (a->perms & PT_W ? PTE_W : 0) |
+            (a->perms & PT_X ? 0 : PTE_NX);
     return level > 1 ? e | PTE_PS : e;
 }
 
@@ -98,8 +100,8 @@ static bool fill(struct pt_builder *b, u64 *table, int level, u64 base, u64 top,
             table[i] = 0;
             continue;
         }
-        if (!a.mixed && whole && large_ok(b, level)) {
-            table[i] = b->fmt->leaf(sb, level, &a);
+        if (!a.mixed && whole && large_ok(b, level) && (!a.remap || level == 1)) {
+            table[i] = b->fmt->leaf(a.remap ? a.remap : sb, level, &a);
             b->leaves[level - 1]++;
             continue;
         }
@@ -148,6 +150,22 @@ u64 pt_lookup(const struct pt_format *f, const u64 *root, u64 addr, u64 *page_si
         table = (const u64 *)(usize)(e & PT_ADDR_MASK);
     }
     return 0;   /* not reached: level 1 always returns */
+}
+
+bool pt_set_leaf(const struct pt_format *f, u64 *root, u64 addr, const struct pt_attr *a)
+{
+    u64 *table = root;
+    for (int level = 4; level > 1; level--) {
+        u64 e = table[(addr >> (12 + 9 * (level - 1))) & (ENTRIES - 1)];
+        if ((e & f->present) == 0 || (level <= 3 && (e & f->large)))
+            return false;
+        table = (u64 *)(usize)(e & PT_ADDR_MASK);
+    }
+    u64 *leaf = &table[(addr >> 12) & (ENTRIES - 1)];
+    if ((*leaf & f->present) == 0)
+        return false;
+    *leaf = f->leaf(*leaf & PT_ADDR_MASK, 1, a);
+    return true;
 }
 
 u64 ept_make_eptp(const u64 *pml4, bool ad)

@@ -3,22 +3,35 @@
  * chapter 15): detection and enabling on each CPU (15.4 "Enabling SVM"), the
  * I/O and MSR permission maps from the core's lists (15.10.1, 15.11), the
  * nested page tables (15.25) built by the one page-table builder, and the
- * backend operations (include/virt.h).
+ * backend operations (include/core/virt.h).
  */
+#include "backends.h"
 #include "svm_impl.h"
-#include "console.h"
-#include "core.h"
-#include "early.h"
-#include "host.h"
-#include "hv.h"
-#include "lib.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/early.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 struct svm_setup svm_setup_info;
 
-/* pxHV's part of EFER (SVME) and the SVM MSRs stay out of the guest's view. */
-static const u32 svm_own_msrs[] = { MSR_EFER, MSR_VM_CR, MSR_VM_HSAVE_PA };
+/* What SVM hides of the CPU: SVM itself (CPUID.80000001h:ECX[2] and leaf
+ * 8000000Ah, APM Vol. 2 15.4 "Enabling SVM"), and the MSRs it owns: EFER
+ * (SVME) and the SVM MSRs (exit.c svm_own_msr). */
+static const struct cpuid_bits svm_hidden[] = {
+    { 0x80000001, 2, CPUID_80000001_ECX_SVM },
+    { CPUID_SVM_FEATURES, CPUID_LEAF, ~0u },
+    { 0, 0, 0 },
+};
+static const struct msr_range svm_own_msrs[] = {
+    { MSR_EFER, MSR_EFER, MSR_READ | MSR_WRITE },
+    { MSR_VM_CR, MSR_VM_CR, MSR_READ | MSR_WRITE },
+    { MSR_VM_HSAVE_PA, MSR_VM_HSAVE_PA, MSR_READ | MSR_WRITE },
+    { 0, 0, 0 },
+};
 
 static const char *svm_cpu_enable(struct cpu *c)
 {
@@ -35,9 +48,11 @@ static const char *svm_cpu_enable(struct cpu *c)
     cpuid(CPUID_SVM_FEATURES, 0, &a, &b, &ecx, &d);
     if (!(d & SVM_FEAT_NPT))
         return "AMD-V without nested paging (NPT), which pxHV needs";
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    /* NXE: the nested walk takes it from the host, and pxHV's INT 15h page
+     * is not executable (lib/pt.c, core/memmap.c). */
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
     wrmsr(MSR_VM_HSAVE_PA, c->vm_host_pa);
-    c->svm.vmcb = (struct vmcb *)(usize)c->vm_ctl_pa;
+    svm_of(c)->vmcb = (struct vmcb *)(usize)c->vm_ctl_pa;
     if (c->index == 0)
         kprintf("SVM enabled\n");
     return NULL;
@@ -49,23 +64,18 @@ static void svm_cpu_disable(struct cpu *c)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_SVME);
 }
 
-/* Pages in a row from the pool (the maps must be physically contiguous). */
-static u8 *pool_pages(u32 n)
+/* This CPU's pages (svm_impl.h SVM_PAGE_*): the maps are physically
+ * contiguous there, as the VMCB's base addresses require. */
+u8 *svm_page(struct cpu *c, u32 page)
 {
-    u8 *first = (u8 *)page_alloc(NULL);
-    for (u32 i = 1; i < n; i++)
-        if ((u8 *)page_alloc(NULL) != first + i * 4096)
-            panic("the page pool is not contiguous");
-    if (!first)
-        panic("out of pages for the SVM permission maps");
-    return first;
+    return cpu_backend_pages(c) + page * 4096;
 }
 
 /* MSRPM (15.11): two bits per MSR, read then write, for three ranges; IOPM
  * (15.10.1): a bit per port.  The CPU reads both at every access. */
-static void svm_msr_intercept(u32 first, u32 last, u8 access)
+static void svm_msr_intercept(struct cpu *c, u32 first, u32 last, u8 access, bool on)
 {
-    u8 *pm = (u8 *)(usize)svm_setup_info.msrpm_pa;
+    u8 *pm = svm_page(c, SVM_PAGE_MSRPM);
     for (u32 msr = first; msr <= last; msr++) {
         if (!(msr < 0x2000 || (msr >= 0xC0000000u && msr < 0xC0002000u) ||
               (msr >= 0xC0010000u && msr < 0xC0012000u)))
@@ -73,31 +83,28 @@ static void svm_msr_intercept(u32 first, u32 last, u8 access)
         u32 base = msr < 0x2000 ? 0 : msr - 0xC0000000u < 0x2000 ? 0x800 : 0x1000;
         u32 n = msr & 0x1FFF;
         u8 bits = (u8)(((access & MSR_READ) ? 1 : 0) | ((access & MSR_WRITE) ? 2 : 0));
-        __atomic_or_fetch(&pm[base + n / 4], (u8)(bits << (2 * (n % 4))), __ATOMIC_RELAXED);
+        u8 mask = (u8)(bits << (2 * (n % 4)));
+        pm[base + n / 4] = on ? pm[base + n / 4] | mask : pm[base + n / 4] & (u8)~mask;
     }
 }
 
-static void svm_io_intercept(u16 port, bool on)
+static void svm_io_intercept(struct cpu *c, u16 port, bool on)
 {
-    u8 *b = (u8 *)(usize)svm_setup_info.iopm_pa + port / 8, bit = (u8)(1u << (port % 8));
-    if (on)
-        __atomic_or_fetch(b, bit, __ATOMIC_RELAXED);
-    else
-        __atomic_and_fetch(b, (u8)~bit, __ATOMIC_RELAXED);
+    u8 *b = svm_page(c, SVM_PAGE_IOPM) + port / 8, bit = (u8)(1u << (port % 8));
+    *b = on ? *b | bit : *b & (u8)~bit;
 }
 
-static void setup_maps(void)
+/* This CPU's maps from the core's lists and the MSRs SVM itself owns. */
+void svm_setup_maps(struct cpu *c)
 {
-    svm_setup_info.iopm_pa = (u64)(usize)pool_pages(3);
-    svm_setup_info.msrpm_pa = (u64)(usize)pool_pages(2);
     u16 ports[16];
     u32 n = io_intercepted(ports, ARRAY_SIZE(ports));
     for (u32 i = 0; i < n; i++)
-        svm_io_intercept(ports[i], true);
+        svm_io_intercept(c, ports[i], true);
     for (const struct msr_range *r = msr_intercepted; r->first || r->last; r++)
-        svm_msr_intercept(r->first, r->last, r->access);
-    for (u32 i = 0; i < ARRAY_SIZE(svm_own_msrs); i++)
-        svm_msr_intercept(svm_own_msrs[i], svm_own_msrs[i], MSR_READ | MSR_WRITE);
+        svm_msr_intercept(c, r->first, r->last, r->access, true);
+    for (const struct msr_range *r = svm_own_msrs; r->first || r->last; r++)
+        svm_msr_intercept(c, r->first, r->last, r->access, true);
 }
 
 static void setup_npt(void)
@@ -115,6 +122,15 @@ static void setup_npt(void)
             b.tables, b.leaves[2], b.leaves[1], b.leaves[0], top);
 }
 
+/* No CPU runs the guest yet; each VMRUN that follows flushes its ASID's
+ * translations (vmcb.c: the first VMRUN of every CPU does). */
+static void npt_page_update(u64 gpa)
+{
+    struct pt_attr a = guest_classify(NULL, gpa, 4096);
+    if (!pt_set_leaf(&pt_npt, (u64 *)(usize)svm_setup_info.ncr3, gpa, &a))
+        panic("NPT: no 4 KiB leaf at 0x%llx", gpa);
+}
+
 static void svm_setup(void)
 {
     u32 a, b, ecx, d;
@@ -127,7 +143,6 @@ static void svm_setup(void)
             d & SVM_FEAT_DECODE_ASSISTS ? " decode-assists" : "");
     if (!(d & SVM_FEAT_NRIPS))
         kprintf("SVM: no NRIP save: instruction lengths come from pxHV's decoder\n");
-    setup_maps();
     setup_npt();
 }
 
@@ -138,7 +153,10 @@ static bool svm_can_wait_for_sipi(void) { return false; }
 const struct virt_ops svm_ops = {
     .name = "SVM",
     .second_level = "NPT",
-    .hypercall_insn = { 0x0F, 0x01, 0xD9 },      /* VMMCALL */
+    .cpu_pages = SVM_CPU_PAGES,
+    .cpuid_hidden = svm_hidden,
+    .own_msrs = svm_own_msrs,
+    .own_msr = svm_own_msr,
     .setup = svm_setup,
     .cpu_enable = svm_cpu_enable,
     .cpu_init = svm_cpu_init,
@@ -148,14 +166,23 @@ const struct virt_ops svm_ops = {
     .get = svm_get,
     .set = svm_set,
     .get_seg = svm_get_seg,
+    .set_seg = svm_set_seg,
     .get_pdptes = svm_get_pdptes,
     .cpl = svm_cpl,
     .skip = svm_skip,
     .inject = svm_inject,
     .halt = svm_halt,
     .dump = svm_dump,
+    .exit_begin = svm_exit_begin,
+    .exit_handlers = svm_exit_handlers,
+    .exit_slots = STAT_REASONS,
+    .exit_unexpected = svm_unexpected,
+    .exit_end = svm_exit_end,
+    .exit_info = svm_exit_info,
     .exit_name = svm_exit_name,
+    .deliver_nmi = svm_deliver_nmi,
     .can_wait_for_sipi = svm_can_wait_for_sipi,
     .msr_intercept = svm_msr_intercept,
     .io_intercept = svm_io_intercept,
+    .page_update = npt_page_update,
 };

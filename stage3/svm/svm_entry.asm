@@ -11,7 +11,7 @@ default rel
 %include "gprs.inc"
 section .text
 global svm_launch
-extern svm_exit
+extern core_exit
 
 ; svm_launch(frame): the first VMRUN of this CPU; never returns.
 svm_launch:
@@ -28,7 +28,7 @@ svm_loop:
     stgi
     PUSH_GPRS
     mov rdi, rsp                ; 16 pushes keep the 16-byte alignment
-    call svm_exit
+    call core_exit
     jmp svm_loop
 
 section .note.GNU-stack noalloc noexec nowrite progbits

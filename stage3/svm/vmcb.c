@@ -4,13 +4,13 @@
  * reads and writes after an exit.  The VMCB is plain memory: no cache needed.
  */
 #include "svm_impl.h"
-#include "console.h"
-#include "core.h"
-#include "host.h"
-#include "hv.h"
-#include "insn.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 void svm_cpu_init(struct cpu *c)
 {
@@ -24,18 +24,17 @@ void svm_cpu_init(struct cpu *c)
     };
     for (u32 i = 0; i < ARRAY_SIZE(on); i++)
         svm_intercept(v, on[i], true);
-    v->ctl.iopm_base_pa = svm_setup_info.iopm_pa;
-    v->ctl.msrpm_base_pa = svm_setup_info.msrpm_pa;
+    svm_setup_maps(c);
+    v->ctl.iopm_base_pa = (u64)(usize)svm_page(c, SVM_PAGE_IOPM);
+    v->ctl.msrpm_base_pa = (u64)(usize)svm_page(c, SVM_PAGE_MSRPM);
     v->ctl.asid = c->index + 1;                 /* 0 is the host's (15.16) */
     v->ctl.np_enable = 1;
     v->ctl.n_cr3 = svm_setup_info.ncr3;
     v->save.g_pat = PAT_POWER_ON;
     /* pxHV's own FS, GS, TR, LDTR and syscall MSRs, which VMRUN leaves to
      * VMLOAD/VMSAVE (15.5.2): saved once, loaded after every exit. */
-    c->svm.host_save_pa = (u64)(usize)page_alloc(NULL);
-    if (!c->svm.host_save_pa)
-        panic("out of pages for CPU %u's host state", c->index);
-    __asm__ volatile("vmsave" :: "a"(c->svm.host_save_pa) : "memory");
+    svm_of(c)->host_save_pa = (u64)(usize)svm_page(c, SVM_PAGE_HOST_SAVE);
+    __asm__ volatile("vmsave" :: "a"(svm_of(c)->host_save_pa) : "memory");
 }
 
 static void set_seg(struct vmcb_seg *s, u16 sel, u64 base, u16 attrib)
@@ -87,7 +86,7 @@ void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
     s->sysenter_cs = s->sysenter_esp = s->sysenter_eip = 0;
     s->star = s->lstar = s->cstar = s->sfmask = s->kernel_gs_base = 0;
     c->nmi_pending = false;
-    c->svm.nmi_masked = false;
+    svm_of(c)->nmi_masked = false;
     struct guest_regs *r = c->regs;
     memset(r, 0, sizeof *r);
     if (how != START_BOOT_SECTOR) {
@@ -105,7 +104,7 @@ NORETURN void svm_run(struct cpu *c)
     struct guest_regs *frame = (struct guest_regs *)(top - 2) - 1;
     *frame = *c->regs;
     top[-2] = c->vm_ctl_pa;
-    top[-1] = c->svm.host_save_pa;
+    top[-1] = svm_of(c)->host_save_pa;
     vmcb_of(c)->save.rax = c->regs->r[R_RAX];
     c->launched = true;
     svm_launch(frame);
@@ -141,16 +140,30 @@ void svm_set(struct cpu *c, enum guest_reg r, u64 v)
 }
 
 /* The attribute word: descriptor bits 47:40 in 7:0, 55:52 in 11:8 (Table B-2). */
-void svm_get_seg(struct cpu *c, enum seg_reg sr, struct segment *out)
+static struct vmcb_seg *seg_of(struct cpu *c, enum seg_reg sr)
 {
-    const struct vmcb_save *s = &vmcb_of(c)->save;
     static const u16 at[SEG_COUNT] = {
         [SEG_ES] = offsetof(struct vmcb_save, es), [SEG_CS] = offsetof(struct vmcb_save, cs),
         [SEG_SS] = offsetof(struct vmcb_save, ss), [SEG_DS] = offsetof(struct vmcb_save, ds),
         [SEG_FS] = offsetof(struct vmcb_save, fs), [SEG_GS] = offsetof(struct vmcb_save, gs),
         [SEG_LDTR] = offsetof(struct vmcb_save, ldtr), [SEG_TR] = offsetof(struct vmcb_save, tr),
     };
-    const struct vmcb_seg *g = (const struct vmcb_seg *)((const u8 *)s + at[sr]);
+    return (struct vmcb_seg *)((u8 *)&vmcb_of(c)->save + at[sr]);
+}
+
+void svm_set_seg(struct cpu *c, enum seg_reg sr, const struct segment *in)
+{
+    struct vmcb_seg *g = seg_of(c, sr);
+    g->sel = in->sel;
+    g->base = in->base;
+    g->limit = in->limit;
+    g->attrib = (u16)(in->type | in->s << 4 | in->dpl << 5 | in->present << 7 | in->l << 9 |
+                      in->db << 10 | in->g << 11);
+}
+
+void svm_get_seg(struct cpu *c, enum seg_reg sr, struct segment *out)
+{
+    const struct vmcb_seg *g = seg_of(c, sr);
     u16 a = g->attrib;
     out->sel = g->sel;
     out->base = g->base;
@@ -179,11 +192,11 @@ u32 svm_cpl(struct cpu *c)
 
 /* The instruction at the guest's CS:RIP, for its length (no NRIP save) and
  * its segment prefix (no decode assists). */
-u32 svm_insn_len(struct cpu *c, int *seg)
+u32 svm_insn_len(struct cpu *c, struct insn_prefixes *pfx)
 {
     u8 bytes[INSN_MAX_LEN];
     u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
-    return insn_length(bytes, n, mode, seg);
+    return insn_length(bytes, n, mode, pfx);
 }
 
 void svm_inject(struct cpu *c, u8 vector, bool has_code, u32 code)
@@ -208,15 +221,15 @@ void svm_skip(struct cpu *c, u32 len)
     struct vmcb *v = vmcb_of(c);
     struct vmcb_save *s = &v->save;
     u64 next;
-    int seg;
+    struct insn_prefixes pfx;
     if (len)
         next = s->rip + len;
-    else if (c->svm.exit_code == SVM_EXIT_IOIO)
+    else if (svm_of(c)->exit_code == SVM_EXIT_IOIO)
         next = v->ctl.exit_info2;
     else if (svm_setup_info.features & SVM_FEAT_NRIPS)
         next = v->ctl.next_rip;
     else
-        next = s->rip + svm_insn_len(c, &seg);
+        next = s->rip + svm_insn_len(c, &pfx);
     if (!((s->efer & EFER_LMA) && (s->cs.attrib & BIT(9))))
         next &= s->cs.attrib & BIT(10) ? 0xFFFFFFFFULL : 0xFFFF;
     s->rip = next;
@@ -233,7 +246,7 @@ void svm_skip(struct cpu *c, u32 len)
 void svm_halt(struct cpu *c, bool guest_if)
 {
     (void)guest_if;
-    c->svm.hlt_native = true;
+    svm_of(c)->hlt_native = true;
     svm_intercept(vmcb_of(c), SVM_INTR_HLT, false);
 }
 

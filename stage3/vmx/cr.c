@@ -6,9 +6,9 @@
  * VMX operation requires.
  */
 #include "vmx_impl.h"
-#include "core.h"
-#include "hv.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "hw/x86.h"
 
 /* A present PAE PDPTE with a reserved bit set: bits 2:1, 8:5 and those at
  * or above MAXPHYADDR (SDM Vol. 3A 4.4.1 "PDPTE Registers"). */
@@ -79,8 +79,8 @@ static bool guest_set_cr0(struct cpu *c, u64 v)
     if ((v ^ old) & CR0_PG && (efer & EFER_LME)) {
         efer = v & CR0_PG ? efer | EFER_LMA : efer & ~EFER_LMA;
         vmcs_set(c, VC_EFER, efer);
-        u64 entry = vmcs_get(c, VC_ENTRY_CTLS) & ~(u64)ENTRY_IA32E_MODE_GUEST;
-        vmcs_set(c, VC_ENTRY_CTLS, efer & EFER_LMA ? entry | ENTRY_IA32E_MODE_GUEST : entry);
+        u64 entry = vmcs_get(c, VC_ENTRY_CTLS) & ~(u64)ENTRYCTL_IA32E_MODE_GUEST;
+        vmcs_set(c, VC_ENTRY_CTLS, efer & EFER_LMA ? entry | ENTRYCTL_IA32E_MODE_GUEST : entry);
     }
     load_pdptes(c, v, vmcs_get(c, VC_CR3), cr4, false);
     return true;
@@ -125,7 +125,7 @@ void vmx_cr_access(struct cpu *c)
                 break;
             vmcs_set(c, VC_CR3, val);
             load_pdptes(c, cr0, val, cr4, false);
-            if (vmx_ctl.cpu2 & CPU2_ENABLE_VPID)
+            if (vmx_ctl.cpu2 & PROC2_ENABLE_VPID)
                 invvpid(vmx_caps.ept_vpid & VPID_CAP_SINGLE ? INVVPID_SINGLE : INVVPID_ALL,
                         (u16)(c->index + 1));
         } else {

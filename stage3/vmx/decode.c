@@ -4,8 +4,8 @@
  * decoding.  No privileged instructions: also built for the host tests.
  */
 #include "vmx.h"
-#include "lib.h"
-#include "x86.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 u32 vmx_adjust_controls(u64 cap, u32 want, u32 *missing)
 {

@@ -5,10 +5,10 @@
  * break are coded; the dump is always printed.
  */
 #include "vmx_impl.h"
-#include "console.h"
-#include "hv.h"
-#include "lib.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "hw/x86.h"
 
 static u64 vmread(enum vmcs_field f) { return vmx_read(NULL, f); }
 
@@ -83,7 +83,7 @@ static const char *check_segments(bool ia32e)
     }
     u64 cs = vmread(VMCS_GUEST_CS_AR), ss = vmread(VMCS_GUEST_SS_AR);
     u64 tr = vmread(VMCS_GUEST_TR_AR), ldtr = vmread(VMCS_GUEST_LDTR_AR);
-    bool ug = vmx_ctl.cpu2 & CPU2_UNRESTRICTED_GUEST;
+    bool ug = vmx_ctl.cpu2 & PROC2_UNRESTRICTED_GUEST;
     u64 t = AR_TYPE(cs);
     if (!(t == 9 || t == 11 || t == 13 || t == 15 || (ug && t == 3)))
         return "26.3.1.2: CS type must be accessed code (or 3 with unrestricted guest)";
@@ -107,8 +107,8 @@ static const char *check_guest_state(void)
     u64 cr0 = vmread(VMCS_GUEST_CR0), cr4 = vmread(VMCS_GUEST_CR4);
     u64 efer = vmread(VMCS_GUEST_IA32_EFER), rfl = vmread(VMCS_GUEST_RFLAGS);
     u64 entry = vmread(VMCS_ENTRY_CONTROLS);
-    bool ug = vmx_ctl.cpu2 & CPU2_UNRESTRICTED_GUEST;
-    bool ia32e = entry & ENTRY_IA32E_MODE_GUEST;
+    bool ug = vmx_ctl.cpu2 & PROC2_UNRESTRICTED_GUEST;
+    bool ia32e = entry & ENTRYCTL_IA32E_MODE_GUEST;
     u64 f0 = vmx_caps.cr0_fixed0 & ~(ug ? CR0_PE | CR0_PG : 0);
 
     if ((cr0 & f0) != f0 || (cr0 & ~vmx_caps.cr0_fixed1 & 0xFFFFFFFFULL))
@@ -121,7 +121,7 @@ static const char *check_guest_state(void)
         return "26.3.1.1: IA-32e mode guest requires CR0.PG = 1 and CR4.PAE = 1";
     if (!ia32e && (cr4 & BIT(17)))
         return "26.3.1.1: CR4.PCIDE must be 0 outside IA-32e mode";
-    if (entry & ENTRY_LOAD_EFER) {
+    if (entry & ENTRYCTL_LOAD_EFER) {
         if (!!(efer & EFER_LMA) != ia32e)
             return "26.3.1.1: EFER.LMA must equal the IA-32e mode guest entry control";
         if ((cr0 & CR0_PG) && !!(efer & EFER_LMA) != !!(efer & EFER_LME))

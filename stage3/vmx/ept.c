@@ -5,12 +5,12 @@
  * keeps, memory types from the MTRRs); and the exits it causes.
  */
 #include "vmx_impl.h"
-#include "console.h"
-#include "core.h"
-#include "hv.h"
-#include "mtrr.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "lib/mtrr.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 static u64 *ept_root;
 
@@ -52,6 +52,18 @@ u64 ept_setup(void)
         panic("out of pages while building the EPT");
     print_map(top, &b);
     return ept_make_eptp(ept_root, false);
+}
+
+/* A kept page's leaf again; every CPU invalidates its EPT-derived
+ * translations at its next launch (vmcs.c setup_controls, 28.3.3.4), and
+ * this one now. */
+void ept_page_update(u64 gpa)
+{
+    struct pt_attr a = guest_classify(NULL, gpa, 4096);
+    if (!pt_set_leaf(&pt_ept, ept_root, gpa, &a))
+        panic("EPT: no 4 KiB leaf at 0x%llx", gpa);
+    if (vmx_caps.ept_vpid & EPT_CAP_INVEPT)
+        invept(vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, vmx_ctl.eptp);
 }
 
 /* EPT violation (28.2.3.2): the access and what the entry allowed, for the core. */

@@ -1,18 +1,20 @@
 /*
- * VM-exit dispatch: one handler per basic exit reason, in a table indexed by
- * the reason (SDM Vol. 3C Appendix C "VMX Basic Exit Reasons").  Each handler
- * decodes the exit information into the core's terms (include/core.h);
- * anything without a handler is unexpected: dump and stop.
+ * The VMX backend's part of the one exit path (core/exit.c): the exit's slot
+ * is its basic exit reason (SDM Vol. 3C Appendix C "VMX Basic Exit
+ * Reasons"), each slot's handler in the table decodes the exit information
+ * into the core's terms (include/core/core.h); anything without a handler is
+ * unexpected: dump and stop.
  */
 #include "vmx_impl.h"
-#include "console.h"
-#include "core.h"
-#include "ipi.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
-#include "pt.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/ipi.h"
+#include "core/stop.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "lib/pt.h"
+#include "hw/x86.h"
 
 NORETURN void vmx_unexpected(struct cpu *c, const char *what)
 {
@@ -26,8 +28,6 @@ NORETURN void vmx_unexpected(struct cpu *c, const char *what)
     stats_print();
     hv_stop("unexpected VM exit");
 }
-
-static void exit_unexpected(struct cpu *c) { vmx_unexpected(c, "no handler"); }
 
 static void exit_hlt(struct cpu *c) { core_hlt(c); }
 
@@ -62,16 +62,13 @@ static void exit_sipi(struct cpu *c) { core_sipi(c, (u8)vmcs_get(c, VC_QUAL)); }
  * them (#UD; GETSEC with CR4.SMXE = 0, which the guest cannot set). */
 static void exit_vmx_instruction(struct cpu *c) { inject_ud(c); }
 
-/* Hardware task switching (CALL/JMP to a TSS or task gate, IRET with NT,
- * an exception through a task gate; 25.4.2) exits unconditionally, and pxHV
- * does not carry it out: a clean refusal, then the guest ends. */
+/* A task switch (25.4.2): the selector and its source from the qualification
+ * (27.2.1, Table 27-2). */
 static void exit_task_switch(struct cpu *c)
 {
     static const char src[] = "CALL\0IRET\0JMP\0a task gate in the IDT\0";
     u64 q = vmcs_get(c, VC_QUAL);
-    guest_refuse(c, "hardware task switch to TSS selector 0x%04llx through %s (not emulated)",
-                 q & 0xFFFF, str_nth(src, sizeof src, (u32)(q >> 30) & 3, "?"));
-    guest_end(c, "task switch", false);
+    core_task_switch(c, (u16)q, str_nth(src, sizeof src, (u32)(q >> 30) & 3, "?"));
 }
 
 /* MWAIT/MONITOR/PAUSE exiting forced on by the CPU: executed as NOP. */
@@ -95,12 +92,12 @@ static void exit_entry_failure(struct cpu *c, u32 raw)
     u64 qual = vmcs_get(c, VC_QUAL);
     kprintf("pxHV: %s (exit reason %u), qualification 0x%llx\n",
             exit_reason_name(raw), raw & 0xFFFF, qual);
-    if ((raw & 0xFFFF) == EXIT_INVALID_GUEST_STATE) {
+    if ((raw & 0xFFFF) == VMX_EXIT_INVALID_GUEST_STATE) {
         static const char *const q[] = { "none", "reserved", "PDPTE loading failed",
                                          "NMI injection with blocking", "invalid VMCS link pointer" };
         if (qual < ARRAY_SIZE(q))
             kprintf("pxHV: qualification %llu: %s (SDM 27.8)\n", qual, q[qual]);
-    } else if ((raw & 0xFFFF) == EXIT_MSR_LOADING) {
+    } else if ((raw & 0xFFFF) == VMX_EXIT_MSR_LOADING) {
         kprintf("pxHV: failing MSR-load entry %llu (SDM 26.4)\n", qual);
     }
     vmx_diagnose_entry_failure(c);
@@ -108,71 +105,64 @@ static void exit_entry_failure(struct cpu *c, u32 raw)
     hv_stop("VM-entry failure");
 }
 
-static void (*const handlers[EXIT_REASON_MAX])(struct cpu *c) = {
-    [EXIT_EXCEPTION_NMI]   = exit_nmi,
-    [EXIT_TRIPLE_FAULT]    = core_triple_fault,
-    [EXIT_TASK_SWITCH]     = exit_task_switch,
-    [EXIT_GETSEC]          = exit_vmx_instruction,
-    [EXIT_INIT_SIGNAL]     = exit_init,
-    [EXIT_SIPI]            = exit_sipi,
-    [EXIT_NMI_WINDOW]      = exit_nmi_window,
-    [EXIT_CPUID]           = core_cpuid,
-    [EXIT_HLT]             = exit_hlt,
-    [EXIT_INVD]            = core_invd,
-    [EXIT_VMCALL]          = core_hypercall,
-    [EXIT_VMCLEAR]         = exit_vmx_instruction,
-    [EXIT_VMLAUNCH]        = exit_vmx_instruction,
-    [EXIT_VMPTRLD]         = exit_vmx_instruction,
-    [EXIT_VMPTRST]         = exit_vmx_instruction,
-    [EXIT_VMREAD]          = exit_vmx_instruction,
-    [EXIT_VMRESUME]        = exit_vmx_instruction,
-    [EXIT_VMWRITE]         = exit_vmx_instruction,
-    [EXIT_VMXOFF]          = exit_vmx_instruction,
-    [EXIT_VMXON]           = exit_vmx_instruction,
-    [EXIT_INVEPT]          = exit_vmx_instruction,
-    [EXIT_INVVPID]         = exit_vmx_instruction,
-    [EXIT_VMFUNC]          = exit_vmx_instruction,
-    [EXIT_CR_ACCESS]       = vmx_cr_access,
-    [EXIT_IO_INSTRUCTION]  = exit_io,
-    [EXIT_RDMSR]           = core_rdmsr,
-    [EXIT_WRMSR]           = core_wrmsr,
-    [EXIT_MWAIT]           = exit_nop,
-    [EXIT_MONITOR]         = exit_nop,
-    [EXIT_PAUSE]           = exit_nop,
-    [EXIT_EPT_VIOLATION]   = vmx_ept_violation,
-    [EXIT_EPT_MISCONFIG]   = vmx_ept_misconfig,
-    [EXIT_XSETBV]          = core_xsetbv,
+void (*const vmx_exit_handlers[VMX_EXIT_MAX])(struct cpu *c) = {
+    [VMX_EXIT_EXCEPTION_NMI]   = exit_nmi,
+    [VMX_EXIT_TRIPLE_FAULT]    = core_triple_fault,
+    [VMX_EXIT_TASK_SWITCH]     = exit_task_switch,
+    [VMX_EXIT_GETSEC]          = exit_vmx_instruction,
+    [VMX_EXIT_INIT_SIGNAL]     = exit_init,
+    [VMX_EXIT_SIPI]            = exit_sipi,
+    [VMX_EXIT_NMI_WINDOW]      = exit_nmi_window,
+    [VMX_EXIT_CPUID]           = core_cpuid,
+    [VMX_EXIT_HLT]             = exit_hlt,
+    [VMX_EXIT_INVD]            = core_invd,
+    [VMX_EXIT_VMCALL]          = core_hypercall,
+    [VMX_EXIT_VMCLEAR]         = exit_vmx_instruction,
+    [VMX_EXIT_VMLAUNCH]        = exit_vmx_instruction,
+    [VMX_EXIT_VMPTRLD]         = exit_vmx_instruction,
+    [VMX_EXIT_VMPTRST]         = exit_vmx_instruction,
+    [VMX_EXIT_VMREAD]          = exit_vmx_instruction,
+    [VMX_EXIT_VMRESUME]        = exit_vmx_instruction,
+    [VMX_EXIT_VMWRITE]         = exit_vmx_instruction,
+    [VMX_EXIT_VMXOFF]          = exit_vmx_instruction,
+    [VMX_EXIT_VMXON]           = exit_vmx_instruction,
+    [VMX_EXIT_INVEPT]          = exit_vmx_instruction,
+    [VMX_EXIT_INVVPID]         = exit_vmx_instruction,
+    [VMX_EXIT_VMFUNC]          = exit_vmx_instruction,
+    [VMX_EXIT_CR_ACCESS]       = vmx_cr_access,
+    [VMX_EXIT_IO_INSTRUCTION]  = exit_io,
+    [VMX_EXIT_RDMSR]           = core_rdmsr,
+    [VMX_EXIT_WRMSR]           = core_wrmsr,
+    [VMX_EXIT_MWAIT]           = exit_nop,
+    [VMX_EXIT_MONITOR]         = exit_nop,
+    [VMX_EXIT_PAUSE]           = exit_nop,
+    [VMX_EXIT_EPT_VIOLATION]   = vmx_ept_violation,
+    [VMX_EXIT_EPT_MISCONFIG]   = vmx_ept_misconfig,
+    [VMX_EXIT_XSETBV]          = core_xsetbv,
 };
 
-/* Called by vmx_exit_stub with the guest's registers; returns to VMRESUME. */
-void vmx_exit(struct guest_regs *regs)
+/* The exit's slot: its basic reason; a failed VM entry stops here with its report. */
+u32 vmx_exit_begin(struct cpu *c)
 {
-    struct cpu *c = this_cpu();
-    c->regs = regs;
-    c->vmx.ops = 0;
-    c->vmx.resumed = true;
+    vmx_of(c)->ops = 0;
+    vmx_of(c)->resumed = true;
     u32 raw = (u32)vmcs_get(c, VC_EXIT_REASON);
-    u32 reason = raw & 0xFFFF;
-
-    c->stats.total++;
-    if (reason < STAT_REASONS)
-        c->stats.reason[reason]++;
-    if (raw & EXIT_REASON_ENTRY_FAIL)
+    if (raw & VMX_EXIT_ENTRY_FAIL)
         exit_entry_failure(c, raw);
-    if (g_boot.config.flags & CFG_FLAG_TRACE_EXITS) {
-        struct segment cs;
-        vmx_get_seg(c, SEG_CS, &cs);
-        kprintf("exit: %s at %04x:%llx qual 0x%llx on CPU %u\n", exit_reason_name(reason), cs.sel,
-                vmcs_get(c, VC_RIP), vmcs_get(c, VC_QUAL), c->index);
-    }
+    vmx_of(c)->slot = raw & 0xFFFF;
+    return vmx_of(c)->slot;
+}
 
-    void (*h)(struct cpu *) = reason < EXIT_REASON_MAX ? handlers[reason] : NULL;
-    (h ? h : exit_unexpected)(c);
-    if (c->vipi)
-        ipi_take(c);
-    if (c->nmi_pending)
-        vmx_deliver_nmi(c);
+/* Before VMRESUME: the cached guest state written back, the exit's VMCS
+ * accesses counted for its kind. */
+void vmx_exit_end(struct cpu *c)
+{
     vmcs_flush(c);
-    if (reason < STAT_REASONS)
-        c->stats.vmcs_ops[reason] += c->vmx.ops;
+    if (vmx_of(c)->slot < STAT_REASONS)
+        vmx_of(c)->ops_per_slot[vmx_of(c)->slot] += vmx_of(c)->ops;
+}
+
+u64 vmx_exit_info(struct cpu *c)
+{
+    return vmcs_get(c, VC_QUAL);
 }

@@ -4,9 +4,9 @@
  * the events VMX delivers at the next entry (HLT activity, NMIs).
  */
 #include "vmx_impl.h"
-#include "core.h"
-#include "hv.h"
-#include "x86.h"
+#include "core/core.h"
+#include "core/hv.h"
+#include "hw/x86.h"
 
 const u16 vmx_cached_field[VC_COUNT] = {
     [VC_EXIT_REASON] = VMCS_EXIT_REASON, [VC_QUAL] = VMCS_EXIT_QUALIFICATION,
@@ -23,11 +23,11 @@ const u16 vmx_cached_field[VC_COUNT] = {
 
 void vmcs_flush(struct cpu *c)
 {
-    for (u32 d = c->vmx.dirty; d; d &= d - 1) {
+    for (u32 d = vmx_of(c)->dirty; d; d &= d - 1) {
         u32 i = (u32)__builtin_ctz(d);
-        vmx_write(c, (enum vmcs_field)vmx_cached_field[i], c->vmx.val[i]);
+        vmx_write(c, (enum vmcs_field)vmx_cached_field[i], vmx_of(c)->val[i]);
     }
-    c->vmx.valid = c->vmx.dirty = 0;
+    vmx_of(c)->valid = vmx_of(c)->dirty = 0;
 }
 
 /* Resume in the HLT activity state (24.4.2, when IA32_VMX_MISC bit 6 allows
@@ -57,7 +57,7 @@ void vmx_deliver_nmi(struct cpu *c)
                    (vmcs_get(c, VC_ENTRY_INTR) & INTR_INFO_VALID);
     u64 ctls = vmx_ctl.cpu;
     if (blocked) {
-        ctls |= CPU_NMI_WINDOW_EXITING;
+        ctls |= PROC_NMI_WINDOW_EXITING;
     } else {
         vmcs_set(c, VC_ENTRY_INTR, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
         if (vmcs_get(c, VC_ACTIVITY) == ACT_HLT)
@@ -115,6 +115,16 @@ void vmx_get_seg(struct cpu *c, enum seg_reg s, struct segment *out)
     out->db = ar >> 14 & 1;
     out->g = ar >> 15 & 1;
     out->unusable = ar >> 16 & 1;
+}
+
+void vmx_set_seg(struct cpu *c, enum seg_reg s, const struct segment *in)
+{
+    u32 ar = in->type | (u32)in->s << 4 | (u32)in->dpl << 5 | (u32)in->present << 7 |
+             (u32)in->l << 13 | (u32)in->db << 14 | (u32)in->g << 15 | (u32)in->unusable << 16;
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_SEL + 2 * s), in->sel);
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * s), in->base);
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * s), in->limit);
+    vmx_write(c, (enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * s), ar);
 }
 
 /* The CPL is SS.DPL, in every mode (24.4.1; VM entry keeps real mode at 0

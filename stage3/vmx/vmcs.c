@@ -4,13 +4,13 @@
  * and writes at run time is in state.c.
  */
 #include "vmx_impl.h"
-#include "console.h"
-#include "core.h"
-#include "host.h"
-#include "hv.h"
-#include "lib.h"
-#include "power.h"
-#include "x86.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "core/host.h"
+#include "core/hv.h"
+#include "lib/lib.h"
+#include "core/power.h"
+#include "hw/x86.h"
 
 NORETURN void vmx_field_failed(enum vmcs_field f, bool write, u64 v)
 {
@@ -49,7 +49,7 @@ static void setup_host_state(struct cpu *c)
     vmx_write(NULL, VMCS_HOST_SYSENTER_ESP, 0);
     vmx_write(NULL, VMCS_HOST_SYSENTER_EIP, 0);
     vmx_write(NULL, VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
-    if (vmx_ctl.exit & EXIT_LOAD_PAT)
+    if (vmx_ctl.exit & EXITCTL_LOAD_PAT)
         vmx_write(NULL, VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
     vmx_write(NULL, VMCS_HOST_RSP, cpu_stack_top(c));
     vmx_write(NULL, VMCS_HOST_RIP, (u64)(usize)vmx_exit_stub);
@@ -70,15 +70,16 @@ static void setup_controls(struct cpu *c)
     vmx_write(NULL, VMCS_EXIT_MSR_LOAD_COUNT, 0);
     vmx_write(NULL, VMCS_ENTRY_MSR_LOAD_COUNT, 0);
     vmx_write(NULL, VMCS_ENTRY_INTR_INFO, 0);
-    vmx_write(NULL, VMCS_IO_BITMAP_A, vmx_ctl.io_bitmap_a);
-    vmx_write(NULL, VMCS_IO_BITMAP_B, vmx_ctl.io_bitmap_b);
-    vmx_write(NULL, VMCS_MSR_BITMAP, vmx_ctl.msr_bitmap);
+    vmx_setup_bitmaps(c);
+    vmx_write(NULL, VMCS_IO_BITMAP_A, vmx_bitmap_pa(c, VMX_PAGE_IO_A));
+    vmx_write(NULL, VMCS_IO_BITMAP_B, vmx_bitmap_pa(c, VMX_PAGE_IO_B));
+    vmx_write(NULL, VMCS_MSR_BITMAP, vmx_bitmap_pa(c, VMX_PAGE_MSR_BITMAP));
     vmx_write(NULL, VMCS_TSC_OFFSET, 0);
     vmx_write(NULL, VMCS_VMCS_LINK_POINTER, ~0ULL);     /* 26.3.1.5: no shadow VMCS */
-    if (vmx_ctl.cpu2 & CPU2_ENABLE_XSAVES)
+    if (vmx_ctl.cpu2 & PROC2_ENABLE_XSAVES)
         vmx_write(NULL, VMCS_XSS_EXIT_BITMAP, 0);
     u16 vpid = (u16)(c->index + 1);                     /* 0 is the host's (28.1) */
-    if (vmx_ctl.cpu2 & CPU2_ENABLE_VPID)
+    if (vmx_ctl.cpu2 & PROC2_ENABLE_VPID)
         vmx_write(NULL, VMCS_VPID, vpid);
     vmx_write(NULL, VMCS_CR0_GUEST_HOST_MASK, vmx_ctl.cr0_mask);
     vmx_write(NULL, VMCS_CR4_GUEST_HOST_MASK, vmx_ctl.cr4_mask);
@@ -86,7 +87,7 @@ static void setup_controls(struct cpu *c)
     /* Flush anything cached for this EPTP and VPID (28.3.3.4). */
     if (vmx_caps.ept_vpid & EPT_CAP_INVEPT)
         invept(vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, vmx_ctl.eptp);
-    if (vmx_ctl.cpu2 & CPU2_ENABLE_VPID)
+    if (vmx_ctl.cpu2 & PROC2_ENABLE_VPID)
         invvpid(vmx_caps.ept_vpid & VPID_CAP_SINGLE ? INVVPID_SINGLE : INVVPID_ALL, vpid);
 }
 
@@ -159,8 +160,8 @@ void vmx_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
     vmx_write(NULL, VMCS_GUEST_IDTR_LIMIT, how == START_BOOT_SECTOR ? 0x3FF : 0xFFFF);
     vmx_write(NULL, VMCS_GUEST_IA32_DEBUGCTL, 0);
     vmcs_set(c, VC_EFER, 0);
-    vmcs_set(c, VC_ENTRY_CTLS, vmx_ctl.entry & ~ENTRY_IA32E_MODE_GUEST);
-    if ((vmx_ctl.entry & ENTRY_LOAD_PAT) && !c->launched)
+    vmcs_set(c, VC_ENTRY_CTLS, vmx_ctl.entry & ~ENTRYCTL_IA32E_MODE_GUEST);
+    if ((vmx_ctl.entry & ENTRYCTL_LOAD_PAT) && !c->launched)
         vmx_write(NULL, VMCS_GUEST_IA32_PAT, PAT_POWER_ON);
     vmx_write(NULL, VMCS_GUEST_SYSENTER_CS, 0);
     vmx_write(NULL, VMCS_GUEST_SYSENTER_ESP, 0);
@@ -209,22 +210,22 @@ NORETURN void vmx_run(struct cpu *c)
 NORETURN void vmx_entry_failed(struct guest_regs *regs, u64 rflags)
 {
     struct cpu *c = this_cpu();
-    const char *insn = c->vmx.resumed ? "VMRESUME" : "VMLAUNCH";
+    const char *insn = vmx_of(c)->resumed ? "VMRESUME" : "VMLAUNCH";
 
     c->regs = regs;
-    c->launched = c->vmx.resumed;
+    c->launched = vmx_of(c)->resumed;
     if (rflags & RFLAGS_CF) {
         kprintf("pxHV: %s failed: VMfailInvalid (CF=1): no valid current VMCS\n", insn);
     } else {
         u32 err = (u32)vmx_read(NULL, VMCS_VM_INSTRUCTION_ERROR);
         kprintf("pxHV: %s failed: VM-instruction error %u: %s\n", insn, err,
                 vm_instruction_error_str(err));
-        if (err == VMXERR_ENTRY_BAD_CONTROLS || c->vmx.resumed)
+        if (err == VMXERR_ENTRY_BAD_CONTROLS || vmx_of(c)->resumed)
             vmx_dump_controls();
         if (err == VMXERR_ENTRY_BAD_HOST)
             vmx_dump_host();
-        if (c->vmx.resumed)
+        if (vmx_of(c)->resumed)
             vmx_dump_guest(c);
     }
-    hv_stop(c->vmx.resumed ? "VMRESUME failed" : "VMLAUNCH failed");
+    hv_stop(vmx_of(c)->resumed ? "VMRESUME failed" : "VMLAUNCH failed");
 }

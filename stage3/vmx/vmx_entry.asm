@@ -8,12 +8,12 @@ default rel
 %include "gprs.inc"
 section .text
 global vmx_exit_stub, vmx_launch
-extern vmx_exit, vmx_entry_failed
+extern core_exit, vmx_entry_failed
 
 vmx_exit_stub:
     PUSH_GPRS
     mov rdi, rsp                ; 16 pushes keep the 16-byte alignment
-    call vmx_exit               ; returns when the guest is to be resumed
+    call core_exit              ; returns when the guest is to be resumed
     POP_GPRS
     vmresume
     jmp failed

@@ -1,13 +1,21 @@
 /*
  * Shared by the VMX backend's files only: the capabilities (read once by
  * the boot CPU, read-only afterwards), the controls pxHV chose from them,
- * and the per-exit VMCS cache (include/vmx.h, struct vmx_cpu).
+ * and the per-exit VMCS cache (stage3/vmx/vmx.h, struct vmx_cpu).
  */
 #ifndef PXHV_VMX_IMPL_H
 #define PXHV_VMX_IMPL_H
-#include "cpu.h"
+#include "core/cpu.h"
 #include "vmx.h"
-#include "virt.h"
+#include "core/virt.h"
+
+/* The VMX backend's per-CPU state in struct cpu's opaque area. */
+STATIC_ASSERT(sizeof(struct vmx_cpu) <= CPU_BACKEND_BYTES, "struct vmx_cpu fits struct cpu");
+STATIC_ASSERT(sizeof(((struct vmx_cpu *)0)->ops_per_slot) / 8 == STAT_REASONS, "a count per slot");
+static inline struct vmx_cpu *vmx_of(struct cpu *c)
+{
+    return (struct vmx_cpu *)(void *)c->backend;
+}
 
 struct vmx_caps {
     u64 basic, misc, ept_vpid;
@@ -17,8 +25,10 @@ struct vmx_caps {
 struct vmx_controls {
     u32 pin, cpu, cpu2, exit, entry;
     u64 cr0_mask, cr4_mask;         /* guest/host masks: bits pxHV owns */
-    u64 eptp, io_bitmap_a, io_bitmap_b, msr_bitmap;
+    u64 eptp;
 };
+/* The backend's pages in each CPU's block (cpu_backend_pages). */
+enum { VMX_PAGE_IO_A, VMX_PAGE_IO_B, VMX_PAGE_MSR_BITMAP, VMX_CPU_PAGES };
 extern struct vmx_caps vmx_caps;
 extern struct vmx_controls vmx_ctl;
 
@@ -32,7 +42,7 @@ static inline u64 vmx_read(struct cpu *c, enum vmcs_field f)
 {
     u64 v;
     if (c)
-        c->vmx.ops++;
+        vmx_of(c)->ops++;
     __asm__ goto("vmread %1, %0\n\tjbe %l[fail]" : "=r"(v) : "r"((u64)f) : "cc" : fail);
     return v;
 fail:
@@ -42,7 +52,7 @@ fail:
 static inline void vmx_write(struct cpu *c, enum vmcs_field f, u64 v)
 {
     if (c)
-        c->vmx.ops++;
+        vmx_of(c)->ops++;
     __asm__ goto("vmwrite %1, %0\n\tjbe %l[fail]" :: "r"((u64)f), "rm"(v) : "cc" : fail);
     return;
 fail:
@@ -53,18 +63,18 @@ extern const u16 vmx_cached_field[VC_COUNT];
 
 static inline u64 vmcs_get(struct cpu *c, enum vmx_cached i)
 {
-    if (!(c->vmx.valid & (1u << i))) {
-        c->vmx.val[i] = vmx_read(c, (enum vmcs_field)vmx_cached_field[i]);
-        c->vmx.valid |= 1u << i;
+    if (!(vmx_of(c)->valid & (1u << i))) {
+        vmx_of(c)->val[i] = vmx_read(c, (enum vmcs_field)vmx_cached_field[i]);
+        vmx_of(c)->valid |= 1u << i;
     }
-    return c->vmx.val[i];
+    return vmx_of(c)->val[i];
 }
 
 static inline void vmcs_set(struct cpu *c, enum vmx_cached i, u64 v)
 {
-    c->vmx.val[i] = v;
-    c->vmx.valid |= 1u << i;
-    c->vmx.dirty |= 1u << i;
+    vmx_of(c)->val[i] = v;
+    vmx_of(c)->valid |= 1u << i;
+    vmx_of(c)->dirty |= 1u << i;
 }
 
 void vmcs_flush(struct cpu *c);             /* write back, forget the cache */
@@ -73,7 +83,10 @@ void vmcs_flush(struct cpu *c);             /* write back, forget the cache */
 void vmx_exit_stub(void);
 NORETURN void vmx_launch(struct guest_regs *regs);
 NORETURN void vmx_entry_failed(struct guest_regs *regs, u64 rflags);
-void vmx_exit(struct guest_regs *regs);
+
+/* vmx.c */
+void vmx_setup_bitmaps(struct cpu *c);
+u64  vmx_bitmap_pa(struct cpu *c, u32 page);
 
 /* vmcs.c */
 void vmx_cpu_init(struct cpu *c);
@@ -84,6 +97,7 @@ NORETURN void vmx_run(struct cpu *c);
 u64  vmx_get(struct cpu *c, enum guest_reg r);
 void vmx_set(struct cpu *c, enum guest_reg r, u64 v);
 void vmx_get_seg(struct cpu *c, enum seg_reg s, struct segment *out);
+void vmx_set_seg(struct cpu *c, enum seg_reg s, const struct segment *in);
 void vmx_get_pdptes(struct cpu *c, u64 pdpte[4]);
 u32  vmx_cpl(struct cpu *c);
 void vmx_skip(struct cpu *c, u32 len);
@@ -91,6 +105,7 @@ void vmx_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
 
 /* ept.c */
 u64  ept_setup(void);                      /* builds the EPT, returns the EPTP */
+void ept_page_update(u64 gpa);
 void vmx_ept_violation(struct cpu *c);
 void vmx_ept_misconfig(struct cpu *c);
 
@@ -99,6 +114,10 @@ void vmx_cr_access(struct cpu *c);
 
 /* exit.c */
 NORETURN void vmx_unexpected(struct cpu *c, const char *what);
+extern void (*const vmx_exit_handlers[VMX_EXIT_MAX])(struct cpu *c);
+u32  vmx_exit_begin(struct cpu *c);
+void vmx_exit_end(struct cpu *c);
+u64  vmx_exit_info(struct cpu *c);
 
 /* diag.c */
 void vmx_dump_guest(struct cpu *c);

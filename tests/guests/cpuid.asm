@@ -5,7 +5,7 @@
 %define GUEST_NAME "cpuid"
 %include "guestlib.inc"
 
-UNKNOWN_HC equ 0x7FFF           ; no such function (include/hypercall.h)
+UNKNOWN_HC equ 0x7FFF           ; no such function (include/boot/hypercall.h)
 
 main:
         PRINT   "start"

@@ -22,7 +22,7 @@ E820_SIZE   equ 24              ; base(8) length(8) type(4) ACPI 3 attributes(4)
 E820_RAM    equ 1
 E820_RESERVED equ 2
 MIB         equ 0x100000
-HIDDEN_MIN  equ 0x1000000       ; HV_REGION_MIN_BASE (include/layout.h)
+HIDDEN_MIN  equ 0x1000000       ; HV_REGION_MIN_BASE (include/boot/layout.h)
 
 main:
         PRINT   "start"
@@ -238,7 +238,8 @@ check32:
 ; range at or above HV_REGION_MIN_BASE, ending at or below 4 GiB, that
 ; touches a type-1 range (one ends where it starts, or starts where it
 ; ends).  The firmware's reserved ranges near 4 GiB (BIOS ROM, APICs) touch
-; no RAM.  Of the candidates the highest is taken.
+; no RAM.  Of the candidates the lowest is taken: above the region pxHV may
+; also hide the region's A20 alias (include/lib/region.h).
 find_hidden32:
         push    esi
         push    ecx
@@ -271,9 +272,11 @@ find_hidden32:
         call    touches_ram32
         jc      .next
         mov     eax, [cand_base]
+        test    edi, edi
+        jz      .take
         cmp     eax, edi
-        jbe     .next
-        mov     edi, eax
+        jae     .next
+.take:  mov     edi, eax
 .next:  add     esi, E820_SIZE
         dec     ecx
         jmp     .cand

@@ -11,7 +11,7 @@
 %define GUEST_NAME "ept"
 %include "guestlib.inc"
 
-NATIVE_TARGET   equ 0x01000000  ; HV_REGION_MIN_BASE (include/layout.h)
+NATIVE_TARGET   equ 0x01000000  ; HV_REGION_MIN_BASE (include/boot/layout.h)
 
 main:
         PRINT   "start"

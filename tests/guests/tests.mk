@@ -1,7 +1,7 @@
 # Built-in test guests: $(BUILD)/guests/<name>.bin from tests/guests/<name>.asm
 # (flat 16-bit images, org 0x7C00, whole sectors, <= 32 KiB), plus
 # $(BUILD)/guests/empty.bin (512 zero bytes).  tests/guests/README.md describes
-# them.  They take the hypercall ABI from $(GEN)/hypercall.inc (include/hypercall.h).
+# them.  They take the hypercall ABI from $(GEN)/hypercall.inc (include/boot/hypercall.h).
 # `make test-guests` builds all of them.
 
 TESTGUEST_DIR   := tests/guests
@@ -21,6 +21,10 @@ $(BUILD)/guests/hostile_alias.bin $(BUILD)/guests/hostile_cr3.bin: \
     $(TESTGUEST_DIR)/hostile_region.asm
 $(BUILD)/guests/hostile_cpu.bin $(BUILD)/guests/hostile_user.bin $(BUILD)/guests/hostile_long.bin $(BUILD)/guests/svm.bin: \
     $(TESTGUEST_DIR)/hostile.inc
+
+# Issue 15's guests: hostile_a20w.asm is hostile_a20.asm with A20_WRITE_FIRST.
+$(BUILD)/guests/hostile_a20w.bin: $(TESTGUEST_DIR)/hostile_a20.asm
+$(BUILD)/guests/hostile_initall.bin: $(TESTGUEST_DIR)/hostile_init.asm
 
 $(BUILD)/guests/empty.bin:
 	@mkdir -p $(dir $@)

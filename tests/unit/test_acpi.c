@@ -5,7 +5,7 @@
  * package (7.4.2), and the checksum rule (5.2.6).
  */
 #include "unit.h"
-#include "acpi.h"
+#include "hw/acpi.h"
 
 static u8 buf[4096];
 

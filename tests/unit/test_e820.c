@@ -4,8 +4,8 @@
  * legacy memory-size answers and the INT 15h E820h query.
  */
 #include "unit.h"
-#include "e820.h"
-#include "layout.h"
+#include "lib/e820.h"
+#include "boot/layout.h"
 
 #define RAM E820_RAM
 #define RES E820_RESERVED
@@ -76,24 +76,6 @@ static const struct e820_entry qemu6g[] = {
  * their 2 MiB-aligned bases. */
 #define HV_REGION_SIZE 0x200000ULL
 
-/* The rule stage 3 places itself by (e820_choose_region): the highest
- * page-aligned block of RAM below 4 GiB and not below 16 MiB. */
-static u64 find_hv_base(const struct e820_map *m)
-{
-    return e820_choose_region(m, HV_REGION_SIZE);
-}
-
-/* The same rule, one page at a time, for the randomized comparison; `floor`
- * bounds the search where the map has no RAM below it. */
-static u64 model_hv_base(const struct e820_map *m, u64 size, u64 floor)
-{
-    for (u64 b = HV_REGION_MAX_END - size; b >= floor && b >= HV_REGION_MIN_BASE;
-         b -= HV_REGION_ALIGN)
-        if (e820_is_ram(m, b, size))
-            return b;
-    return 0;
-}
-
 static void check_entry(const struct e820_map *m, u32 i, u64 base, u64 len, u32 type)
 {
     CHECK(i < m->count);
@@ -152,13 +134,6 @@ static void test_bochs(void)
     CHECK_EQ(l.e801_bx, 3839);
     CHECK_EQ(l.ext88_kb, 0xFFFF);
 
-    /* The hypervisor region: right below the ACPI tables at 0xFFF0000. */
-    CHECK_EQ(find_hv_base(&m), 0xFDF0000);
-    CHECK_EQ(e820_choose_region(&m, 0x3B000), 0xFFB5000);
-    CHECK_EQ(e820_choose_region(&m, 0xFEF0000), 0);   /* all of RAM: not above 16 MiB */
-    CHECK_EQ(e820_choose_region(&m, 0xFFF0000 - HV_REGION_MIN_BASE), HV_REGION_MIN_BASE);
-    CHECK_EQ(e820_choose_region(&m, 0xFFF0000 - HV_REGION_MIN_BASE + 1), 0);
-    CHECK_EQ(e820_choose_region(&m, 0), 0);
     /* Carving a 2 MiB-aligned block, as the layout before this one did. */
     u64 hv = 0xFC00000;
     CHECK(e820_set_range(&m, hv, HV_REGION_SIZE, RES));
@@ -179,7 +154,6 @@ static void test_bochs(void)
     CHECK(!e820_is_ram(&m, hv - 0x1000, 0x2000));
     CHECK(!e820_is_ram(&m, hv + HV_REGION_SIZE - 1, 2));
     CHECK(e820_is_ram(&m, hv + HV_REGION_SIZE, 0x1000));
-    CHECK_EQ(find_hv_base(&m), 0xFA00000);   /* next one down, were it asked */
 
     e820_legacy(&m, &l);
     CHECK_EQ(l.conv_kb, 636);
@@ -284,7 +258,6 @@ static void test_qemu(void)
     CHECK_EQ(l.e801_bx, 0x6FE);
     CHECK_EQ(l.ext88_kb, 0xFFFF);
 
-    CHECK_EQ(find_hv_base(&m), 0x7DE0000);
     u64 hv = 0x7C00000;
     CHECK(e820_set_range(&m, hv, HV_REGION_SIZE, RES));
     CHECK(well_formed(&m));
@@ -307,7 +280,6 @@ static void test_qemu(void)
     CHECK(!e820_is_ram(&m, 0xFFFFF000ULL, 0x2000));
     e820_legacy(&m, &l);
     CHECK_EQ(l.e801_bx, 0xBEFE);
-    CHECK_EQ(find_hv_base(&m), 0xBFDE0000ULL);    /* RAM above 4 GiB is never chosen */
     hv = 0xBFC00000ULL;
     CHECK(e820_set_range(&m, hv, HV_REGION_SIZE, RES));
     CHECK(well_formed(&m));
@@ -323,7 +295,6 @@ static void test_qemu(void)
     e820_legacy(&m, &l);
     CHECK_EQ(l.conv_kb, 640);
     CHECK_EQ(l.e801_bx, 0xFF00);
-    CHECK_EQ(find_hv_base(&m), 0xFFE00000ULL);
 }
 
 static void test_legacy_edges(void)
@@ -339,7 +310,6 @@ static void test_legacy_edges(void)
     CHECK_EQ(l.ext88_kb, 0x7C00);
     CHECK_EQ(l.e801_ax, 15360);
     CHECK_EQ(l.e801_bx, 0x100);
-    CHECK_EQ(find_hv_base(&m), 0x1E00000);
 
     /* 8 MiB: nothing above 16 MiB, no room for the hypervisor. */
     struct e820_entry tiny[] = { E(0, 0x9FC00, RAM), E(0x100000, 0x700000, RAM) };
@@ -348,7 +318,6 @@ static void test_legacy_edges(void)
     CHECK_EQ(l.ext88_kb, 7168);
     CHECK_EQ(l.e801_ax, 7168);
     CHECK_EQ(l.e801_bx, 0);
-    CHECK_EQ(find_hv_base(&m), 0);
 
     /* The ISA hole at 15-16 MiB: AX stops at it, BX starts after it. */
     struct e820_entry isa[] = {
@@ -665,31 +634,6 @@ static void test_random(void)
     CHECK_EQ(bad, 0);
 }
 
-/* Random maps in the top 64 MiB below 4 GiB: the chooser agrees with the
- * page-by-page model, and what it returns is RAM, aligned and in bounds. */
-static void test_region_random(void)
-{
-    static const u32 types[] = { RAM, RAM, RAM, RES, ACPI };
-    const u64 window = HV_REGION_MAX_END - 0x4000000;
-    u32 bad = 0;
-
-    for (int iter = 0; iter < 300; iter++) {
-        struct e820_entry raw[12];
-        u32 n = 1 + rnd() % 12;
-        for (u32 i = 0; i < n; i++)
-            raw[i] = E(window + (rnd() % 16384) * 0x1000, (1 + rnd() % 4096) * 0x1000,
-                       types[rnd() % ARRAY_SIZE(types)]);
-        struct e820_map m;
-        e820_from_bios(&m, raw, n);
-        u64 size = (1 + rnd() % 512) * 0x1000;
-        u64 got = e820_choose_region(&m, size), want = model_hv_base(&m, size, window);
-        if (got != want || (got && (!e820_is_ram(&m, got, size) || got % HV_REGION_ALIGN ||
-                                    got + size > HV_REGION_MAX_END)))
-            bad++;
-    }
-    CHECK_EQ(bad, 0);
-}
-
 /* A BIOS without E820h: the map from INT 12h and E801h, else AH=88h, the top
  * MiB of the highest range left to the firmware's ACPI tables. */
 static void test_from_boot(void)
@@ -740,6 +684,5 @@ int main(void)
     test_sanitize();
     test_set_range();
     test_random();
-    test_region_random();
     return unit_done("e820");
 }

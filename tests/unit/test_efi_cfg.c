@@ -2,8 +2,8 @@
 /* Unit tests for pxhv.efi's configuration parser (efi/config.c). */
 #include "unit.h"
 #include "efi/efi_cfg.h"
-#include "pxhv_config.h"
-#include "lib.h"
+#include "boot/pxhv_config.h"
+#include "lib/lib.h"
 
 static struct efi_cfg cfg;
 static char err[EFI_CFG_ERR_MAX];

@@ -1,13 +1,13 @@
 // sources:
 /*
  * The generated headers carry the C values: every constant of
- * include/asm_exports.h as NASM assembles it from build/gen/pxhv.inc and
+ * include/boot/asm_exports.h as NASM assembles it from build/gen/pxhv.inc and
  * build/gen/hypercall.inc (the *_check.bin images of scripts/gen.mk, one
  * qword per name in list order), and as make and the shell read it from
  * layout.mk and layout.sh, equals the value the C compiler sees.
  */
 #include "unit.h"
-#include "asm_exports.h"
+#include "boot/asm_exports.h"
 
 static const char *gen_dir(void)
 {

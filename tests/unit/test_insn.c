@@ -2,10 +2,12 @@
 /*
  * Unit tests for the store decoder (stage3/lib/insn.c): the encodings
  * guests use to write local APIC registers, in 16-, 32- and 64-bit code,
- * with prefixes, SIB, displacements and immediates (SDM Vol. 2A ch. 2).
+ * with prefixes, SIB, displacements and immediates (SDM Vol. 2A ch. 2);
+ * and the length decoder SVM uses without NRIP save, with what the prefixes
+ * say (segment override, address size: SDM Vol. 1 Table 3-3).
  */
 #include "unit.h"
-#include "insn.h"
+#include "lib/insn.h"
 
 static struct insn in;
 
@@ -34,8 +36,63 @@ static bool dec(u32 mode, const char *hex)
             CHECK_EQ(in.reg, reg_);                               \
     } while (0)
 
+static struct insn_prefixes pfx;
+
+static u32 len(u32 mode, const char *hex)
+{
+    u8 b[32];
+    u32 n = 0;
+    for (const char *p = hex; *p; ) {
+        if (*p == ' ') { p++; continue; }
+        unsigned v;
+        sscanf(p, "%2x", &v);
+        b[n++] = (u8)v;
+        p += 2;
+    }
+    memset(&pfx, 0xEE, sizeof pfx);
+    return insn_length(b, n, mode, &pfx);
+}
+
+static void test_length(void)
+{
+    CHECK_EQ(len(16, "0f a2"), 2);                 /* CPUID */
+    CHECK_EQ(pfx.seg, -1);
+    CHECK_EQ(pfx.addr_bytes, 2);
+    CHECK_EQ(len(32, "0f 32"), 2);                 /* RDMSR */
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(64, "0f 01 d9"), 3);              /* VMMCALL */
+    CHECK_EQ(pfx.addr_bytes, 8);
+    CHECK_EQ(len(16, "f3 6e"), 2);                 /* REP OUTSB */
+    CHECK_EQ(pfx.seg, -1);
+    CHECK_EQ(pfx.addr_bytes, 2);
+    CHECK_EQ(len(16, "f3 26 67 6f"), 4);           /* REP ES: a32 OUTSW/D */
+    CHECK_EQ(pfx.seg, 0);
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(32, "67 64 6e"), 3);              /* a16 FS: OUTSB */
+    CHECK_EQ(pfx.seg, 4);
+    CHECK_EQ(pfx.addr_bytes, 2);
+    CHECK_EQ(len(32, "2e 3e 6e"), 3);              /* two overrides: the last counts */
+    CHECK_EQ(pfx.seg, 3);
+    CHECK_EQ(len(64, "67 48 6f"), 3);              /* a32, REX.W OUTS */
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(64, "f3 65 48 6d"), 4);           /* REP GS: INS with REX */
+    CHECK_EQ(pfx.seg, 5);
+    CHECK_EQ(pfx.addr_bytes, 8);
+    CHECK_EQ(len(16, "e6 80"), 2);                 /* OUT imm8, AL */
+    CHECK_EQ(len(16, "ee"), 1);                    /* OUT DX, AL */
+    CHECK_EQ(len(16, "f4"), 1);                    /* HLT */
+    /* Not one it knows: 0, and the prefixes are still told. */
+    CHECK_EQ(len(16, "67 26 90"), 0);
+    CHECK_EQ(pfx.seg, 0);
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(32, "66"), 0);                    /* cut short */
+    CHECK_EQ(pfx.addr_bytes, 4);
+    CHECK_EQ(len(16, "e6"), 0);                    /* imm8 missing */
+}
+
 int main(void)
 {
+    test_length();
     /* 32-bit code: what Linux and the test guests emit for APIC writes. */
     STORE(32, "89 83 00 03 00 00", INSN_STORE_REG, 6, 4, 0);      /* mov [ebx+0x300], eax   */
     STORE(32, "89 10", INSN_STORE_REG, 2, 4, 2);                  /* mov [eax], edx         */
@@ -92,5 +149,51 @@ int main(void)
     CHECK(!dec(32, ""));
     CHECK(!dec(32, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 66 89 03"));   /* > 15 bytes */
     CHECK(!dec(32, "48 89 03"));                                  /* no REX outside 64-bit: DEC EAX */
+
+    /* Where the store goes: base + index * scale + displacement, wrapped to
+     * the address size; the default segment SS for BP/SP bases; overrides. */
+    u64 r[16];
+    for (int i = 0; i < 16; i++)
+        r[i] = 0x1000ULL * (u64)(i + 1);                          /* RAX 0x1000, RCX 0x2000... */
+    CHECK(dec(32, "89 83 00 03 00 00"));                          /* [ebx+0x300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x4300);
+    CHECK_EQ(in.mem.seg, 3);
+    CHECK(dec(32, "89 04 8d 00 03 e0 fe"));                       /* [ecx*4+0xfee00300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), (0xFEE00300ULL + 0x8000) & 0xFFFFFFFF);
+    CHECK(dec(32, "89 44 24 08"));                                /* [esp+8]: SS */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x5008);
+    CHECK_EQ(in.mem.seg, 2);
+    CHECK(dec(32, "89 45 fc"));                                   /* [ebp-4]: SS */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x5FFC);
+    CHECK_EQ(in.mem.seg, 2);
+    CHECK(dec(32, "26 89 45 fc"));                                /* es: [ebp-4] */
+    CHECK_EQ(in.mem.seg, 0);
+    CHECK(dec(32, "a3 f0 00 e0 fe"));                             /* [moffs32] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0xFEE000F0);
+    CHECK(dec(32, "64 a3 f0 00 e0 fe"));                          /* fs: [moffs32] */
+    CHECK_EQ(in.mem.seg, 4);
+    r[3] = 0xFFFFFFF0;                                            /* EBX near 4 GiB */
+    CHECK(dec(32, "89 43 20"));                                   /* [ebx+0x20] wraps */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x10);
+    CHECK(dec(16, "89 42 10"));                                   /* [bp+si+0x10]: SS, 16-bit */
+    CHECK_EQ(insn_store_offset(&in, r, 0), (0x6000 + 0x7000 + 0x10) & 0xFFFF);
+    CHECK_EQ(in.mem.seg, 2);
+    r[3] = 0x4000;
+    CHECK(dec(16, "89 07"));                                      /* [bx] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x4000);
+    CHECK(dec(16, "89 06 00 03"));                                /* [0x300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x300);
+    CHECK(dec(16, "89 47 fe"));                                   /* [bx-2] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x3FFE);
+    CHECK(dec(64, "89 05 10 00 00 00"));                          /* [rip+0x10], 6 bytes */
+    CHECK_EQ(insn_store_offset(&in, r, 0x400000), 0x400016);
+    CHECK(dec(64, "67 89 05 10 00 00 00"));                       /* [eip+0x10] */
+    CHECK(in.mem.rip_rel);
+    CHECK(dec(64, "41 89 80 00 03 00 00"));                       /* [r8+0x300] */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x9300);
+    CHECK(dec(64, "42 89 04 c5 00 03 00 00"));                    /* [r8*8+0x300] (REX.X) */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0x48300);
+    CHECK(dec(64, "89 0c 25 00 03 e0 fe"));                       /* [disp32]: sign-extended */
+    CHECK_EQ(insn_store_offset(&in, r, 0), 0xFFFFFFFFFEE00300ULL);
     return unit_done("insn");
 }

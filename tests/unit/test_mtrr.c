@@ -4,7 +4,7 @@
  * enable bits, variable-range matching and precedence, and range queries.
  */
 #include "unit.h"
-#include "mtrr.h"
+#include "lib/mtrr.h"
 
 #define E_BIT  (1ULL << 11)
 #define FE_BIT (1ULL << 10)

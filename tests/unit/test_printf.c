@@ -1,7 +1,7 @@
 // sources: stage3/lib/printf.c stage3/lib/lib.c
 /* Unit tests for the freestanding vsnprintf (stage3/printf.c). */
 #include "unit.h"
-#include "lib.h"
+#include "lib/lib.h"
 
 /* Through a wrapper without a format attribute: the compiler must not
  * check or fold these calls as the C library's snprintf. */

@@ -7,8 +7,8 @@
  * the hypervisor's own IA-32e format (SDM Vol. 3A 5.5).
  */
 #include "unit.h"
-#include "pt.h"
-#include "mtrr.h"
+#include "lib/pt.h"
+#include "lib/mtrr.h"
 
 #define KiB 0x400ULL
 #define MiB 0x100000ULL
@@ -48,7 +48,7 @@ static u64 *pool_alloc(void *p)
 
 static struct pt_attr attr(bool mixed, u8 perms, u8 memtype)
 {
-    struct pt_attr a = { mixed, perms, memtype };
+    struct pt_attr a = { mixed, perms, memtype, 0 };
     return a;
 }
 
@@ -678,8 +678,51 @@ static void test_host_format(void)
     CHECK_EQ(pt_lookup(&pt_host, pml4, MiB, &size), 0 | PTE_P | PTE_W | PTE_PS);
 }
 
+/* One 4 KiB page shown elsewhere (pxHV's INT 15h page): its own leaf with the
+ * other address and its own rights, everything around it identity. */
+static u64 remap_page, remap_to;
+static struct pt_attr classify_remap(void *p, u64 base, u64 len)
+{
+    (void)p;
+    if (remap_page >= base + len || remap_page + PAGE <= base)
+        return attr(false, PT_RWX, MT_WB);
+    if (len > PAGE)
+        return attr(true, 0, 0);
+    struct pt_attr a = attr(false, PT_R | PT_W, MT_WB);
+    a.remap = remap_to;
+    return a;
+}
+
+static void test_remap(void)
+{
+    struct ctx c;
+    struct pt_builder b;
+    u64 size;
+    setup(&c, &b, true, true);
+    b.classify = classify_remap;
+    remap_page = 0xDF000;
+    remap_to = 0xFEC3000;
+    u64 *pml4 = pt_build(&b, 4 * GiB);
+    CHECK(pml4 != NULL);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0xDF123, &size), 0xFEC3000 | EPT_R | EPT_W | EPT_MT(MT_WB));
+    CHECK_EQ(size, PAGE);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0xDE000, &size), 0xDE000 | EPT_RWX | EPT_MT(MT_WB));
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0xE0000, &size), 0xE0000 | EPT_RWX | EPT_MT(MT_WB));
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0x200000, &size), 0x200000 | EPT_RWX | EPT_MT(MT_WB) | EPT_LARGE);
+
+    /* NPT: not executable is NX. */
+    setup(&c, &b, true, true);
+    b.classify = classify_remap;
+    b.fmt = &pt_npt;
+    pml4 = pt_build(&b, 4 * GiB);
+    CHECK(pml4 != NULL);
+    CHECK_EQ(pt_lookup(&pt_npt, pml4, 0xDF000, &size), 0xFEC3000 | PTE_P | PTE_U | PTE_W | PTE_NX);
+    CHECK_EQ(pt_lookup(&pt_npt, pml4, 0xDE000, &size), 0xDE000 | PTE_P | PTE_U | PTE_W);
+}
+
 int main(void)
 {
+    test_remap();
     test_host_format();
     test_all_ram();
     test_hole();

@@ -7,7 +7,7 @@
  */
 #include "unit.h"
 #include "vmx.h"
-#include "x86.h"
+#include "hw/x86.h"
 
 /* Recorded from Bochs 2.7 (see the header comment). */
 #define SKX_BASIC   0x00d810000000002bULL
@@ -25,22 +25,22 @@ static void test_fixtures(void)
     CHECK_EQ(vmx_ctl_msr(SKX_BASIC, MSR_IA32_VMX_PROCBASED_CTLS), MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
     CHECK_EQ(vmx_adjust_controls(SKX_PIN, 0, &missing), 0x16);
     CHECK_EQ(missing, 0);
-    u32 want = CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY_CONTROLS;
+    u32 want = PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS;
     u32 proc = vmx_adjust_controls(SKX_PROC, want, &missing);
     CHECK_EQ(proc, 0x960061f2);
     CHECK_EQ(missing, 0);
     /* The TRUE MSR lets CR3-load/store exiting be 0 (SDM A.3.2). */
-    CHECK(!(proc & (CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING)));
-    u32 want2 = CPU2_ENABLE_EPT | CPU2_ENABLE_VPID | CPU2_UNRESTRICTED_GUEST | CPU2_ENABLE_RDTSCP |
-                CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES;
+    CHECK(!(proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING)));
+    u32 want2 = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_RDTSCP |
+                PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES;
     CHECK_EQ(vmx_adjust_controls(SKX_PROC2, want2, &missing), 0x001010aa);
     CHECK_EQ(missing, 0);
     CHECK_EQ(vmx_adjust_controls(LYN_PROC2, want2, &missing), 0x0000002a);
-    CHECK_EQ(missing, CPU2_UNRESTRICTED_GUEST | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES);
-    u32 exitw = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT;
+    CHECK_EQ(missing, PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES);
+    u32 exitw = EXITCTL_HOST_ADDR_SPACE_SIZE | EXITCTL_SAVE_EFER | EXITCTL_LOAD_EFER | EXITCTL_SAVE_PAT | EXITCTL_LOAD_PAT;
     CHECK_EQ(vmx_adjust_controls(SKX_EXIT, exitw, &missing), 0x003f6ffb);
     CHECK_EQ(missing, 0);
-    CHECK_EQ(vmx_adjust_controls(SKX_ENTRY, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, &missing), 0x0000d1fb);
+    CHECK_EQ(vmx_adjust_controls(SKX_ENTRY, ENTRYCTL_LOAD_EFER | ENTRYCTL_LOAD_PAT, &missing), 0x0000d1fb);
     CHECK_EQ(missing, 0);
     /* A plain (non-TRUE) default1 word keeps bits 1,4-6,8,13-16,26 forced on. */
     CHECK_EQ(vmx_adjust_controls(0xfff9fffe0401e172ULL, want, &missing) & 0x0401e172, 0x0401e172);
@@ -125,7 +125,7 @@ static void test_names(void)
     CHECK(strcmp(vmcs_field_name(0x1234), "unknown field") == 0);
     CHECK_EQ(VMCS_GUEST_RIP, 0x681E);
     CHECK_EQ(VMCS_HOST_RIP, 0x6C16);
-    CHECK_EQ(EXIT_XSETBV, 55);
+    CHECK_EQ(VMX_EXIT_XSETBV, 55);
 }
 
 static void test_decode(void)
