@@ -58,8 +58,9 @@ static const struct acpi_header *find_table(const struct acpi_rsdp *r, const cha
     return NULL;
 }
 
-u32 efi_acpi_probe(void)
+u32 efi_acpi_probe(u64 *rsdp)
 {
+    *rsdp = 0;
     const char *from = "ACPI 2.0";
     const struct acpi_rsdp *r = rsdp_from(&acpi20_guid);
     if (!r || !rsdp_valid(r)) {
@@ -70,6 +71,7 @@ u32 efi_acpi_probe(void)
         eprintf("ACPI: no valid RSDP in the EFI configuration table\n");
         return 0;
     }
+    *rsdp = (u64)(usize)r;
     char oem[7];
     memcpy(oem, r->oem, 6);
     oem[6] = 0;

@@ -27,7 +27,10 @@ static const char *load_error_hint(efi_status s)
     }
 }
 
-efi_status efi_start_next(const char *path, const char *options)
+static efi_handle next_image;
+static char16 *next_opts;
+
+efi_status efi_load_next(const char *path, const char *options)
 {
     u64 size = 0, attr = 0;
     efi_status s = efi_file_size(path, &size, &attr);
@@ -59,6 +62,7 @@ efi_status efi_start_next(const char *path, const char *options)
     }
 
     char16 *opts = NULL;
+    next_image = h;
     if (options && options[0]) {
         struct efi_loaded_image_protocol *li;
         usize n = strlen(options);
@@ -68,6 +72,7 @@ efi_status efi_start_next(const char *path, const char *options)
         if (EFI_ERROR(s)) {
             eprintf("pxHV: cannot pass the load options (%s)\n", efi_status_name(s));
             app.bs->unload_image(h);
+            next_image = NULL;
             return s;
         }
         for (usize i = 0; i <= n; i++)
@@ -76,11 +81,31 @@ efi_status efi_start_next(const char *path, const char *options)
         li->load_options_size = (u32)(2 * (n + 1));
         eprintf("pxHV: load options: %s\n", options);
     }
+    next_opts = opts;
+    return EFI_SUCCESS;
+}
 
+/* A loaded next loader that will not be started (pxHV could not start). */
+void efi_unload_next(void)
+{
+    if (next_image)
+        app.bs->unload_image(next_image);
+    if (next_opts)
+        app.bs->free_pool(next_opts);
+    next_image = NULL;
+    next_opts = NULL;
+}
+
+efi_status efi_start_next(const char *path)
+{
+    efi_handle h = next_image;
+    char16 *opts = next_opts;
+    next_image = NULL;
+    next_opts = NULL;
     eprintf("pxHV: starting %s\n", path);
     u64 exit_size = 0;
     char16 *exit_data = NULL;
-    s = app.bs->start_image(h, &exit_size, &exit_data);
+    efi_status s = app.bs->start_image(h, &exit_size, &exit_data);
     /* Only a loader that gives up comes back (GRUB at its rescue prompt's
      * "exit", a kernel that cannot boot). */
     char msg[128] = "";

@@ -8,7 +8,7 @@
 #include "lib/lib.h"
 #include "boot/pxhv_config.h"
 
-/* Flag names, in bit order of CFG_FLAG_* (include/boot/pxhv_config.h). */
+/* Flag names, in bit order of CFG_FLAG_* (include/pxhv_config.h). */
 static const struct { const char *name; u32 bit; } flag_names[] = {
     { "trace-exits",       CFG_FLAG_TRACE_EXITS },
     { "no-poweroff",       CFG_FLAG_NO_POWEROFF },

@@ -1,33 +1,36 @@
 /*
  * pxhv.efi: pxHV's entry from UEFI (UEFI 2.11, 4.1 "UEFI Image Entry
  * Point").  The firmware starts it from the ESP, in long mode with its own
- * page tables, interrupts on and boot services running.  In this build it
- * prepares what the UEFI path of stage 3 needs and hands the machine to the
- * next loader:
+ * page tables, interrupts on and boot services running.  It puts every CPU
+ * under pxHV and hands the machine to the next loader as pxHV's guest:
  *
  *   the boot lines on COM1 and the firmware's consoles (console.c);
  *   its configuration file beside it (config.c, files.c);
  *   the CPU's virtualization support, as stage 2 reports it on the BIOS path;
  *   the ACPI RSDP from the configuration table and the MADT's CPUs (acpi.c);
- *   the CPUs through the MP services protocol, each AP running a function of
- *   pxHV's (cpu.c);
+ *   the CPUs the firmware runs, through the MP services protocol (cpu.c);
+ *   how far the physical address space reaches (memmap.c);
  *   the hypervisor region, sized for stage 3 (carried inside pxhv.efi) and
- *   those CPUs, taken as EfiReservedMemoryType below 4 GiB (region.c);
+ *   those CPUs, placed as stage 3 places it and taken as
+ *   EfiReservedMemoryType below 4 GiB (region.c);
+ *   stage 3 loaded into it, every CPU virtualized in place, the boot CPU
+ *   last (launch.c, switch.S);
  *   LoadImage + StartImage of the next loader (chain.c): grubx64.efi from
  *   pxhv.efi's own directory unless the configuration names another.
  *
- * Stage 3 is not launched yet: the next loader runs without pxHV beneath it,
- * and the region stays reserved, so the OS's memory map shows it as the
- * launched hypervisor's would.  Every failure prints why, gives the memory
- * back and returns its status to the firmware's boot manager, which goes on
- * with its next boot option.
+ * Until the first CPU is virtualized, every failure prints why, gives the
+ * memory back and returns its status to the firmware's boot manager, which
+ * goes on with its next boot option.
  */
 #include "efi/efi_app.h"
 #include "efi/efi_cfg.h"
 #include "efi/efi_runtime_services.h"
 #include "boot/bootinfo.h"
+#include "boot/layout.h"
 #include "core/console.h"
 #include "lib/lib.h"
+#include "lib/e820.h"
+#include "lib/region.h"
 #include "boot/stage3_header.h"
 #include "hw/x86.h"
 
@@ -116,10 +119,12 @@ static bool read_config(struct efi_cfg *cfg)
 
 efi_status EFIAPI efi_main(efi_handle image, struct efi_system_table *st)
 {
+    static struct efi_launch l;          /* the CPU list: not on the stack */
     struct efi_cfg cfg;
-    u64 region = 0, region_size = 0;
+    struct efi_region region;
     efi_status s;
 
+    memset(&region, 0, sizeof region);
     app.image = image;
     app.st = st;
     app.bs = st->boot_services;
@@ -142,19 +147,39 @@ efi_status EFIAPI efi_main(efi_handle image, struct efi_system_table *st)
 
     u32 virt = virt_support();
     eprintf("Long mode enabled (by the firmware)\n");
-
+    if (!virt) {
+        s = EFI_UNSUPPORTED;
+        goto stop;
+    }
     if (!read_config(&cfg)) {
         s = EFI_LOAD_ERROR;
         goto stop;
     }
+    char next[EFI_PATH_MAX];
+    if (!efi_cfg_next_path(&cfg, app.dir, next, sizeof next)) {
+        eprintf("pxHV: the next loader's path is too long\n");
+        s = EFI_BAD_BUFFER_SIZE;
+        goto stop;
+    }
 
-    u32 madt_cpus = efi_acpi_probe();
-    u32 cpus = efi_mp_probe();
-    if (madt_cpus && madt_cpus != cpus)
-        eprintf("pxHV: the MADT lists %u CPUs, the MP services %u: sizing for %u\n", madt_cpus, cpus,
-                madt_cpus > cpus ? madt_cpus : cpus);
-    if (madt_cpus > cpus)
-        cpus = madt_cpus;
+    memset(&l, 0, sizeof l);
+    u32 madt_cpus = efi_acpi_probe(&l.rsdp);
+    l.mp_cpus = efi_mp_probe(l.mp_apic_id, PXHV_MAX_CPUS);
+    u32 cpus = madt_cpus > l.mp_cpus ? madt_cpus : l.mp_cpus;
+    if (madt_cpus && madt_cpus != l.mp_cpus)
+        eprintf("pxHV: the MADT lists %u CPUs, the MP services run %u: sizing for %u\n", madt_cpus,
+                l.mp_cpus, cpus);
+    if (!l.rsdp) {
+        eprintf("pxHV: no ACPI tables: pxHV needs the RSDP for the CPUs and power-off\n");
+        s = EFI_UNSUPPORTED;
+        goto stop;
+    }
+    if (cpus > PXHV_MAX_CPUS) {
+        eprintf("pxHV: %u CPUs, more than the %u this build supports (PXHV_MAX_CPUS)\n", cpus,
+                PXHV_MAX_CPUS);
+        s = EFI_UNSUPPORTED;
+        goto stop;
+    }
 
     const struct stage3_header *h = efi_stage3();
     if (!h) {
@@ -162,36 +187,70 @@ efi_status EFIAPI efi_main(efi_handle image, struct efi_system_table *st)
         s = EFI_LOAD_ERROR;
         goto stop;
     }
-    region_size = efi_region_size(h, cpus, virt);
-    s = efi_region_alloc(region_size, &region);
-    if (EFI_ERROR(s)) {
-        eprintf("Not enough memory for the hypervisor region (%llu KiB below 4 GiB: %s)\n",
-                region_size / 1024, efi_status_name(s));
-        region_size = 0;
+    static struct e820_map amap;
+    u32 devices;
+    if (!efi_address_map(&amap, &devices)) {
+        eprintf("pxHV: the firmware's memory and memory space maps do not fit %u ranges\n", E820_MAP_MAX);
+        s = EFI_OUT_OF_RESOURCES;
         goto stop;
     }
-    eprintf("Hypervisor region at 0x%016llX\n", region);
-    eprintf("pxHV: region %llx-%llx: %llu KiB for %u CPU%s (stage 3 %u KiB with data), "
-            "EfiReservedMemoryType\n", region, region + region_size - 1, region_size / 1024, cpus,
-            cpus == 1 ? "" : "s", h->mem_size / 1024);
-    efi_region_check_map(region, region_size);
-    if (!efi_region_taken(region, region_size)) {
+    l.phys_top = efi_phys_top(&amap);
+    l.pool_extra = efi_pool_extra(&amap, has_1g_pages());
+    eprintf("UEFI: the guest's address space reaches 0x%llx (%u device range%s above 4 GiB in the GCD "
+            "memory space map): %u page-table pages for it above 4 GiB\n", l.phys_top, devices,
+            devices == 1 ? "" : "s", l.pool_extra);
+    struct region_parts parts;
+    if (!efi_region_parts(h, virt, cpus, l.pool_extra, &parts)) {
+        eprintf("pxHV: a piece of the region is larger than 1 MiB (page-table pool %u pages)\n",
+                HV_PT_POOL_PAGES + l.pool_extra);
+        s = EFI_UNSUPPORTED;
+        goto stop;
+    }
+    u64 span = region_span(&parts);
+    s = efi_region_place(span, &region);
+    if (EFI_ERROR(s)) {
+        eprintf("Not enough memory for the hypervisor region (%llu KiB and its A20 alias below 4 GiB: "
+                "%s)\n", span / 1024, efi_status_name(s));
+        goto stop;
+    }
+    eprintf("Hypervisor region at 0x%016llX\n", region.base);
+    eprintf("pxHV: region %llx-%llx: %llu KiB for %u CPU%s (stage 3 %u KiB with data, %llu KiB per CPU, "
+            "%llu page-table pages), EfiReservedMemoryType\n", region.base, region.base + span - 1,
+            span / 1024, cpus, cpus == 1 ? "" : "s", h->mem_size / 1024, parts.cpu_bytes / 1024,
+            parts.pool / 4096);
+    if (region.alias_size)
+        eprintf("pxHV: its A20 alias %llx-%llx too, until stage 3 knows whether the A20 gate reaches "
+                "VMX/SVM operation\n", region.alias_base, region.alias_base + region.alias_size - 1);
+    efi_region_check_map(region.base, span);
+    if (!efi_region_taken(region.base, span)) {
         s = EFI_ACCESS_DENIED;
         goto stop;
     }
 
-    char next[EFI_PATH_MAX];
-    if (!efi_cfg_next_path(&cfg, app.dir, next, sizeof next)) {
-        eprintf("pxHV: the next loader's path is too long\n");
-        s = EFI_BAD_BUFFER_SIZE;
+    s = efi_load_next(next, cfg.has_options ? cfg.options : NULL);
+    if (EFI_ERROR(s))
+        goto stop;
+    l.stage3 = h;
+    l.region = &region;
+    l.virt = virt;
+    l.cpus = cpus;
+    l.flags = cfg.flags;
+    l.next = next;
+    s = efi_launch(&l);
+    if (EFI_ERROR(s)) {
+        efi_unload_next();
         goto stop;
     }
-    eprintf("pxHV: the UEFI path does not launch stage 3 yet: the next loader runs without pxHV\n");
-    s = efi_start_next(next, cfg.has_options ? cfg.options : NULL);
+    /* The region is pxHV's for good: never given back from here on. */
+    memset(&region, 0, sizeof region);
+
+    s = efi_start_next(next);
+    eprintf("pxHV: the firmware's boot manager goes on, as pxHV's guest (%s)\n", efi_status_name(s));
+    serial_flush();
+    return s;
 
 stop:
-    if (region_size)
-        efi_region_free(region, region_size);
+    efi_region_free(&region);
     eprintf("pxHV: stopping: back to the firmware's boot manager (%s)\n", efi_status_name(s));
     serial_flush();
     return s;

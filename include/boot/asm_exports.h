@@ -15,6 +15,7 @@
 #include "boot/pxhv_config.h"
 #include "boot/stage3_header.h"
 #include "boot/hypercall.h"
+#include "boot/uefi.h"
 #include "hw/x86.h"
 #include "lib/pt.h"
 
@@ -39,6 +40,7 @@
     O(CFG_GUEST_SECTORS, struct pxhv_config, guest_sectors) O(CFG_FLAGS, struct pxhv_config, flags) \
     O(CFG_GUEST_NAME, struct pxhv_config, guest_name) C(CFG_GUEST_NAME_LEN) Z(CFG_SIZE, struct pxhv_config) \
     C(CFG_FLAG_TRACE_EXITS) C(CFG_FLAG_NO_POWEROFF) C(CFG_FLAG_INTERCEPT_IPI) \
+    C(CFG_FLAG_TEST_RELAUNCH) \
     C(GUEST_SRC_NONE) C(GUEST_SRC_PARTITION) C(GUEST_SRC_DRIVE) C(GUEST_SRC_BUILTIN) C(GUEST_SRC_MBR) \
     C(BOOTINFO_MAGIC) C(BOOTINFO_VERSION) C(BOOTINFO_E820_MAX) \
     O(BI_MAGIC, struct boot_info, magic) O(BI_VERSION, struct boot_info, version) \
@@ -75,7 +77,12 @@
 /* The hypercall ABI and the test-guest contract, for the NASM test guests */
 #define HYPERCALL_EXPORTS(C, O, Z, S) \
     C(PXHV_HC_VERSION) C(PXHV_HC_PUTS) C(PXHV_HC_PUTC) C(PXHV_HC_EXIT_STATS) \
-    C(PXHV_HC_SHUTDOWN) C(PXHV_HC_PUTHEX) C(PXHV_HC_RESET) \
+    C(PXHV_HC_SHUTDOWN) C(PXHV_HC_PUTHEX) C(PXHV_HC_RESET) C(PXHV_HC_TEST_RELAUNCH) \
+    C(SNAP_GPR) C(SNAP_RIP) C(SNAP_RFLAGS) C(SNAP_CR0) C(SNAP_CR2) C(SNAP_CR3) C(SNAP_CR4) \
+    C(SNAP_DR7) C(SNAP_EFER) C(SNAP_PAT) C(SNAP_DEBUGCTL) C(SNAP_FS_BASE) C(SNAP_GS_BASE) \
+    C(SNAP_KGS_BASE) C(SNAP_STAR) C(SNAP_LSTAR) C(SNAP_CSTAR) C(SNAP_SFMASK) \
+    C(SNAP_SYSENTER_CS) C(SNAP_SYSENTER_ESP) C(SNAP_SYSENTER_EIP) C(SNAP_GDTR) C(SNAP_IDTR) \
+    C(SNAP_SEL) C(SNAP_SIZE) \
     C(PXHV_HC_ENOSYS) C(PXHV_HC_EINVAL) C(PXHV_CPUID_BASE) C(PXHV_CPUID_MAX) \
     C(PXHV_CPUID_SIG) C(PXHV_CPUID_REGION) C(PXHV_DEBUG_PORT) C(PXHV_PUTS_MAX) \
     C(DISK_BUILTIN_MAX_SECTORS) C(LOW_BOOT_SECTOR) C(HV_REGION_ALIGN)

@@ -216,18 +216,18 @@ static void mp_scan(struct acpi_info *out)
     out->cpus_from = "MP table";
 }
 
-void acpi_scan(struct acpi_info *out, bool power)
+void acpi_scan(struct acpi_info *out, bool power, u64 rsdp_pa)
 {
     memset(out, 0, sizeof *out);
-    const struct acpi_rsdp *rsdp = find_rsdp();
+    const struct acpi_rsdp *rsdp = rsdp_pa ? (const struct acpi_rsdp *)(usize)rsdp_pa : find_rsdp();
     const struct acpi_madt *madt = rsdp ? (const struct acpi_madt *)find_table(rsdp, "APIC", 0) : NULL;
     if (madt && madt->h.length >= sizeof *madt) {
         out->lapic_addr = madt->lapic_addr;
         acpi_parse_madt(madt, &out->cpus);
         out->cpus_from = "ACPI MADT";
     }
-    if (!out->cpus.count)
-        mp_scan(out);
+    if (!out->cpus.count && !rsdp_pa)
+        mp_scan(out);                  /* the MP table is a BIOS's (UEFI has none) */
     if (!rsdp || !power)
         return;
     out->found = true;
