@@ -36,7 +36,9 @@ esp_with() {
 }
 efi_run() { # DISK [run_qemu option]...
     local disk=$1; shift
-    run_qemu --efi --machine q35 --disk "$disk" --cpu "$EFI_CPU" --cpus 2 --mem "$EFI_MEM" "$@"
+    # One host thread per vCPU: the APs' spin loops do not take the boot CPU's turns.
+    run_qemu --efi --machine q35 --disk "$disk" --cpu "$EFI_CPU" --cpus 2 --mem "$EFI_MEM" \
+        --arg -accel --arg tcg,thread=multi "$@"
 }
 
 # pxhv.efi's lines up to its configuration.
