@@ -68,3 +68,20 @@ esp: $(ESP_IMG)
 .PHONY: efi esp
 
 -include $(shell find $(BUILD)/efi -name '*.d' 2>/dev/null)
+
+# tests/efi/hostile.efi: the hostile UEFI test application (tests/test_efi_hostile.sh), built
+# as pxhv.efi is, with pxhv.efi's console.
+HOSTILE_EFI := $(BUILD)/tests/hostile.efi
+HOSTILE_EFI_OBJS := $(BUILD)/efi/tests/hostile.o $(BUILD)/efi/console.o \
+    $(BUILD)/efi/shared/lib/printf.o $(BUILD)/efi/shared/lib/lib.o $(BUILD)/efi/shared/core/serial.o
+
+$(BUILD)/efi/tests/%.o: tests/efi/%.c efi/build.mk efi/visibility.h
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(HOSTILE_EFI): $(HOSTILE_EFI_OBJS) efi/pxhv-efi.lds
+	@mkdir -p $(dir $@)
+	$(LD) $(EFI_LDFLAGS) -o $@ $(HOSTILE_EFI_OBJS)
+
+efi-tests: $(HOSTILE_EFI)
+.PHONY: efi-tests
