@@ -3,6 +3,7 @@
 #                    Linux guest disk) under pxHV: KVM when usable with VT-x or AMD-V, else QEMU
 #                    TCG with AMD-V (Bochs when CPU= names a Bochs model); COM1 on this terminal
 #   make run-bochs / run-qemu / run-kvm   force an engine (CPU=model, BIOS=legacy for Bochs)
+#   make run-efi    the UEFI path: OVMF boots build/esp.img, pxhv.efi -> GRUB -> Linux (CPUS=, EFI_MEM=)
 #   make gdb        QEMU + gdb stopped at stage3_main;  make gdb-real: stopped at 0000:7C00
 #   make deps       install the Debian packages the build and the tests need
 
@@ -28,6 +29,12 @@ run-prepare:
 run:
 	@$(RUN_ENV) GUEST="$(RUN_GUEST)" scripts/run.sh auto
 
+run-efi:
+	@scripts/deps.sh
+	@echo "run: building pxhv.efi and the ESP"
+	@$(MAKE) --no-print-directory esp
+	@CPUS="$(CPUS)" scripts/run.sh efi
+
 run-bochs run-qemu run-kvm: run-%:
 	@$(RUN_ENV) GUEST="$(RUN_GUEST)" scripts/run.sh $*
 
@@ -44,8 +51,8 @@ help:
 	@echo "pxHV make targets:"
 	@echo "  all (default)     build $(BUILD)/pxhv.img"
 	@echo "  clean             remove $(BUILD)/"
-	@echo "  efi               $(BUILD)/pxhv.efi: the UEFI application (prepares the UEFI path and"
-	@echo "                    starts the next loader; it does not launch stage 3 yet)"
+	@echo "  efi               $(BUILD)/pxhv.efi: the UEFI application (puts every CPU under pxHV"
+	@echo "                    in place, then starts the next loader as the guest; docs/uefi.md)"
 	@echo "  esp               $(BUILD)/esp.img: FAT32 ESP with pxhv.efi as \\EFI\\BOOT\\BOOTX64.EFI,"
 	@echo "                    GRUB EFI as grubx64.efi and the Linux guest's kernel and initramfs"
 	@echo "  run               install missing packages, build, boot the Linux guest under pxHV"
@@ -54,6 +61,8 @@ help:
 	@echo "  run-bochs         Bochs (emulates VT-x, CPU=ryzen AMD-V; CPU=model MEM=MB BIOS=...)"
 	@echo "  run-qemu          QEMU TCG with AMD-V emulated (-cpu qemu64,+svm,+npt)"
 	@echo "  run-kvm           QEMU with KVM, -cpu host (needs VT-x or AMD-V on the host)"
+	@echo "  run-efi           the UEFI path: OVMF on QEMU q35 boots $(BUILD)/esp.img: pxhv.efi,"
+	@echo "                    then GRUB EFI and the Linux guest (KVM when usable, else TCG AMD-V)"
 	@echo "  gdb               QEMU + gdb, stopped at stage3_main with stage 3's symbols"
 	@echo "  gdb-real          QEMU + gdb, stopped at 0000:7C00 with 16-bit disassembly"
 	@echo "  test              unit tests, image checks, emulator tests; T=text filters by name"
@@ -69,4 +78,4 @@ help:
 	@echo "  deps              install missing Debian packages (root), else print the command"
 	@echo "  help              this list"
 
-.PHONY: run run-prepare run-bochs run-qemu run-kvm gdb gdb-real deps help
+.PHONY: run run-prepare run-bochs run-qemu run-kvm run-efi gdb gdb-real deps help
