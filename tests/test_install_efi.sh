@@ -99,6 +99,7 @@ out=$("${INSTALL[@]}" "$mnt" 2>&1) && fail "entry without --yes accepted"
     fail "entry without --yes said: $out"
 
 # Refusals.
+refuse "$esp" '\EFI\BOOT\BOOTX64.EFI is a pxhv.efi already (as make esp leaves it): left alone'
 empty=$TEST_TMP/empty.img
 cp "$esp" "$empty"
 mdel -i "$empty" ::EFI/BOOT/BOOTX64.EFI ::EFI/BOOT/grubx64.efi || fail "mdel"
