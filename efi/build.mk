@@ -83,5 +83,14 @@ $(HOSTILE_EFI): $(HOSTILE_EFI_OBJS) efi/pxhv-efi.lds
 	@mkdir -p $(dir $@)
 	$(LD) $(EFI_LDFLAGS) -o $@ $(HOSTILE_EFI_OBJS)
 
-efi-tests: $(HOSTILE_EFI)
+# stamp.efi: the benchmark's stand-in guest loader (scripts/bench-efi.sh).
+STAMP_EFI := $(BUILD)/tests/stamp.efi
+STAMP_EFI_OBJS := $(BUILD)/efi/tests/stamp.o $(BUILD)/efi/console.o \
+    $(BUILD)/efi/shared/lib/printf.o $(BUILD)/efi/shared/lib/lib.o $(BUILD)/efi/shared/core/serial.o
+
+$(STAMP_EFI): $(STAMP_EFI_OBJS) efi/pxhv-efi.lds
+	@mkdir -p $(dir $@)
+	$(LD) $(EFI_LDFLAGS) -o $@ $(STAMP_EFI_OBJS)
+
+efi-tests: $(HOSTILE_EFI) $(STAMP_EFI)
 .PHONY: efi-tests
