@@ -2,11 +2,12 @@
 # scripts/bench-efi.sh: the UEFI path's figures (`make bench`, after scripts/bench.sh;
 # docs/performance.md and docs/uefi.md).  QEMU TCG q35 + OVMF, AMD-V emulated, 2 CPUs, 512 MB:
 #   1. firmware start to the guest loader's first instruction, with and without pxhv.efi in
-#      front of it, under -icount shift=0,sleep=off (one virtual nanosecond per guest instruction, idle time
-#      skipped rather than waited for in host time, the
-#      TSC counting virtual time, so the figure does not depend on the host's load): the
-#      loader is tests/efi/stamp.efi, which prints the TSC at its first instruction (0 at
-#      the machine's reset) and the TSC per millisecond of the firmware's Stall;
+#      front of it, under -icount shift=0,sleep=off: one virtual nanosecond per guest
+#      instruction, idle time skipped instead of waited for in host time, and the TSC
+#      counting that virtual time, so the figure does not depend on the host's load (two
+#      runs gave the same ticks to the unit): the loader is tests/efi/stamp.efi, which
+#      prints the TSC at its first instruction (0 at the machine's reset) and the TSC per
+#      millisecond of the firmware's Stall;
 #   2. Linux to its init through GRUB EFI, with and without pxhv.efi (multi-threaded TCG,
 #      no -icount): host wall seconds from QEMU's start to init's line, and the kernel's
 #      own clock (init's "up", /proc/uptime) there.
@@ -48,9 +49,9 @@ mcopy -o -i "$hv" "$TEST_TMP/stamp.cfg" ::EFI/BOOT/pxhv.cfg
 
 STAMP='^stamp\.efi: TSC at the loader.s first instruction ([0-9]+), .*'
 PERMS='^stamp\.efi: .*, ([0-9]+) per ms \(Stall\).*'
-say "[1/4] firmware -> loader, no pxHV (-icount shift=0, about 2 minutes)"
+say "[1/4] firmware -> loader, no pxHV (-icount, about 3 minutes)"
 efi_run "$bare" stamp-bare "stamp.efi: TSC" --arg -icount --arg shift=0,sleep=off
-say "[2/4] firmware -> pxhv.efi -> loader (-icount shift=0, about 2 minutes)"
+say "[2/4] firmware -> pxhv.efi -> loader (-icount, about 3 minutes)"
 efi_run "$hv" stamp-pxhv "pxHV: stopping" --arg -icount --arg shift=0,sleep=off
 t_bare=$(field stamp-bare "$STAMP") t_hv=$(field stamp-pxhv "$STAMP")
 pm=$(field stamp-bare "$PERMS")
@@ -60,7 +61,7 @@ rows=()
 row() { rows+=("$(printf '%-52s %14s %14s  %s' "$@")"); }
 row "UEFI path (QEMU TCG q35, OVMF, AMD-V, 2 CPUs)" "no pxHV" "pxhv.efi" ""
 row "1. firmware start -> loader's first instruction" "" "" ""
-row "  TSC ticks (-icount shift=0)" "${t_bare:-?}" "${t_hv:-?}" "$(ratio "$t_bare" "$t_hv")"
+row "  TSC ticks (-icount shift=0,sleep=off)" "${t_bare:-?}" "${t_hv:-?}" "$(ratio "$t_bare" "$t_hv")"
 row "  virtual ms (TSC per ms of Stall: ${pm:-?})" "$(ms "$t_bare")" "$(ms "$t_hv")" \
     "pxhv.efi: $( [ -n "$t_bare" ] && [ -n "$t_hv" ] && ms $((t_hv - t_bare)) || echo "?") ms"
 
