@@ -16,7 +16,8 @@
 #      initrd= in the LoadOptions pxhv.efi passes: the same checks;
 #   3. an unknown key, a missing and a broken next loader: the reason, the region freed, and
 #      back to the firmware's boot manager, which goes on with its next boot option; no CPU
-#      is virtualized.
+#      is virtualized;
+#   4. four CPUs: three APs virtualized one after the other, Linux on all four.
 . "$(dirname "$0")/lib.sh"
 esp=$PXHV_ROOT/build/esp.img
 [ -s "$esp" ] || fail "$esp missing (make esp)"
@@ -230,4 +231,30 @@ expect_in_order -E "$SERIAL_LOG" "pxHV: the region's A20 alias $H-$H given back 
     "pxHV: region $H-$H given back to the firmware" \
     "pxHV: stopping: back to the firmware's boot manager \\(EFI_UNSUPPORTED\\)" ||
     fail "broken loader: the region was not given back"
-pass "GRUB -> Linux in ${grub_secs}s, EFI stub -> Linux in ${stub_secs}s, both CPUs in place under pxHV; bad input and loaders refused"
+# 4. Four CPUs: the firmware runs pxHV's CHECK and ENTER on three APs one after the other
+# (StartupAllAPs, SingleThread), each woken by the firmware while the others already run as
+# pxHV's guests; Linux then starts all three through pxHV.
+cat >"$TEST_TMP/smp4.chat" <<'CHAT'
+wait PXHV-GUEST: linux init
+wait ~ # 
+send echo "nproc=$(nproc) hv=$(grep -c -w hypervisor /proc/cpuinfo)"
+wait ~ # 
+send poweroff -f
+CHAT
+efi_run "$esp" --cpus 4 --timeout 600 --stall 240 --chat "$TEST_TMP/smp4.chat" --done "pxHV: stopping"
+expect_in_order -E "$SERIAL_LOG" \
+    'pxHV: MP services: 4 CPUs, 4 enabled: APIC 0 \(boot, runs pxhv\.efi\), APIC 1, APIC 2, APIC 3' \
+    'pxHV: ready to virtualize 4 CPUs in place, the boot CPU last' \
+    "pxHV: CPU 1 \(APIC 1\) can be virtualized in place .*" \
+    "pxHV: CPU 2 \(APIC 2\) can be virtualized in place .*" \
+    "pxHV: CPU 3 \(APIC 3\) can be virtualized in place .*" \
+    "pxHV: CPU 1 \(APIC 1\) continues as the guest at 0038:$H in 64-bit mode, .*" \
+    "pxHV: CPU 2 \(APIC 2\) continues as the guest at 0038:$H in 64-bit mode, .*" \
+    "pxHV: CPU 3 \(APIC 3\) continues as the guest at 0038:$H in 64-bit mode, .*" \
+    "pxHV: CPU 0 \(APIC 0\) continues as the guest at 0038:$H in 64-bit mode, .*" \
+    "pxHV: 4 of 4 CPUs under pxHV; pxhv\.efi goes on as its guest .*" \
+    '.*smp: Brought up 1 node, 4 CPUs' 'nproc=4 hv=4' \
+    'pxHV: guest ended: ACPI sleep/power-off request at .*' 'pxHV: stopping \(guest finished\)' ||
+    fail "4 CPUs"
+smp4_secs=$RUN_SECS
+pass "GRUB -> Linux in ${grub_secs}s, EFI stub -> Linux in ${stub_secs}s, both CPUs in place under pxHV; bad input and loaders refused; 4 CPUs in ${smp4_secs}s"
