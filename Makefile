@@ -1,6 +1,7 @@
 # pxHV top-level build.  `make help` lists the targets.
 # Each part owns a fragment: scripts/gen.mk (constants from the C headers), stage1/build.mk,
-# stage2/build.mk, stage3/build.mk, scripts/image.mk (pxhv.img), guest_images/build.mk,
+# stage2/build.mk, stage3/build.mk, scripts/image.mk (pxhv.img), efi/build.mk (pxhv.efi, the
+# ESP image), guest_images/build.mk,
 # tests/guests/tests.mk, tests/tests.mk, scripts/run.mk, scripts/bench.mk, scripts/install.mk.
 
 BUILD      ?= build
@@ -23,6 +24,7 @@ include stage1/build.mk
 include stage2/build.mk
 include stage3/build.mk
 include scripts/image.mk
+include efi/build.mk
 -include guest_images/build.mk
 -include tests/guests/tests.mk
 -include tests/tests.mk

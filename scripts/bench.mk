@@ -4,6 +4,9 @@
 #                              (about 4-5 minutes under Bochs)
 #   make bench BENCH_LINUX=0   without the two Linux boots (about half a minute)
 #   make bench BENCH_ONLY=iommu  only Linux on q35 under pxHV without and with each IOMMU
+#   then the UEFI path (scripts/bench-efi.sh, QEMU + OVMF, about 6 minutes):
+#   firmware start to the loader with and without pxhv.efi, Linux both ways;
+#   BENCH_EFI=0 skips it, BENCH_EFI_LINUX=0 its Linux boots; make bench-efi runs it alone
 # The table and the serial logs of the runs go to $(BUILD)/bench/.
 
 BENCH_LINUX ?= 1
@@ -13,5 +16,14 @@ BENCH_DEPS  := $(BUILD)/stage1.bin $(BUILD)/stage2.bin $(BUILD)/stage3.bin $(BUI
 
 bench: $(BENCH_DEPS)
 	@BENCH_LINUX=$(BENCH_LINUX) BENCH_ONLY=$(BENCH_ONLY) scripts/bench.sh
+BENCH_EFI ?= 1
+BENCH_EFI_DEPS := $(BUILD)/esp.img $(BUILD)/tests/stamp.efi
 
-.PHONY: bench
+bench: $(BENCH_DEPS) $(if $(filter 0,$(BENCH_EFI)),,$(BENCH_EFI_DEPS))
+	@BENCH_LINUX=$(BENCH_LINUX) scripts/bench.sh
+	@$(if $(filter 0,$(BENCH_EFI)),true,scripts/bench-efi.sh)
+
+bench-efi: $(BENCH_EFI_DEPS)
+	@scripts/bench-efi.sh
+
+.PHONY: bench bench-efi

@@ -8,6 +8,7 @@ set -euo pipefail
 PACKAGES=(
     nasm gcc binutils make              # build
     qemu-system-x86                     # QEMU (TCG, or KVM where the host has VT-x)
+    ovmf                                # UEFI firmware for QEMU: pxhv.efi's tests
     bochs bochs-term bochsbios vgabios  # Bochs: the emulator that provides VMX + EPT here
     mtools dosfstools syslinux syslinux-common   # FAT guest images without root or loop devices
     gdb                                 # make gdb

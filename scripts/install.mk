@@ -2,6 +2,8 @@
 # docs/install.md):
 #   make install DISK=/dev/sdX [YES=1] [DRY_RUN=1]   or DISK=disk.img
 #   make uninstall DISK=...
+#   make install-efi ESP=esp.img|/boot/efi [YES=1] [DRY_RUN=1] [NEXT=\EFI\debian\shimx64.efi]
+#   make uninstall-efi ESP=...     pxhv.efi on an EFI System Partition, and off again (docs/uefi.md)
 #   make usb        $(BUILD)/usb.img: the Linux guest disk with pxHV installed in front
 #                   of it, to write to a USB stick (boots Linux under pxHV by itself)
 PXHV_INSTALL := python3 scripts/pxhv-install
@@ -16,6 +18,14 @@ uninstall: $(GEN)/layout.sh
 	@[ -n "$(DISK)" ] || { echo "make uninstall: give DISK=/dev/sdX or DISK=disk.img" >&2; exit 2; }
 	$(PXHV_INSTALL) "$(DISK)" --uninstall --build $(BUILD) $(INSTALL_OPTS)
 
+install-efi: $(BUILD)/pxhv.efi $(GEN)/layout.sh
+	@[ -n "$(ESP)" ] || { echo "make install-efi: give ESP=esp.img or ESP=/boot/efi" >&2; exit 2; }
+	$(PXHV_INSTALL) --efi "$(ESP)" --build $(BUILD) $(INSTALL_OPTS) $(if $(NEXT),--next '$(NEXT)')
+
+uninstall-efi: $(GEN)/layout.sh
+	@[ -n "$(ESP)" ] || { echo "make uninstall-efi: give ESP=esp.img or ESP=/boot/efi" >&2; exit 2; }
+	$(PXHV_INSTALL) --efi "$(ESP)" --uninstall --build $(BUILD) $(INSTALL_OPTS)
+
 usb: $(BUILD)/usb.img
 
 $(BUILD)/usb.img: $(BUILD)/guests/linux.img $(STAGES) scripts/pxhv-install
@@ -25,4 +35,4 @@ $(BUILD)/usb.img: $(BUILD)/guests/linux.img $(STAGES) scripts/pxhv-install
 	@echo "usb: $@ ($$(stat -c %s $@) bytes): write it to a stick with" \
 	      "dd if=$@ of=/dev/sdX bs=1M conv=fsync (everything on the stick is lost)"
 
-.PHONY: install uninstall usb
+.PHONY: install uninstall install-efi uninstall-efi usb

@@ -3,6 +3,7 @@
 #                    Linux guest disk) under pxHV: KVM when usable with VT-x or AMD-V, else QEMU
 #                    TCG with AMD-V (Bochs when CPU= names a Bochs model); COM1 on this terminal
 #   make run-bochs / run-qemu / run-kvm   force an engine (CPU=model, BIOS=legacy for Bochs)
+#   make run-efi    the UEFI path: OVMF boots build/esp.img, pxhv.efi -> GRUB -> Linux (CPUS=, EFI_MEM=)
 #   make gdb        QEMU + gdb stopped at stage3_main;  make gdb-real: stopped at 0000:7C00
 #   make deps       install the Debian packages the build and the tests need
 
@@ -28,6 +29,12 @@ run-prepare:
 run:
 	@$(RUN_ENV) GUEST="$(RUN_GUEST)" scripts/run.sh auto
 
+run-efi:
+	@scripts/deps.sh
+	@echo "run: building pxhv.efi and the ESP"
+	@$(MAKE) --no-print-directory esp
+	@CPUS="$(CPUS)" scripts/run.sh efi
+
 run-bochs run-qemu run-kvm: run-%:
 	@$(RUN_ENV) GUEST="$(RUN_GUEST)" scripts/run.sh $*
 
@@ -44,12 +51,19 @@ help:
 	@echo "pxHV make targets:"
 	@echo "  all (default)     build $(BUILD)/pxhv.img"
 	@echo "  clean             remove $(BUILD)/"
+	@echo "  efi               $(BUILD)/pxhv.efi: the UEFI application (puts every CPU under pxHV"
+	@echo "                    in place, then starts the next loader as the guest; docs/uefi.md)"
+	@echo "  esp               $(BUILD)/esp.img: FAT32 ESP with pxhv.efi as \\EFI\\BOOT\\BOOTX64.EFI,"
+	@echo "                    GRUB EFI as grubx64.efi and the Linux guest's kernel and initramfs"
+	@echo "  efi-tests         $(BUILD)/tests/hostile.efi and stamp.efi: the UEFI test applications"
 	@echo "  run               install missing packages, build, boot the Linux guest under pxHV"
 	@echo "                    with COM1 on this terminal: KVM if /dev/kvm and VT-x or AMD-V are"
 	@echo "                    usable, else QEMU TCG with AMD-V.  GUEST=image boots that image"
 	@echo "  run-bochs         Bochs (emulates VT-x, CPU=ryzen AMD-V; CPU=model MEM=MB BIOS=...)"
 	@echo "  run-qemu          QEMU TCG with AMD-V emulated (-cpu qemu64,+svm,+npt)"
 	@echo "  run-kvm           QEMU with KVM, -cpu host (needs VT-x or AMD-V on the host)"
+	@echo "  run-efi           the UEFI path: OVMF on QEMU q35 boots $(BUILD)/esp.img: pxhv.efi,"
+	@echo "                    then GRUB EFI and the Linux guest (KVM when usable, else TCG AMD-V)"
 	@echo "  gdb               QEMU + gdb, stopped at stage3_main with stage 3's symbols"
 	@echo "  gdb-real          QEMU + gdb, stopped at 0000:7C00 with 16-bit disassembly"
 	@echo "  test              unit tests, image checks, emulator tests; T=text filters by name"
@@ -57,12 +71,16 @@ help:
 	@echo "  test-emu          emulator tests (tests/test_*.sh)"
 	@echo "  test-boot         emulator tests with 'boot' in their name"
 	@echo "  bench             benchmarks: image size, hidden memory, exit costs, Linux with/without"
-	@echo "                    pxHV (docs/performance.md; BENCH_LINUX=0 skips the Linux boots)"
+	@echo "                    pxHV (docs/performance.md; BENCH_LINUX=0 skips the Linux boots),"
+	@echo "                    then the UEFI path (BENCH_EFI=0 skips it; bench-efi runs it alone)"
 	@echo "  install           DISK=/dev/sdX|disk.img [YES=1] [DRY_RUN=1]: pxHV in front of the OS"
 	@echo "                    already on the disk, original boot code kept (docs/install.md)"
 	@echo "  uninstall         DISK=...: the disk exactly as before the install"
+	@echo "  install-efi       ESP=esp.img|/boot/efi [YES=1] [DRY_RUN=1] [NEXT=path]: pxhv.efi on an"
+	@echo "                    EFI System Partition, before the loader it had (docs/uefi.md)"
+	@echo "  uninstall-efi     ESP=...: the ESP's files as before"
 	@echo "  usb               $(BUILD)/usb.img: the Linux disk with pxHV installed, for a USB stick"
 	@echo "  deps              install missing Debian packages (root), else print the command"
 	@echo "  help              this list"
 
-.PHONY: run run-prepare run-bochs run-qemu run-kvm gdb gdb-real deps help
+.PHONY: run run-prepare run-bochs run-qemu run-kvm run-efi gdb gdb-real deps help

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Boot pxHV with COM1 on this terminal (make run, run-bochs, run-qemu, run-kvm).
-#   scripts/run.sh [auto|bochs|qemu|kvm]
+# Boot pxHV with COM1 on this terminal (make run, run-bochs, run-qemu, run-kvm, run-efi).
+#   scripts/run.sh [auto|bochs|qemu|kvm|efi]
+# efi: the UEFI path, build/esp.img (make esp) under OVMF on QEMU q35: KVM with -cpu host when
+# usable, else TCG with AMD-V; GUEST and IMG do not apply (the ESP carries the Linux guest).
 # Environment: IMG (default build/pxhv.img), GUEST (image to attach: a floppy-sized image becomes
 # floppy A:, anything else the second hard disk), MEM (MB, default 256), CPUS (processors,
 # default 2), CPU (Bochs model), BIOS (Bochs: latest|legacy).
@@ -15,6 +17,43 @@ CPUS=${CPUS:-2}
 engine=${1:-auto}
 
 die() { echo "run: $*" >&2; exit 1; }
+
+# ---- the UEFI path: pxhv.efi from an ESP under OVMF ----
+if [ "$engine" = efi ]; then
+    ESP=${ESP:-$ROOT/build/esp.img}
+    OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+    OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+    [ -s "$ESP" ] || die "$ESP is missing: run make esp first"
+    [ -s "$OVMF_CODE" ] && [ -s "$OVMF_VARS" ] || die "OVMF missing ($OVMF_CODE): apt-get install ovmf"
+    [ -z "$GUEST" ] || die "GUEST= does not apply to run-efi: the ESP ($ESP) carries the guest"
+    [[ $CPUS =~ ^[1-9][0-9]*$ ]] || die "CPUS=$CPUS: not a number of processors"
+    # The firmware writes its variables and the guest may write the ESP: both are copies, so
+    # every run starts from the packaged defaults and build/esp.img stays as make built it.
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/pxhv-run-efi.XXXXXX")
+    cp "$ESP" "$dir/esp.img"
+    cp "$OVMF_VARS" "$dir/vars.fd"
+    if [ -e /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+        accel=(-enable-kvm -cpu host)
+        echo "run: UEFI path on KVM (-cpu host): /dev/kvm is usable"
+    else
+        # One host thread per vCPU; OVMF and the guest each run on every CPU.
+        accel=(-accel tcg,thread=multi -cpu qemu64,+svm,+npt)
+        echo "run: UEFI path on QEMU TCG with AMD-V emulated (qemu64,+svm,+npt)"
+    fi
+    display=(-display none)
+    [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || display=()
+    echo "run: OVMF starts \\EFI\\BOOT\\BOOTX64.EFI (pxhv.efi) from $ESP; COM1 is this terminal;"
+    echo "run: Ctrl-A X quits"
+    # shellcheck disable=SC2064  # expand now: the directory is fixed
+    trap "rm -rf '$dir'" EXIT
+    trap 'exit 130' INT TERM HUP
+    qemu-system-x86_64 "${display[@]}" -M q35 "${accel[@]}" -smp "$CPUS" -m "${EFI_MEM:-512}" \
+        -no-reboot -nic none -serial mon:stdio \
+        -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
+        -drive "if=pflash,format=raw,file=$dir/vars.fd" \
+        -drive "format=raw,if=ide,index=0,file=$dir/esp.img"
+    exit
+fi
 
 [ -s "$IMG" ] || die "$IMG is missing or empty: run make first"
 

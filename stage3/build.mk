@@ -30,9 +30,9 @@ $(BUILD)/stage3/%.o: stage3/%.asm $(GEN)/pxhv.inc stage3/gprs.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -I stage3/ -I $(GEN)/ -o $@ $<
 
-$(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/boot/layout.h
+$(BUILD)/stage3/linker.ld: stage3/linker.ld.S include/boot/layout.h include/boot/uefi.h
 	@mkdir -p $(dir $@)
-	$(CC) -E -P -x c -Iinclude -o $@ $<
+	$(CC) -E -P -x c -D__ASSEMBLER__ -Iinclude -o $@ $<
 
 $(BUILD)/stage3.elf: $(STAGE3_OBJS) $(BUILD)/stage3/linker.ld
 	$(LD) $(STAGE3_LDFLAGS) -o $@ $(STAGE3_OBJS)

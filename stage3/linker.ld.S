@@ -6,6 +6,7 @@
  * runs over this file first, so the magic comes from include/boot/layout.h.
  */
 #include "boot/layout.h"
+#include "boot/uefi.h"
 ENTRY(_start)
 
 SECTIONS
@@ -17,6 +18,10 @@ SECTIONS
         LONG(_start)                      /* entry_offset         */
         LONG(__image_end)                 /* image_size           */
         LONG(__mem_end)                   /* mem_size             */
+        LONG(_uefi_start)                 /* uefi_entry_offset    */
+        LONG(UEFI_ABI)                    /* uefi_abi             */
+        KEEP(*(.header.cpu_bytes_vmx))    /* cpu_bytes_vmx (vmx/vmx.c) */
+        KEEP(*(.header.cpu_bytes_svm))    /* cpu_bytes_svm (svm/svm.c) */
     }
     .text : { *(.text.entry) *(.text .text.*) }
     .rodata : { *(.rodata .rodata.*) }

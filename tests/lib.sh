@@ -19,7 +19,11 @@
 #                         --machine TYPE (-M, default QEMU's pc), --device DEV (-device, in
 #                         order, before any --arg; repeatable), --arg ARG (extra QEMU
 #                         argument, repeatable), --reboot (a guest reset restarts the
-#                         machine instead of ending QEMU)
+#                         machine instead of ending QEMU),
+#                         --efi (UEFI instead of SeaBIOS: OVMF as two pflash drives, its code
+#                         read-only from $OVMF_CODE, its variables a writable copy of
+#                         $OVMF_VARS in the run directory, so every run starts from the
+#                         packaged defaults; needs --machine q35)
 #   Options common to both:
 #       --cpus N          processors (Bochs cpu: count=N, QEMU -smp N; default 1)
 #       --timeout SEC     hard bound of the run (default 60)
@@ -63,6 +67,9 @@ PXHV_IMG=${PXHV_IMG:-$PXHV_ROOT/build/pxhv.img}
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 BOCHS=${BOCHS:-bochs}
 QEMU=${QEMU:-qemu-system-x86_64}
+# Debian's ovmf package: the 4 MiB flash layout, without Secure Boot keys enrolled.
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 
 _run_dirs=()      # every run directory of this test, removed on a pass
 _pgroups=()       # process groups still to kill
@@ -111,7 +118,7 @@ _copy_image() { # SRC NAME PAD(0|1)
 
 _parse_run_opts() {
     o_disk=$PXHV_IMG o_disk2= o_floppy= o_cpu= o_cpus=1 o_mem=256 o_bios=latest o_boot=disk
-    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0 o_stall=0 o_machine= o_device=()
+    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0 o_stall=0 o_machine= o_device=() o_efi=0
     while [ $# -gt 0 ]; do
         case $1 in
             --disk) o_disk=$2 ;;  --disk2) o_disk2=$2 ;;  --floppy) o_floppy=$2 ;;
@@ -122,6 +129,7 @@ _parse_run_opts() {
             --rc) o_rc+=("$2") ;;  --arg) o_arg+=("$2") ;;
             --machine) o_machine=$2 ;; --device) o_device+=(-device "$2") ;;
             --reboot) o_reboot=1; shift; continue ;;
+            --efi) o_efi=1; shift; continue ;;
             *) echo "run: unknown option $1" >&2; return 2 ;;
         esac
         shift 2
@@ -264,7 +272,18 @@ run_qemu() {
           -drive "format=raw,if=ide,index=0,file=$disk"
           -d guest_errors,cpu_reset -D "$EMU_LOG")
     [ -z "$o_machine" ] || args+=(-M "$o_machine")
-    [ "$o_boot" = floppy ] && args+=(-boot order=a) || args+=(-boot order=c)
+    if [ "$o_efi" = 1 ]; then
+        # OVMF picks its boot device from its own variables, not from -boot.
+        [ -s "$OVMF_CODE" ] && [ -s "$OVMF_VARS" ] ||
+            { echo "OVMF firmware missing ($OVMF_CODE, $OVMF_VARS): apt-get install ovmf" >&2; return 1; }
+        cp "$OVMF_VARS" "$RUN_DIR/ovmf_vars.fd"
+        args+=(-drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE"
+               -drive "if=pflash,format=raw,file=$RUN_DIR/ovmf_vars.fd")
+    elif [ "$o_boot" = floppy ]; then
+        args+=(-boot order=a)
+    else
+        args+=(-boot order=c)
+    fi
     [ "$o_reboot" = 1 ] || args+=(-no-reboot)
     if [ -n "$o_disk2" ]; then
         a=$(_copy_image "$o_disk2" disk2.img 0) || return 1

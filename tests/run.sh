@@ -105,7 +105,7 @@ if want emu; then
     done
     if [ ${#emu[@]} -gt 0 ]; then
         # pxHV, the built-in test guests and the guest disks built from Debian packages.
-        goals=(all test-guests guests usb)
+        goals=(all test-guests guests usb esp efi-tests)
         record build "$OUT/logs/build.log" $MAKE --no-print-directory "${goals[@]}"
         for t in "${emu[@]}"; do
             name=$(basename "$t" .sh)

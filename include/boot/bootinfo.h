@@ -26,7 +26,7 @@ enum e820_type {
     E820_RAM = 1, E820_RESERVED = 2, E820_ACPI = 3, E820_NVS = 4, E820_UNUSABLE = 5,
 };
 
-enum mem_source { MEMSRC_E820 = 1, MEMSRC_E801 = 2, MEMSRC_88 = 3 };
+enum mem_source { MEMSRC_E820 = 1, MEMSRC_E801 = 2, MEMSRC_88 = 3, MEMSRC_UEFI = 4 };
 
 /* virt: the hardware virtualization stage 2 found with CPUID. */
 #define VIRT_VMX (1u << 0) /* CPUID.1:ECX.VMX[bit 5]          (SDM Vol. 3C 23.6)  */
@@ -47,6 +47,10 @@ enum guest_status {
 #define BI_FLAG_EDD        (1u << 1) /* INT 13h extensions on the boot drive */
 #define BI_FLAG_A20_FAST   (1u << 2)
 #define BI_FLAG_A20_KBC    (1u << 3)
+/* Filled by pxhv.efi (include/boot/uefi.h) from UEFI, not by stage 2: the
+ * memory map from GetMemoryMap, the RSDP from the configuration table; no
+ * BIOS, no boot drive, no guest boot sector, no low memory of pxHV's. */
+#define BI_FLAG_UEFI       (1u << 4)
 
 struct boot_info {
     u32 magic;            /* 0x000 BOOTINFO_MAGIC                               */
@@ -82,7 +86,14 @@ struct boot_info {
     struct pxhv_config config; /* 0x080 copy of the configuration block (0x38)  */
     u64 lm_arg;           /* 0x0B8 RDI at the entry point                       */
     u32 config_lba;       /* 0x0C0 where stage 1 says the configuration is      */
-    u8  reserved[0x100 - 0x0C4];
+    /* The UEFI door's (BI_FLAG_UEFI); zero from stage 2. */
+    u32 pool_extra;       /* 0x0C4 pool pages beyond HV_PT_POOL_PAGES: the page
+                                   tables for what lies above 4 GiB        */
+    u64 rsdp;             /* 0x0C8 the ACPI RSDP; 0: search the BIOS areas   */
+    u64 phys_top;         /* 0x0D0 end of the physical address space the guest
+                                   reaches (RAM and MMIO, whole GiB); 0: the
+                                   map's memory and the first 4 GiB          */
+    u8  reserved[0x100 - 0x0D8];
     struct e820_entry e820[BOOTINFO_E820_MAX]; /* 0x100                         */
 } PACKED;
 

@@ -21,6 +21,13 @@
 #define PXHV_HC_SHUTDOWN    0x04 /* EBX = status; print statistics, power the machine off     */
 #define PXHV_HC_PUTHEX      0x05 /* EBX = value (32-bit) printed as 0x%08x and a newline        */
 #define PXHV_HC_RESET       0x06 /* reset the machine (stage 2 when a guest reboot re-ran it) */
+/* Test only, with CFG_FLAG_TEST_RELAUNCH (else ENOSYS): RBX = GPA of a struct
+ * cpu_snapshot (boot/uefi.h) of the caller at CPL 0 with CR0.PE set: pxHV
+ * leaves and re-enters VMX/SVM operation and launches the caller afresh from
+ * that snapshot, the in-place launch of the UEFI path.  The call does not
+ * return: the guest continues at the snapshot's RIP with its registers.
+ * EINVAL when the snapshot cannot be read or names unusable descriptors. */
+#define PXHV_HC_TEST_RELAUNCH 0x07
 
 #define PXHV_HC_ENOSYS      0xFFFFFFFFu
 #define PXHV_HC_EINVAL      0xFFFFFFFEu

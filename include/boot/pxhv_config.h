@@ -19,6 +19,8 @@ enum guest_source {
     GUEST_SRC_BUILTIN   = 3, /* guest_sectors at guest_lba of boot disk  */
     GUEST_SRC_MBR       = 4, /* the boot code saved at guest_lba by the
                                 installer, with the disk's partition table */
+    GUEST_SRC_UEFI      = 5, /* the firmware itself, virtualized in place by
+                                pxhv.efi, then the next UEFI loader      */
 };
 
 #define CFG_FLAG_TRACE_EXITS  (1u << 0) /* print every VM exit            */
@@ -32,6 +34,8 @@ enum guest_source {
 /* Refuse to start the guest on a machine without a usable IOMMU: its devices
  * could reach pxHV's memory by DMA (docs/iommu.md). */
 #define CFG_FLAG_REQUIRE_IOMMU     (1u << 5)
+/* Test only: the hypercall PXHV_HC_TEST_RELAUNCH exists (include/boot/hypercall.h). */
+#define CFG_FLAG_TEST_RELAUNCH     (1u << 6)
 
 #define CFG_GUEST_NAME_LEN  16
 

@@ -14,6 +14,7 @@ void serial_putc(char c);
 void serial_write(const char *s, usize n);   /* in pxHV's format, whatever the guest set */
 void serial_flush(void);      /* wait for the transmitter to drain (LSR bit 6) */
 void vga_write(const char *s, usize n);
+void vga_disable(void);      /* no text screen (UEFI): COM1 only */
 
 void console_write(const char *s, usize n);
 /* Text from the guest through pxHV (hypercalls, port 0xE9): a line of it that

@@ -85,7 +85,8 @@ u64  guest_map_top(void);           /* the end of the EPT/NPT identity map */
 const struct e820_map *guest_memory_map(void);
 const struct e820_legacy *guest_legacy_sizes(void);
 void guest_install_hook(void);      /* into the guest's IVT, before launch */
-u64  guest_hook_entry(void);        /* the GPA an INT 15h executes first */
+u64  guest_hook_entry(void);        /* the GPA an INT 15h executes first (~0: none) */
+bool guest_a20_alias(void);         /* the region's A20 alias is kept from the guest */
 void core_int15(struct cpu *c);     /* an INT 15h arrived at the hook's entry */
 /* A range the guest may only access as `perms` allow (pt.h PT_*), named
  * `what` in reports; in_map: the guest's memory map reports it reserved too. */

@@ -19,4 +19,11 @@ NORETURN void stage3_early(struct boot_info *bi);
 
 NORETURN void stage3_main(struct boot_info *bi);
 
+/* The UEFI door (include/boot/uefi.h, core/uefi.c), through entry.asm's
+ * _uefi_start; uefi_return ends the current call early with `status`. */
+struct uefi_handoff;
+struct cpu_snapshot;
+u64 stage3_uefi(struct uefi_handoff *h, u32 op, struct cpu_snapshot *s);
+NORETURN void uefi_return(u64 status);
+
 #endif

@@ -31,6 +31,19 @@ struct segment {
  * by a SIPI (real mode at vector * 4 KiB). */
 enum vcpu_start { START_BOOT_SECTOR, START_WAIT_FOR_SIPI, START_RESET_VECTOR, START_SIPI };
 
+/* A CPU's whole state at one instruction, for the in-place launch
+ * (core/inplace.c): the vCPU continues exactly there, in any mode.  The
+ * segments carry their hidden parts; FS and GS bases are the MSRs'. */
+struct vcpu_state {
+    u64 rip, rsp, rflags;
+    u64 cr0, cr2, cr3, cr4, dr7, efer, pat, debugctl;
+    u64 kernel_gs_base, star, lstar, cstar, sfmask;
+    u64 sysenter_cs, sysenter_esp, sysenter_eip;
+    u64 gdt_base, idt_base;
+    u32 gdt_limit, idt_limit;
+    struct segment seg[SEG_COUNT];
+};
+
 #define MSR_READ  BIT(0)
 #define MSR_WRITE BIT(1)
 struct msr_range { u32 first, last; u8 access; };   /* MSR_READ | MSR_WRITE */
@@ -59,6 +72,10 @@ struct virt_ops {
     const char *(*cpu_enable)(struct cpu *c);     /* enter VMX root: NULL, or why not   */
     void (*cpu_init)(struct cpu *c);              /* this CPU's control block           */
     void (*guest_start)(struct cpu *c, enum vcpu_start how, u8 sipi_vector);
+    /* The in-place launch: the guest's state from `s`, active, nothing
+     * pending, so that the next VM entry continues it where `s` was taken
+     * (the general registers are c->regs). */
+    void (*guest_set_state)(struct cpu *c, const struct vcpu_state *s);
     NORETURN void (*run)(struct cpu *c);
     void (*cpu_disable)(struct cpu *c);           /* leave VMX operation (reset)        */
 

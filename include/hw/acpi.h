@@ -147,10 +147,12 @@ void acpi_parse_madt(const struct acpi_madt *madt, struct acpi_cpus *out);
 /* The same from an MP configuration table: its enabled processor entries. */
 void mp_parse_config(const struct mp_config *cfg, struct acpi_cpus *out);
 /* The CPUs and, with `power`, the power-management ports and \_S5, from the
- * firmware's tables in physical memory. */
-void acpi_scan(struct acpi_info *out, bool power);
-/* The firmware's RSDP, and the nth table with signature `sig` its XSDT (or
- * RSDT) lists with a valid checksum; NULL if none.  No global state. */
+ * firmware's tables in physical memory, through the RSDP at `rsdp` (UEFI's
+ * configuration table) or, if 0, the one found in the BIOS areas. */
+void acpi_scan(struct acpi_info *out, bool power, u64 rsdp);
+/* The firmware's RSDP (the one acpi_scan was given, else the BIOS areas'), and
+ * the nth table with signature `sig` its XSDT (or RSDT) lists with a valid
+ * checksum; NULL if none. */
 const struct acpi_rsdp *acpi_rsdp(void);
 const struct acpi_header *acpi_find(const char sig[4], u32 nth);
 

@@ -100,8 +100,13 @@ enum { VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_NM = 7, 
 #define MSR_IA32_PAT               0x277
 #define MSR_IA32_MTRR_DEF_TYPE     0x2FF
 #define MSR_EFER                   0xC0000080
+#define MSR_STAR                   0xC0000081
+#define MSR_LSTAR                  0xC0000082
+#define MSR_CSTAR                  0xC0000083
+#define MSR_SFMASK                 0xC0000084
 #define MSR_FS_BASE                0xC0000100
 #define MSR_GS_BASE                0xC0000101
+#define MSR_KERNEL_GS_BASE         0xC0000102
 #define FEATURE_CONTROL_LOCK       BIT(0)
 #define FEATURE_CONTROL_VMX        BIT(2)   /* VMXON outside SMX operation */
 #define APIC_BASE_BSP              BIT(8)

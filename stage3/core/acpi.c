@@ -45,8 +45,15 @@ static const void *find_signed(u64 sig, u32 sig_len, u32 len, u64 rom)
     return NULL;
 }
 
+/* The RSDP UEFI's configuration table named (acpi_scan's `rsdp_pa`), kept for
+ * the later lookups (the IOMMU's tables, the sleep states, the cells' CPUs);
+ * 0: the BIOS areas are searched. */
+static u64 rsdp_given;
+
 static const struct acpi_rsdp *find_rsdp(void)
 {
+    if (rsdp_given)
+        return (const struct acpi_rsdp *)(usize)rsdp_given;
     return find_signed(0x2052545020445352ULL /* "RSD PTR " */, 8, 20, 0xE0000);
 }
 
@@ -229,9 +236,11 @@ static void mp_scan(struct acpi_info *out)
     out->cpus_from = "MP table";
 }
 
-void acpi_scan(struct acpi_info *out, bool power)
+void acpi_scan(struct acpi_info *out, bool power, u64 rsdp_pa)
 {
     memset(out, 0, sizeof *out);
+    if (rsdp_pa)
+        rsdp_given = rsdp_pa;
     const struct acpi_rsdp *rsdp = find_rsdp();
     const struct acpi_madt *madt = rsdp ? (const struct acpi_madt *)find_table(rsdp, "APIC", 0) : NULL;
     if (madt && madt->h.length >= sizeof *madt) {
@@ -239,8 +248,8 @@ void acpi_scan(struct acpi_info *out, bool power)
         acpi_parse_madt(madt, &out->cpus);
         out->cpus_from = "ACPI MADT";
     }
-    if (!out->cpus.count)
-        mp_scan(out);
+    if (!out->cpus.count && !rsdp_pa)
+        mp_scan(out);                  /* the MP table is a BIOS's (UEFI has none) */
     if (!rsdp || !power)
         return;
     out->found = true;

@@ -89,7 +89,7 @@ NORETURN void stage3_early(struct boot_info *bi)
     kprintf("Long mode enabled\n");
 
     struct acpi_info acpi;
-    acpi_scan(&acpi, false);
+    acpi_scan(&acpi, false, 0);
     census_take();
     census_merge(&acpi.cpus, cpu_apic_id());
     u32 cpus = acpi.cpus.count;

@@ -6,6 +6,7 @@
 #include "boot/hypercall.h"
 #include "lib/lib.h"
 #include "core/smp.h"
+#include "core/inplace.h"
 
 static u32 hc_puts(u64 gpa, u64 len)
 {
@@ -65,6 +66,10 @@ void core_hypercall(struct cpu *c)
         kprintf("pxHV: guest requested shutdown, status %u\n", ebx);
         virt->skip(c, 0);
         guest_end(c, "shutdown hypercall", false);
+    case PXHV_HC_TEST_RELAUNCH:
+        core_relaunch(c);           /* returns only when refused, RAX saying why */
+        ret = (u32)r->r[R_RAX];
+        break;
     case PXHV_HC_RESET:
         /* pxHV's own stage 2, booted again by the BIOS after the guest jumped
          * to the reset vector: the guest asked for a reboot. */

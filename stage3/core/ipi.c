@@ -44,7 +44,7 @@ void ipi_setup(void)
         g_xapic_page = apic_page;
     }
     kprintf("pxHV: the guest's INIT and SIPI: %s\n",
-            native ? (cpu_count() > 1 || g_boot.cpus > 1
+            native ? ((cpu_count() > 1 || g_boot.cpus > 1) && !(g_boot.flags & BI_FLAG_UEFI)
                           ? "INIT and SIPI exits, unless the first AP's probe shows the engine "
                             "keeps INIT pending"
                           : "INIT and SIPI exits")

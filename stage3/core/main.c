@@ -43,7 +43,7 @@ NORETURN void stage3_main(struct boot_info *bi)
     g_hv_base = g_boot.hv_base;
     g_hv_size = g_boot.hv_size;
     g_boot.mem_source = e820_from_boot(&g_host_map, &g_boot);
-    acpi_scan(&g_acpi, true);
+    acpi_scan(&g_acpi, true, 0);
     g_cpus_unlisted = census_merge(&g_acpi.cpus, cpu_apic_id());
     host_init();
     struct cpu *c = cpu_alloc(0, cpu_apic_id());

@@ -121,10 +121,14 @@ const struct mtrr_state *host_mtrrs(void)
 /* Where the second-level tables end: all of the first 4 GiB (memory and the
  * devices below 4 GiB), and every range above that the firmware reports as
  * memory (RAM, ACPI, NVS), in whole GiB.  Reserved ranges far above (AMD's
- * HyperTransport hole at 1012 GiB) are no memory to map. */
+ * HyperTransport hole at 1012 GiB) are no memory to map.  Under UEFI the
+ * devices above 4 GiB too (64-bit BARs): pxhv.efi found their end in the
+ * firmware's memory space map (boot_info.phys_top). */
 u64 guest_map_top(void)
 {
     u64 top = 1ULL << 32;
+    if (g_boot.phys_top > top)
+        top = g_boot.phys_top;
     for (u32 i = 0; i < g_host_map.count; i++) {
         const struct e820_entry *e = &g_host_map.e[i];
         if (e->type != E820_RESERVED && e->base + e->length > top)
@@ -265,7 +269,12 @@ static u64 hook_contents(void)
 
 u64 guest_hook_entry(void)
 {
-    return hook_gpa + HOOK_ENTRY;
+    return hook_gpa ? hook_gpa + HOOK_ENTRY : ~0ULL;     /* none under UEFI */
+}
+
+bool guest_a20_alias(void)
+{
+    return a20_alias;
 }
 
 /* Work out what the guest may use; must run before the second-level tables are built. */
@@ -286,6 +295,20 @@ void guest_plan_memory(void)
             "region's A20 alias is kept from the guest too"
             : "does not apply in VMX/SVM operation on this CPU (SDM Vol. 3C 30.3 VMXON)");
 
+    kprintf("pxHV: hidden from the guest: %016llx-%016llx (hypervisor, %llu KiB)", start[0],
+            start[0] + len[0], len[0] / 1024);
+    if (n > 1)
+        kprintf(", %016llx-%016llx (its A20 alias, %llu KiB)", start[1], start[1] + len[1],
+                len[1] / 1024);
+    kprintf("\n");
+    if (g_boot.flags & BI_FLAG_UEFI) {
+        /* The firmware's own map is the guest's (GetMemoryMap, and the OS's
+         * E820 made from it): pxhv.efi took the region, and its alias where
+         * it is kept, as EfiReservedMemoryType.  No INT 15h, no INT 12h. */
+        kprintf("pxHV: the guest's memory map is the firmware's, in which pxhv.efi took these "
+                "ranges as EfiReservedMemoryType\n");
+        return;
+    }
     hook_gpa = choose_hook_page();
     if (!hook_gpa)
         panic("no free page in the upper memory area for the INT 15h hook");
@@ -293,12 +316,6 @@ void guest_plan_memory(void)
     kept[nkept - 1].remap = hook_contents();
     e820_legacy(&guest_map, &legacy);
 
-    kprintf("pxHV: hidden from the guest: %016llx-%016llx (hypervisor, %llu KiB)", start[0],
-            start[0] + len[0], len[0] / 1024);
-    if (n > 1)
-        kprintf(", %016llx-%016llx (its A20 alias, %llu KiB)", start[1], start[1] + len[1],
-                len[1] / 1024);
-    kprintf("\n");
     kprintf("pxHV: INT 15h hook at %04llx:%04x, a page of the upper memory area that only the "
             "second-level tables fill; conventional memory untouched (INT 12h %u KiB)\n",
             hook_gpa >> 4, HOOK_ENTRY, *(volatile u16 *)0x413);
@@ -320,10 +337,44 @@ const struct e820_legacy *guest_legacy_sizes(void)
     return &legacy;
 }
 
+/* Under UEFI, above 4 GiB only what the firmware reports exists (memory in
+ * its map, devices in its GCD memory space map: pxhv.efi put both in
+ * boot_info's E820), and a machine's address space is mostly holes there.
+ * With 1 GiB pages the second-level tables map all of it anyway, for a few
+ * pages: an OS that moves a 64-bit BAR to where the firmware had nothing
+ * (into a window of its ACPI _CRS) still reaches it.  Without them each GiB
+ * costs a table, and only what the firmware reports is mapped.
+ * 0: [base, base + len) is a hole; 1: it all exists; 2: partly. */
+static u32 exists_above_4g(u64 base, u64 len)
+{
+    static int g1 = -1;
+    if (g1 < 0)
+        g1 = has_1g_pages();
+    if (g1)
+        return 1;
+    u64 cur = base < (1ULL << 32) ? 1ULL << 32 : base, end = base + len;
+    u64 seen = cur - base;
+    for (u32 i = 0; i < g_host_map.count && cur < end; i++) {   /* sorted, disjoint */
+        u64 b = g_host_map.e[i].base, e = b + g_host_map.e[i].length;
+        if (e <= cur || b >= end)
+            continue;
+        seen += (e < end ? e : end) - (b > cur ? b : cur);
+    }
+    return seen == 0 ? 0 : seen == len ? 1 : 2;
+}
+
 struct pt_attr guest_classify(void *ctx, u64 base, u64 len)
 {
     (void)ctx;
     struct pt_attr a = { .mixed = false, .perms = PT_RWX, .memtype = MT_UC };
+    if ((g_boot.flags & BI_FLAG_UEFI) && base + len > (1ULL << 32)) {
+        u32 ex = exists_above_4g(base, len);
+        if (ex != 1) {
+            a.mixed = ex == 2;
+            a.perms = 0;
+            return a;
+        }
+    }
 
     for (u32 i = 0; i < nkept; i++) {
         u64 kb = kept[i].base, ke = kb + kept[i].len;

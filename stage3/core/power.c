@@ -72,6 +72,8 @@ NORETURN void machine_reset(void)
 
 NORETURN void hv_stop(const char *why)
 {
+    if (g_stop_return)
+        g_stop_return(why);             /* pxHV was not started yet: back to pxhv.efi */
     cpus_stop_others();
     kprintf("pxHV: stopping (%s)\n", why);
     if (g_boot.config.flags & CFG_FLAG_NO_POWEROFF)

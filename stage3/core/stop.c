@@ -10,6 +10,7 @@
 #include "hw/x86.h"
 
 static volatile u32 stopping;           /* CPU index + 1 of the CPU ending the machine */
+NORETURN void (*g_stop_return)(const char *why);
 
 bool cpus_stopping(void)
 {
@@ -37,7 +38,7 @@ NORETURN void cpu_park(void)
 
 void cpus_stop_others(void)
 {
-    if (cpu_count() < 2)
+    if (cpu_count() < 2 || g_stop_return)
         return;
     u32 me = this_cpu()->index + 1, none = 0;
     if (!__atomic_compare_exchange_n(&stopping, &none, me, false, __ATOMIC_ACQ_REL,

@@ -2,7 +2,8 @@
  * The VGA text screen as the BIOS left it: characters go at the cursor the
  * BIOS keeps in its data area (page 0), which is updated afterwards, so the
  * guest's BIOS output continues below pxHV's.  Nothing is written in a
- * graphics mode.
+ * graphics mode, nor under UEFI, where neither the text screen nor the BIOS
+ * data area exists (the firmware's consoles are pxhv.efi's).
  */
 #include "core/console.h"
 #include "hw/x86.h"
@@ -15,8 +16,18 @@
 #define BDA_CURSOR ((volatile u8 *)0x450) /* page 0: column, row */
 #define BDA_CRTC   ((volatile u16 *)0x463) /* CRTC index port */
 
+/* In .data: the early start prints before the bss exists. */
+static __attribute__((section(".data"))) bool vga_off;
+
+void vga_disable(void)
+{
+    vga_off = true;
+}
+
 static bool text_mode(void)
 {
+    if (vga_off)
+        return false;
     u8 mode = *BDA_MODE & 0x7F;
     return mode <= 3 || mode == 7;
 }

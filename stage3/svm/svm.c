@@ -18,6 +18,11 @@
 
 struct svm_setup svm_setup_info;
 
+/* One CPU's block in the region with this backend, in stage 3's header
+ * (linker.ld.S): pxhv.efi sizes the region before stage 3 runs. */
+const u32 svm_cpu_bytes __attribute__((section(".header.cpu_bytes_svm"), used)) =
+    sizeof(struct cpu_block) + SVM_CPU_PAGES * 4096;
+
 /* What SVM hides of the CPU: SVM itself (CPUID.80000001h:ECX[2] and leaf
  * 8000000Ah, APM Vol. 2 15.4 "Enabling SVM"), and the MSRs it owns: EFER
  * (SVME) and the SVM MSRs (exit.c svm_own_msr). */
@@ -161,6 +166,7 @@ const struct virt_ops svm_ops = {
     .cpu_enable = svm_cpu_enable,
     .cpu_init = svm_cpu_init,
     .guest_start = svm_guest_start,
+    .guest_set_state = svm_guest_set_state,
     .run = svm_run,
     .cpu_disable = svm_cpu_disable,
     .get = svm_get,

@@ -43,6 +43,7 @@ void svm_setup_maps(struct cpu *c);
 /* vmcb.c */
 void svm_cpu_init(struct cpu *c);
 void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector);
+void svm_guest_set_state(struct cpu *c, const struct vcpu_state *st);
 NORETURN void svm_run(struct cpu *c);
 u64  svm_get(struct cpu *c, enum guest_reg r);
 void svm_set(struct cpu *c, enum guest_reg r, u64 v);

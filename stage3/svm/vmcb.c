@@ -98,6 +98,54 @@ void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
     }
 }
 
+/*
+ * The in-place launch (include/core/virt.h): the VMCB's state-save area
+ * (APM Vol. 2 Appendix B, Table B-2) from a CPU's own state.  VMRUN loads
+ * CS, SS, DS, ES, GDTR, IDTR, the control registers, EFER, DR6/7, RFLAGS,
+ * RIP, RSP, RAX and G_PAT (15.5.1); the loop's VMLOAD the rest: FS, GS, TR,
+ * LDTR with their hidden parts, KernelGsBase, STAR/LSTAR/CSTAR/SFMASK and
+ * the SYSENTER MSRs (15.5.2).  EFER.SVME stays set under the guest's EFER,
+ * which the guest never sees (exit.c).
+ */
+void svm_guest_set_state(struct cpu *c, const struct vcpu_state *st)
+{
+    struct vmcb_save *s = &vmcb_of(c)->save;
+    for (enum seg_reg sr = SEG_ES; sr < SEG_COUNT; sr++) {
+        struct segment g = st->seg[sr];
+        g.present = g.present && !g.unusable;      /* the VMCB has no unusable bit */
+        svm_set_seg(c, sr, &g);
+    }
+    s->gdtr.base = st->gdt_base;
+    s->gdtr.limit = st->gdt_limit;
+    s->idtr.base = st->idt_base;
+    s->idtr.limit = st->idt_limit;
+    s->cpl = st->seg[SEG_SS].dpl;                  /* 15.5.1: CPL from SS.DPL */
+    s->efer = st->efer | EFER_SVME;
+    s->cr0 = st->cr0;
+    s->cr2 = st->cr2;
+    s->cr3 = st->cr3;
+    s->cr4 = st->cr4;
+    s->dr7 = st->dr7;
+    s->dr6 = 0xFFFF0FF0;
+    s->rflags = st->rflags | RFLAGS_FIXED;
+    s->rip = st->rip;
+    s->rsp = st->rsp;
+    s->g_pat = st->pat;
+    s->dbgctl = st->debugctl;
+    s->kernel_gs_base = st->kernel_gs_base;
+    s->star = st->star;
+    s->lstar = st->lstar;
+    s->cstar = st->cstar;
+    s->sfmask = st->sfmask;
+    s->sysenter_cs = st->sysenter_cs;
+    s->sysenter_esp = st->sysenter_esp;
+    s->sysenter_eip = st->sysenter_eip;
+    vmcb_of(c)->ctl.int_shadow = 0;
+    vmcb_of(c)->ctl.event_inj = 0;
+    c->nmi_pending = false;
+    svm_of(c)->nmi_masked = false;
+}
+
 NORETURN void svm_run(struct cpu *c)
 {
     /* The frame every exit pushes: the guest's registers, then the two

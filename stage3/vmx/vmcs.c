@@ -99,6 +99,10 @@ void vmx_cpu_init(struct cpu *c)
         panic("VMCLEAR of the VMCS at 0x%llx failed", c->vm_ctl_pa);
     if (vmptrld(c->vm_ctl_pa))
         panic("VMPTRLD of the VMCS at 0x%llx failed", c->vm_ctl_pa);
+    /* A fresh VMCS: nothing cached from another (the in-place relaunch
+     * replaces the VMCS in the middle of an exit), and launched anew. */
+    vmx_of(c)->valid = vmx_of(c)->dirty = 0;
+    vmx_of(c)->resumed = false;
     setup_controls(c);
     setup_host_state(c);
 }
@@ -181,6 +185,64 @@ void vmx_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
         __asm__ volatile("mov %0, %%dr0; mov %0, %%dr1; mov %0, %%dr2; mov %0, %%dr3; mov %1, %%dr6"
                          :: "r"(0ULL), "r"(0xFFFF0FF0ULL));
     }
+}
+
+/*
+ * The in-place launch (include/core/virt.h): every guest-state field of
+ * SDM Vol. 3C 24.4 "Guest-State Area" from a CPU's own state, so that VM
+ * entry continues it where the state was taken.  CR0 and CR4 get the bits
+ * VMX operation fixes (VMXE, NE; A.7, A.8), with the read shadows holding the
+ * values the CPU had, so the guest reads its own (24.6.6).  The MSRs VMX does
+ * not switch (KERNEL_GS_BASE and the SYSCALL ones) and CR2 are the CPU's own:
+ * they are written back as they were, pxHV never uses them.
+ */
+void vmx_guest_set_state(struct cpu *c, const struct vcpu_state *s)
+{
+    u64 free = (vmx_ctl.cpu2 & PROC2_UNRESTRICTED_GUEST) ? CR0_PE | CR0_PG : 0;
+    vmcs_set(c, VC_CR0, (s->cr0 | (vmx_caps.cr0_fixed0 & ~free)) & vmx_caps.cr0_fixed1);
+    vmcs_set(c, VC_CR0_SHADOW, s->cr0);
+    vmcs_set(c, VC_CR3, s->cr3);
+    vmcs_set(c, VC_CR4, (s->cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
+    vmcs_set(c, VC_CR4_SHADOW, s->cr4);
+    vmx_write(NULL, VMCS_GUEST_DR7, s->dr7);
+    vmcs_set(c, VC_RSP, s->rsp);
+    vmcs_set(c, VC_RIP, s->rip);
+    vmcs_set(c, VC_RFLAGS, s->rflags | RFLAGS_FIXED);
+    for (enum seg_reg sr = SEG_ES; sr < SEG_COUNT; sr++)
+        vmx_set_seg(c, sr, &s->seg[sr]);
+    vmx_write(NULL, VMCS_GUEST_GDTR_BASE, s->gdt_base);
+    vmx_write(NULL, VMCS_GUEST_GDTR_LIMIT, s->gdt_limit);
+    vmx_write(NULL, VMCS_GUEST_IDTR_BASE, s->idt_base);
+    vmx_write(NULL, VMCS_GUEST_IDTR_LIMIT, s->idt_limit);
+    vmx_write(NULL, VMCS_GUEST_IA32_DEBUGCTL, s->debugctl);
+    vmcs_set(c, VC_EFER, s->efer);
+    /* 24.8.1: the IA-32e mode guest control is EFER.LMA (26.3.1.1 checks it). */
+    vmcs_set(c, VC_ENTRY_CTLS, s->efer & EFER_LMA ? vmx_ctl.entry | ENTRYCTL_IA32E_MODE_GUEST
+                                                   : vmx_ctl.entry & ~ENTRYCTL_IA32E_MODE_GUEST);
+    if (vmx_ctl.entry & ENTRYCTL_LOAD_PAT)
+        vmx_write(NULL, VMCS_GUEST_IA32_PAT, s->pat);
+    vmx_write(NULL, VMCS_GUEST_SYSENTER_CS, s->sysenter_cs);
+    vmx_write(NULL, VMCS_GUEST_SYSENTER_ESP, s->sysenter_esp);
+    vmx_write(NULL, VMCS_GUEST_SYSENTER_EIP, s->sysenter_eip);
+    /* PAE paging outside IA-32e mode: VM entry loads the PDPTEs from these
+     * fields with EPT (26.3.2.4), as MOV CR3 loaded them. */
+    if ((s->cr0 & CR0_PG) && (s->cr4 & CR4_PAE) && !(s->efer & EFER_LMA)) {
+        u64 pdpte[4] = { 0, 0, 0, 0 };
+        guest_read(s->cr3 & ~0x1FULL, pdpte, sizeof pdpte);
+        for (u32 i = 0; i < 4; i++)
+            vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i), pdpte[i]);
+    }
+    vmcs_set(c, VC_ACTIVITY, ACT_ACTIVE);
+    vmcs_set(c, VC_INTR, 0);
+    vmcs_set(c, VC_PENDING_DBG, 0);
+    vmcs_set(c, VC_ENTRY_INTR, 0);
+    c->nmi_pending = false;
+    wrmsr(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
+    wrmsr(MSR_STAR, s->star);
+    wrmsr(MSR_LSTAR, s->lstar);
+    wrmsr(MSR_CSTAR, s->cstar);
+    wrmsr(MSR_SFMASK, s->sfmask);
+    write_cr2(s->cr2);
 }
 
 NORETURN void vmx_run(struct cpu *c)

@@ -16,6 +16,11 @@
 struct vmx_caps vmx_caps;
 struct vmx_controls vmx_ctl;
 
+/* One CPU's block in the region with this backend, in stage 3's header
+ * (linker.ld.S): pxhv.efi sizes the region before stage 3 runs. */
+const u32 vmx_cpu_bytes __attribute__((section(".header.cpu_bytes_vmx"), used)) =
+    sizeof(struct cpu_block) + VMX_CPU_PAGES * 4096;
+
 /* ---- VMX root operation (23.7 "Enabling and Entering VMX Operation") ---- */
 
 /* A bit set in FIXED0 must be 1, a bit clear in FIXED1 must be 0 (A.7, A.8). */
@@ -342,6 +347,7 @@ const struct virt_ops vmx_ops = {
     .cpu_enable = vmx_cpu_enable,
     .cpu_init = vmx_cpu_init,
     .guest_start = vmx_guest_start,
+    .guest_set_state = vmx_guest_set_state,
     .run = vmx_run,
     .cpu_disable = vmx_cpu_disable,
     .get = vmx_get,

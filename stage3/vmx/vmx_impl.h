@@ -91,6 +91,7 @@ u64  vmx_bitmap_pa(struct cpu *c, u32 page);
 /* vmcs.c */
 void vmx_cpu_init(struct cpu *c);
 void vmx_guest_start(struct cpu *c, enum vcpu_start how, u8 vector);
+void vmx_guest_set_state(struct cpu *c, const struct vcpu_state *s);
 void vmx_halt(struct cpu *c, bool guest_if);
 void vmx_deliver_nmi(struct cpu *c);
 NORETURN void vmx_run(struct cpu *c);
