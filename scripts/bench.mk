@@ -1,8 +1,8 @@
 # Benchmark (included by the top-level Makefile).  scripts/bench.sh does the work;
 # docs/performance.md explains the figures and records a run.
 #   make bench                 the bench guest natively and under pxHV, then Linux both ways
-#                              (about 4-5 minutes under Bochs)
-#   make bench BENCH_LINUX=0   without the two Linux boots (about half a minute)
+#                              (16 minutes on an idle 2-CPU machine, docs/performance.md)
+#   make bench BENCH_LINUX=0   without the Linux boots
 #   make bench BENCH_TSCALE=3  time bounds three times as long, for a busy machine
 # The table and the serial logs of the runs go to $(BUILD)/bench/.
 
