@@ -2,8 +2,8 @@
 # scripts/bench.sh: measure pxHV under Bochs and print a table (`make bench`).
 # docs/performance.md explains every figure and records a run.
 #
-#   BENCH_LINUX=0   skip the Linux boots (one and two CPUs, native and pxHV: 10-20 minutes;
-#                   the rest about a minute)
+#   BENCH_LINUX=0   skip the Linux boots (one and two CPUs, native and pxHV, Bochs and QEMU:
+#                   most of the 16 minutes a run takes on an idle 2-CPU machine)
 #   BENCH_REPEAT=N  pairs of bench-guest runs, native and pxHV (default 2)
 #   BENCH_CPU       Bochs CPU model (default corei7_skylake_x)
 #   BENCH_MEM       RAM in MB (default 256)
