@@ -76,6 +76,10 @@ bool guest_linear_access(struct cpu *c, enum seg_reg seg, u64 off, void *buf, u3
 /* Up to `max` bytes of the instruction at the guest's CS:RIP (to decode it);
  * *mode gets the code size: 16, 32 or 64. */
 u32 guest_fetch(struct cpu *c, u8 *bytes, u32 max, u32 *mode);
+/* The same from a linear address the caller worked out (CS base + RIP; in
+ * 64-bit code, lm, RIP alone and no 4 GiB wrap): a backend that has the code
+ * segment at hand saves the calls for it on its exit path. */
+u32 guest_fetch_at(struct cpu *c, u64 gla, bool lm, u8 *bytes, u32 max);
 
 /* ---- the guest's memory map and INT 15h hook (core/memmap.c, core/int15.c) ---- */
 void guest_plan_memory(void);       /* before the EPT is built */

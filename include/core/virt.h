@@ -49,7 +49,8 @@ struct vcpu_state {
 struct msr_range { u32 first, last; u8 access; };   /* MSR_READ | MSR_WRITE */
 
 /* A CPUID bit (or a whole leaf) the guest does not see, because the backend
- * keeps it: `reg` 0-3 = EAX, EBX, ECX, EDX, CPUID_LEAF = every register. */
+ * keeps it: `reg` 0-3 = EAX, EBX, ECX, EDX, CPUID_LEAF = every register.  A
+ * backend's list ends at the first entry whose mask is 0 (it would hide nothing). */
 #define CPUID_LEAF 4
 struct cpuid_bits { u32 leaf; u8 reg; u32 mask; };
 

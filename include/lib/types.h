@@ -22,6 +22,9 @@ typedef _Bool              bool;
 
 #define PACKED    __attribute__((packed))
 #define NORETURN  __attribute__((noreturn))
+/* A path the exit path takes rarely (a report, a failure): kept out of line so
+ * that its registers and stack frame are not paid on every exit. */
+#define COLD      __attribute__((cold, noinline))
 #define ALIGNED(n) __attribute__((aligned(n)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(n) (1ULL << (n))

@@ -13,7 +13,7 @@
 #include "core/ipi.h"
 #include "hw/x86.h"
 
-static void trace(struct cpu *c, u32 slot)
+static COLD void trace(struct cpu *c, u32 slot)
 {
     struct segment cs;
     virt->get_seg(c, SEG_CS, &cs);

@@ -97,17 +97,17 @@ static u64 reserved_bits(u64 e, int level, u32 m, bool pae, bool lma, bool nxe, 
 
 static bool translate(struct cpu *c, u64 gla, u64 *gpa, struct walk *w)
 {
-    u64 cr0 = virt->get(c, GR_CR0), cr4 = virt->get(c, GR_CR4), cr3 = virt->get(c, GR_CR3);
-    u64 efer = virt->get(c, GR_EFER);
+    u64 cr0 = virt->get(c, GR_CR0);
+    if (!(cr0 & CR0_PG)) {              /* the rest is not needed: each read is a backend call */
+        *gpa = gla;
+        return true;
+    }
+    u64 cr4 = virt->get(c, GR_CR4), cr3 = virt->get(c, GR_CR3), efer = virt->get(c, GR_EFER);
     bool pae = cr4 & CR4_PAE, lma = efer & EFER_LMA, nxe = efer & EFER_NXE;
     u64 e, rw = PTE_W, us = PTE_U, leaf = 0, page = 4096;   /* rights: ANDed over the walk */
     u32 size = pae ? 8 : 4;
     int level;
 
-    if (!(cr0 & CR0_PG)) {
-        *gpa = gla;
-        return true;
-    }
     w->pf_code = (w->write ? PF_W : 0) | (w->user ? PF_U : 0);
     u32 m = phys_addr_bits();
     if (lma) {
@@ -284,7 +284,12 @@ u32 guest_fetch(struct cpu *c, u8 *bytes, u32 max, u32 *mode)
     virt->get_seg(c, SEG_CS, &cs);
     bool lm = (virt->get(c, GR_EFER) & EFER_LMA) && cs.l;
     *mode = !(virt->get(c, GR_CR0) & CR0_PE) ? 16 : lm ? 64 : cs.db ? 32 : 16;
-    u64 gla = (lm ? 0 : cs.base) + virt->get(c, GR_RIP), pa;
+    return guest_fetch_at(c, (lm ? 0 : cs.base) + virt->get(c, GR_RIP), lm, bytes, max);
+}
+
+u32 guest_fetch_at(struct cpu *c, u64 gla, bool lm, u8 *bytes, u32 max)
+{
+    u64 pa;
     u32 n = 0;
     while (n < max) {                  /* a page at a time: at most two */
         u64 la = lm ? gla + n : (u32)(gla + n);

@@ -31,7 +31,9 @@ static bool a20_alias;              /* the A20 gate reaches VMX/SVM operation */
 
 /* Ranges the guest may not use as RAM, with the access it keeps and, where
  * set, the region page the second-level tables show at each of its pages
- * instead (the INT 15h page; the IOMMU's registers, stage3/iommu). */
+ * instead (the INT 15h page; the IOMMU's registers, stage3/iommu).  Sorted
+ * by base, so that guest_hpa, on the exit path, stops at the first range
+ * past the access. */
 #define KEPT_MAX 16
 static struct kept {
     u64 base, len, remap;
@@ -46,7 +48,10 @@ void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what)
         panic("too many protected ranges");
     if ((base | len) & 0xFFF)            /* the tables protect whole pages */
         panic("protected range 0x%llx+0x%llx not page-aligned", base, len);
-    kept[nkept++] = (struct kept){ base, len, 0, perms, what };
+    u32 i = nkept++;
+    for (; i && kept[i - 1].base > base; i--)
+        kept[i] = kept[i - 1];
+    kept[i] = (struct kept){ base, len, 0, perms, what };
     if (in_map && !e820_set_range(&guest_map, base, len, E820_RESERVED))
         panic("guest memory map overflow");
 }
@@ -54,7 +59,9 @@ void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what)
 void guest_keep_shown(u64 base, u64 len, u8 perms, u64 page, const char *what)
 {
     guest_keep(base, len, perms, false, what);
-    kept[nkept - 1].remap = page;
+    for (u32 i = 0; i < nkept; i++)     /* kept sorted: find it again by its base */
+        if (kept[i].base == base)
+            kept[i].remap = page;
 }
 
 void guest_keep_perms(u64 base, u8 perms)
@@ -313,7 +320,9 @@ void guest_plan_memory(void)
     if (!hook_gpa)
         panic("no free page in the upper memory area for the INT 15h hook");
     guest_keep(hook_gpa, 4096, PT_R | PT_W, false, "pxHV's INT 15h page");
-    kept[nkept - 1].remap = hook_contents();
+    for (u32 i = 0; i < nkept; i++)
+        if (kept[i].base == hook_gpa)
+            kept[i].remap = hook_contents();
     e820_legacy(&guest_map, &legacy);
 
     kprintf("pxHV: INT 15h hook at %04llx:%04x, a page of the upper memory area that only the "
@@ -401,8 +410,8 @@ bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
     if (gpa + len < gpa)
         return false;
     *hpa = gpa;
-    for (u32 i = 0; i < nkept; i++) {
-        if (!(gpa < kept[i].base + kept[i].len && kept[i].base < gpa + len))
+    for (u32 i = 0; i < nkept && kept[i].base < gpa + len; i++) {
+        if (gpa >= kept[i].base + kept[i].len)
             continue;
         if (!(kept[i].perms & (write ? PT_W : PT_R)))
             return false;

@@ -2,21 +2,14 @@
  * Pure SVM decoding: exit codes to statistics slots and names, and the
  * EXITINFO words of the exits whose meaning the core needs (APM Vol. 2
  * revision 3.41, Appendix C "SVM Intercept Exit Codes").  Reads no VMCB and
- * runs no privileged instruction: also built for the host tests.
+ * runs no privileged instruction: also built for the host tests.  What every
+ * exit or every port I/O exit needs (the slot, the IOIO decoder) is inline in
+ * decode.h.
  */
 #include "svm.h"
 #include "core/core.h"
 #include "lib/pt.h"
 #include "hw/x86.h"
-
-/* Slots: exit codes 0x40-0x8F as they are less 0x40; the NPF (0x400) takes
- * slot 0, which no intercept pxHV sets uses (0x40 is #DE). */
-u32 svm_exit_slot(u64 code)
-{
-    if (code == SVM_EXIT_NPF)
-        return 0;
-    return code >= 0x40 && code < 0x40 + STAT_REASONS ? (u32)(code - 0x40) : STAT_REASONS;
-}
 
 const char *svm_exit_name(u32 slot)
 {
@@ -26,35 +19,6 @@ const char *svm_exit_name(u32 slot)
     default: return "other";
     }
 #undef SVM_EXIT_CASE
-}
-
-/* One-hot fields: bit 0 of the field the smallest of three sizes. */
-static u8 one_hot(u64 field, u8 a, u8 b, u8 c)
-{
-    return field & 1 ? a : field & 2 ? b : field & 4 ? c : 0;
-}
-
-/* IOIO EXITINFO1 (15.10.2 "IN and OUT Behavior", Figure 15-2): the port in
- * bits 31:16, the operand size one-hot in 6:4 (8, 16, 32 bits), the address
- * size one-hot in 9:7 (16, 32, 64 bits), the segment in 12:10 only with
- * decode assists.  A size field without a bit comes back 0 (QEMU's SVM
- * leaves the address size out in real mode): the caller takes it from the
- * instruction.  *seg_known says whether the segment field was meaningful. */
-struct io_access svm_decode_ioio(u64 info1, bool decode_assists, bool *seg_known)
-{
-    struct io_access io = {
-        .port = (u16)(info1 >> 16),
-        .in = info1 & SVM_IOIO_IN,
-        .string = info1 & SVM_IOIO_STR,
-        .rep = info1 & SVM_IOIO_REP,
-        .size = one_hot(info1 >> SVM_IOIO_SZ_SHIFT, 1, 2, 4),
-        .addr_bytes = one_hot(info1 >> SVM_IOIO_A_SHIFT, 2, 4, 8),
-        .seg = SEG_DS,
-    };
-    *seg_known = decode_assists && io.string;
-    if (*seg_known)
-        io.seg = (u8)((info1 >> SVM_IOIO_SEG_SHIFT) & 7);
-    return io;
 }
 
 /* NPF (15.25.6 "Nested versus Guest Page Faults, Fault Ordering"):

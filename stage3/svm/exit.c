@@ -6,6 +6,7 @@
  * EVENTINJ with the guest's NMI masking tracked by the IRET intercept.
  */
 #include "svm_impl.h"
+#include "decode.h"
 #include "core/console.h"
 #include "core/core.h"
 #include "core/hv.h"
@@ -147,6 +148,13 @@ void svm_deliver_nmi(struct cpu *c)
     svm_intercept(v, SVM_INTR_IRET, true);
 }
 
+static COLD NORETURN void vmrun_failed(struct cpu *c)
+{
+    kprintf("pxHV: VMRUN failed: the guest state is invalid (VMEXIT_INVALID, 15.5.1)\n");
+    svm_dump(c);
+    hv_stop("VMRUN failed");
+}
+
 /* The exit's slot; RAX from the VMCB; a failed VMRUN stops here. */
 u32 svm_exit_begin(struct cpu *c)
 {
@@ -154,11 +162,8 @@ u32 svm_exit_begin(struct cpu *c)
     u64 code = v->ctl.exit_code;
     c->regs->r[R_RAX] = v->save.rax;
     svm_of(c)->exit_code = code;
-    if ((u32)code == (u32)SVM_EXIT_INVALID) {   /* -1, stored as 32 or 64 bits */
-        kprintf("pxHV: VMRUN failed: the guest state is invalid (VMEXIT_INVALID, 15.5.1)\n");
-        svm_dump(c);
-        hv_stop("VMRUN failed");
-    }
+    if ((u32)code == (u32)SVM_EXIT_INVALID)     /* -1, stored as 32 or 64 bits */
+        vmrun_failed(c);
     if (svm_of(c)->hlt_native) {
         svm_of(c)->hlt_native = false;
         svm_intercept(v, SVM_INTR_HLT, true);

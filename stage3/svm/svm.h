@@ -163,12 +163,10 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB page");
 enum svm_exit { SVM_EXITS(SVM_EXIT_ENUM) };
 #define SVM_EXIT_INVALID     (~0ULL)   /* VMRUN found the guest state invalid (15.5.1) */
 
-/* Pure decoding (decode.c; host-tested in tests/unit/test_svm.c). */
-struct io_access;
+/* Pure decoding (decode.c, and the IOIO decoder inline in decode.h;
+ * host-tested in tests/unit/test_svm.c). */
 struct mem_violation;
-u32  svm_exit_slot(u64 code);                 /* statistics slot, STAT_REASONS if none */
 const char *svm_exit_name(u32 slot);
-struct io_access svm_decode_ioio(u64 info1, bool decode_assists, bool *seg_known);
 struct mem_violation svm_decode_npf(u64 info1, u64 info2);
 u16  svm_decode_task_switch(u64 info1, u64 info2, const char **how);
 

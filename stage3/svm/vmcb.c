@@ -244,8 +244,14 @@ u32 svm_cpl(struct cpu *c)
  * its segment prefix (no decode assists). */
 u32 svm_insn_len(struct cpu *c, struct insn_prefixes *pfx)
 {
+    /* guest_fetch's work from the VMCB directly (the CS attribute word as
+     * in svm_get_seg: L is bit 9, D/B bit 10): this runs on every CPUID and
+     * VMMCALL exit where the CPU has no NRIP save. */
+    const struct vmcb_save *s = &vmcb_of(c)->save;
     u8 bytes[INSN_MAX_LEN];
-    u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
+    bool lm = (s->efer & EFER_LMA) && (s->cs.attrib & BIT(9));
+    u32 mode = !(s->cr0 & CR0_PE) ? 16 : lm ? 64 : s->cs.attrib & BIT(10) ? 32 : 16;
+    u32 n = guest_fetch_at(c, (lm ? 0 : s->cs.base) + s->rip, lm, bytes, INSN_MAX_LEN);
     return insn_length(bytes, n, mode, pfx);
 }
 

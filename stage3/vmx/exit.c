@@ -87,7 +87,7 @@ static void exit_io(struct cpu *c)
     core_io(c, &io);
 }
 
-static void exit_entry_failure(struct cpu *c, u32 raw)
+static COLD NORETURN void exit_entry_failure(struct cpu *c, u32 raw)
 {
     u64 qual = vmcs_get(c, VC_QUAL);
     kprintf("pxHV: %s (exit reason %u), qualification 0x%llx\n",
@@ -144,13 +144,18 @@ void (*const vmx_exit_handlers[VMX_EXIT_MAX])(struct cpu *c) = {
 /* The exit's slot: its basic reason; a failed VM entry stops here with its report. */
 u32 vmx_exit_begin(struct cpu *c)
 {
-    vmx_of(c)->ops = 0;
-    vmx_of(c)->resumed = true;
-    u32 raw = (u32)vmcs_get(c, VC_EXIT_REASON);
+    struct vmx_cpu *v = vmx_of(c);
+    /* The cache is empty (the entry flushed it): the reason goes in without
+     * the cache's test, the exit's first VMCS access. */
+    u32 raw = (u32)vmx_read(NULL, VMCS_EXIT_REASON);
+    v->ops = 1;
+    v->val[VC_EXIT_REASON] = raw;
+    v->valid = 1u << VC_EXIT_REASON;
+    v->resumed = true;
     if (raw & VMX_EXIT_ENTRY_FAIL)
         exit_entry_failure(c, raw);
-    vmx_of(c)->slot = raw & 0xFFFF;
-    return vmx_of(c)->slot;
+    v->slot = raw & 0xFFFF;
+    return v->slot;
 }
 
 /* Before VMRESUME: the cached guest state written back, the exit's VMCS

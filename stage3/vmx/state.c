@@ -21,15 +21,6 @@ const u16 vmx_cached_field[VC_COUNT] = {
     [VC_ENTRY_ERROR] = VMCS_ENTRY_EXCEPTION_ERROR_CODE,
 };
 
-void vmcs_flush(struct cpu *c)
-{
-    for (u32 d = vmx_of(c)->dirty; d; d &= d - 1) {
-        u32 i = (u32)__builtin_ctz(d);
-        vmx_write(c, (enum vmcs_field)vmx_cached_field[i], vmx_of(c)->val[i]);
-    }
-    vmx_of(c)->valid = vmx_of(c)->dirty = 0;
-}
-
 /* Resume in the HLT activity state (24.4.2, when IA32_VMX_MISC bit 6 allows
  * it): the next interrupt (with IF=1) or NMI wakes the guest. */
 void vmx_halt(struct cpu *c, bool guest_if)

@@ -77,7 +77,17 @@ static inline void vmcs_set(struct cpu *c, enum vmx_cached i, u64 v)
     vmx_of(c)->dirty |= 1u << i;
 }
 
-void vmcs_flush(struct cpu *c);             /* write back, forget the cache */
+/* Write back, forget the cache: before every VM entry, so that each exit
+ * starts with an empty cache (vmx_exit_begin relies on it).  Inline: it runs
+ * at the end of every exit. */
+static inline void vmcs_flush(struct cpu *c)
+{
+    for (u32 d = vmx_of(c)->dirty; d; d &= d - 1) {
+        u32 i = (u32)__builtin_ctz(d);
+        vmx_write(c, (enum vmcs_field)vmx_cached_field[i], vmx_of(c)->val[i]);
+    }
+    vmx_of(c)->valid = vmx_of(c)->dirty = 0;
+}
 
 /* vmx_entry.asm */
 void vmx_exit_stub(void);

@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 #include "svm.h"
+#include "decode.h"
 #include "core/core.h"
 #include "lib/pt.h"
 #include "hw/x86.h"
