@@ -68,6 +68,7 @@ entry:
         call    load_config             ; load.asm
         call    load_stage3             ; load.asm
         call    load_guest              ; load.asm
+        call    load_cells              ; load.asm
         call    cpu_check               ; cpu.asm
         call    boot_page_tables        ; cpu.asm
         jmp     enter_long_mode         ; cpu.asm

@@ -146,6 +146,15 @@ u32 acpi_hide_sleep(void);
 void acpi_parse_madt(const struct acpi_madt *madt, struct acpi_cpus *out);
 /* The same from an MP configuration table: its enabled processor entries. */
 void mp_parse_config(const struct mp_config *cfg, struct acpi_cpus *out);
+/* CPUs given to cells, gone from what the root guest reads: their MADT
+ * entries neither enabled nor online capable (ACPI 6.5 5.2.12.2 "Processor
+ * Local APIC Structure", Table 5.40 "Local APIC Flags"), their MP table
+ * entries not enabled (MP 1.4 4.3.1), checksums made good.  Each returns the
+ * entries it changed; acpi_disable_cpus does both in the firmware's tables in
+ * place: bit 0 the MADT changed, bit 1 the MP table. */
+u32 acpi_madt_disable(struct acpi_madt *madt, const u32 *ids, u32 n);
+u32 mp_config_disable(struct mp_config *cfg, const u32 *ids, u32 n);
+u32 acpi_disable_cpus(const u32 *ids, u32 n);
 /* The CPUs and, with `power`, the power-management ports and \_S5, from the
  * firmware's tables in physical memory. */
 void acpi_scan(struct acpi_info *out, bool power);

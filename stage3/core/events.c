@@ -4,6 +4,7 @@
  * refused (the end of the guest and refusals: core/report.c).
  */
 #include "core/core.h"
+#include "core/cell.h"
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/hv.h"
@@ -71,6 +72,8 @@ void core_xsetbv(struct cpu *c)
 
 NORETURN void core_triple_fault(struct cpu *c)
 {
+    if (c->cell)
+        cell_end(c, "triple fault (shutdown)");
     guest_end(c, "triple fault", true);
 }
 
@@ -87,6 +90,8 @@ void core_init_signal(struct cpu *c)
         smp_probe_exit(c, true);
         return;
     }
+    if (c->cell)                     /* no INIT reaches a cell's CPU but from pxHV's own IPIs */
+        cell_end(c, "INIT signal");
     /* An INIT exit again as the next exit: the engine kept the INIT pending
      * (the first AP's probe picks the intercept path where it does; with one
      * CPU there is no AP to probe with).  The CPU would exit at every entry
@@ -124,6 +129,9 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     struct segment cs;
     const char *kept = guest_kept_name(v->gpa);
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";
+    if (c->cell)
+        cell_end(c, "%s of guest-physical %llx, outside the cell's memory and devices", access,
+                 v->gpa);
 
     virt->get_seg(c, SEG_CS, &cs);
     kprintf("pxHV: %s violation: guest %s at GPA 0x%llx", virt->second_level, access, v->gpa);

@@ -118,7 +118,7 @@ void cpu_load(struct cpu *c)
 void host_init(void)
 {
     struct region_parts p;
-    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    region_parts_of(g_boot.virt, g_boot.cpus, &g_boot.cells, &p);
     struct region_cursor cur = { g_hv_base };
     region_take(&cur, p.image);
     for (u32 i = 0; i < p.cpus; i++)

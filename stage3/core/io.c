@@ -14,6 +14,7 @@
  */
 #include "core/core.h"
 #include "hw/acpi.h"
+#include "core/cell.h"
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/hv.h"
@@ -72,6 +73,15 @@ static bool pm1_cnt_out(struct cpu *c, u16 port, u32 v)
 
 static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
 {
+    if (c->cell) {
+        cell_port_out(c, port, size, v);
+        return;
+    }
+    const struct cell *owner = cell_owning_port(port);
+    if (owner) {
+        guest_refuse(c, "OUT to port 0x%x, cell %s's; not performed", port, owner->name);
+        return;
+    }
     if (port == PXHV_DEBUG_PORT) {
         /* Guest debug console: each byte of the value, low byte first. */
         char bytes[4];
@@ -106,6 +116,13 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
 
 static u32 port_in(struct cpu *c, u16 port, u8 size)
 {
+    if (c->cell)
+        return cell_port_in(c, port, size);
+    const struct cell *owner = cell_owning_port(port);
+    if (owner) {
+        guest_refuse(c, "IN from port 0x%x, cell %s's; all ones returned", port, owner->name);
+        return 0xFFFFFFFFu;
+    }
     if (port == PXHV_DEBUG_PORT)
         return 0xE9E9E9E9u & (size == 4 ? ~0u : (1u << (8 * size)) - 1); /* Bochs' answer */
     if (cmos_port(port) || cmos_port((u16)(port + size - 1))) {

@@ -31,7 +31,7 @@ static bool a20_alias;              /* the A20 gate reaches VMX/SVM operation */
 
 /* Ranges the guest may not use as RAM, with the access it keeps and, for a
  * single page, the region page the second-level tables show instead. */
-#define KEPT_MAX 8
+#define KEPT_MAX 12                 /* the region, its alias, the hook, the APIC, the cells */
 static struct kept {
     u64 base, len, remap;
     u8 perms;
@@ -284,7 +284,6 @@ void guest_plan_memory(void)
         panic("no free page in the upper memory area for the INT 15h hook");
     guest_keep(hook_gpa, 4096, PT_R | PT_W, false, "pxHV's INT 15h page");
     kept[nkept - 1].remap = hook_contents();
-    e820_legacy(&guest_map, &legacy);
 
     kprintf("pxHV: hidden from the guest: %016llx-%016llx (hypervisor, %llu KiB)", start[0],
             start[0] + len[0], len[0] / 1024);
@@ -295,6 +294,12 @@ void guest_plan_memory(void)
     kprintf("pxHV: INT 15h hook at %04llx:%04x, a page of the upper memory area that only the "
             "second-level tables fill; conventional memory untouched (INT 12h %u KiB)\n",
             hook_gpa >> 4, HOOK_ENTRY, *(volatile u16 *)0x413);
+}
+
+/* The guest's memory as planned (after the cells took theirs). */
+void guest_report_memory(void)
+{
+    e820_legacy(&guest_map, &legacy);
     for (u32 i = 0; i < guest_map.count; i++)
         kprintf("guest E820: %016llx-%016llx type %u\n", guest_map.e[i].base,
                 guest_map.e[i].base + guest_map.e[i].length, guest_map.e[i].type);

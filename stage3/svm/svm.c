@@ -122,6 +122,17 @@ static void setup_npt(void)
             b.tables, b.leaves[2], b.leaves[1], b.leaves[0], top);
 }
 
+/* A cell's NPT: the same builder with the core's classifier for that cell. */
+static u64 npt_build_cell(struct pt_attr (*classify)(void *ctx, u64 base, u64 len), void *ctx,
+                          u64 top)
+{
+    struct pt_builder b = {
+        .fmt = &pt_npt, .classify = classify, .alloc = page_alloc, .ctx = ctx,
+        .allow_1g = has_1g_pages(), .allow_2m = true,
+    };
+    return (u64)(usize)pt_build(&b, top);
+}
+
 /* No CPU runs the guest yet; each VMRUN that follows flushes its ASID's
  * translations (vmcb.c: the first VMRUN of every CPU does). */
 static void npt_page_update(u64 gpa)
@@ -161,6 +172,7 @@ const struct virt_ops svm_ops = {
     .cpu_enable = svm_cpu_enable,
     .cpu_init = svm_cpu_init,
     .guest_start = svm_guest_start,
+    .slat_build = npt_build_cell,
     .run = svm_run,
     .cpu_disable = svm_cpu_disable,
     .get = svm_get,

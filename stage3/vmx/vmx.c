@@ -342,6 +342,7 @@ const struct virt_ops vmx_ops = {
     .cpu_enable = vmx_cpu_enable,
     .cpu_init = vmx_cpu_init,
     .guest_start = vmx_guest_start,
+    .slat_build = ept_build_cell,
     .run = vmx_run,
     .cpu_disable = vmx_cpu_disable,
     .get = vmx_get,
