@@ -100,6 +100,7 @@ struct virt_ops {
      * Related Structures"). */
     void (*msr_intercept)(struct cpu *c, u32 first, u32 last, u8 access, bool on);
     void (*io_intercept)(struct cpu *c, u16 port, bool on);
+    void (*io_intercept_all)(struct cpu *c);        /* every port (a cell's CPU)     */
     /* The second-level leaf of one page with a 4 KiB leaf of its own (a
      * kept range) again from guest_classify, while pxHV starts: no CPU runs
      * the guest yet (the changed CPU flushes its TLB at its next launch). */

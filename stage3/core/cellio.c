@@ -40,8 +40,11 @@ void cell_cpu_intercepts(struct cpu *c)
                     virt->io_intercept(c, (u16)(g_cells[i].cfg->ports[r].first + n), true);
         return;
     }
-    for (u32 p = 0; p < 0x10000; p++)
-        virt->io_intercept(c, (u16)p, !in_ranges(c->cell->cfg, (u16)p));
+    virt->io_intercept_all(c);
+    const struct pxhv_cell *k = c->cell->cfg;
+    for (u32 r = 0; r < CELL_PORT_RANGES; r++)
+        for (u32 n = 0; n < k->ports[r].count; n++)
+            virt->io_intercept(c, (u16)(k->ports[r].first + n), false);
 }
 
 static void lock(volatile u32 *l)

@@ -94,6 +94,13 @@ static void svm_io_intercept(struct cpu *c, u16 port, bool on)
     *b = on ? *b | bit : *b & (u8)~bit;
 }
 
+/* The IOPM's 65536 bits, and the bits of the three ports a 4-byte access
+ * from 0xFFFF reaches past the end (15.10.1 "I/O Permissions Map"). */
+static void svm_io_intercept_all(struct cpu *c)
+{
+    memset(svm_page(c, SVM_PAGE_IOPM), 0xFF, 3 * 4096);
+}
+
 /* This CPU's maps from the core's lists and the MSRs SVM itself owns. */
 void svm_setup_maps(struct cpu *c)
 {
@@ -196,5 +203,6 @@ const struct virt_ops svm_ops = {
     .can_wait_for_sipi = svm_can_wait_for_sipi,
     .msr_intercept = svm_msr_intercept,
     .io_intercept = svm_io_intercept,
+    .io_intercept_all = svm_io_intercept_all,
     .page_update = npt_page_update,
 };
