@@ -4,7 +4,8 @@
 # With no kind given, runs all three kinds, in this order:
 #   unit   tests/unit/test_*.c: host C tests.  The first line of each names the stage 3 sources
 #          it links:  // sources: stage3/lib/printf.c stage3/lib/e820.c
-#          Built with $HOSTCC into build/tests/, pass when the program exits 0.
+#          Built with $HOSTCC into build/tests/ (all first, one per CPU at a time), pass
+#          when the program exits 0.
 #   image  `make check-image` (scripts/image.mk), when that target exists, and
 #          scripts/check-layers.sh (the layers of stage 3 stay apart).
 #   emu    tests/test_*.sh: real emulator runs of build/pxhv.img (see tests/lib.sh); the image
@@ -49,21 +50,38 @@ record() {
     fi
 }
 
-unit_one() { # SRC BIN
-    local srcs
+# unit_build SRC BIN: compile one unit test, its output and status beside BIN.
+unit_build() {
+    local srcs rc
     srcs=$(sed -n '1s|^// *sources:||p' "$1")
     # shellcheck disable=SC2086  # word splitting of the flag and source lists is wanted
-    $HOSTCC $UNIT_CFLAGS -o "$2" "$1" $srcs && timeout -k 5 120 "$2"
+    $HOSTCC $UNIT_CFLAGS -o "$2" "$1" $srcs >"$2.build" 2>&1; rc=$?
+    echo $rc >"$2.rc"
+}
+
+unit_one() { # SRC BIN: its build's output, then the test if it built
+    cat "$2.build"
+    [ "$(cat "$2.rc")" = 0 ] || return "$(cat "$2.rc")"
+    timeout -k 5 120 "$2"
 }
 
 if want unit; then
     # The generated headers, whose test reads them (tests/unit/test_genconsts.c).
     $MAKE --no-print-directory -s gen >/dev/null || echo "run.sh: make gen failed" >&2
+    units=()
     for t in tests/unit/test_*.c; do
-        [ -e "$t" ] || continue
+        [ -e "$t" ] && selected "unit/$(basename "$t" .c)" && units+=("$t")
+    done
+    mkdir -p "$OUT/unit"
+    # The compiler is most of the time: every test is built first, one per CPU at once.
+    max=$(nproc 2>/dev/null || echo 2)
+    for t in "${units[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$max" ]; do wait -n; done
+        unit_build "$t" "$OUT/unit/$(basename "$t" .c)" &
+    done
+    wait
+    for t in "${units[@]}"; do
         name=unit/$(basename "$t" .c)
-        selected "$name" || continue
-        mkdir -p "$OUT/unit"
         record "$name" "$OUT/logs/${name#unit/}.log" unit_one "$t" "$OUT/unit/$(basename "$t" .c)"
     done
 fi

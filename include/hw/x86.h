@@ -26,6 +26,7 @@
 #define CR4_PSE BIT(4)
 #define CR4_PAE BIT(5)
 #define CR4_PGE BIT(7)
+#define CR4_LA57 BIT(12)
 #define CR4_VMXE BIT(13)
 #define CR4_SMXE BIT(14)
 #define CR4_PCIDE BIT(17)
@@ -59,6 +60,7 @@ enum { VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_NM = 7, 
 #define PF_P  BIT(0)
 #define PF_W  BIT(1)
 #define PF_U  BIT(2)
+#define PF_RSVD BIT(3)
 #define PF_I  BIT(4)
 /* Single-step trap in DR6 and the pending debug exceptions (SDM Vol. 3A 17.2.3 "Debug Status Register (DR6)"). */
 #define DR6_BS BIT(14)
@@ -107,7 +109,17 @@ enum { VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_NM = 7, 
 #define APIC_BASE_ENABLE           BIT(11)
 #define PAT_POWER_ON               0x0007040600070406ULL /* SDM Vol. 3A 11.12.4 */
 
-/* ---- port I/O ---- */
+/*
+ * Exception fix-ups: an instruction listed in .extable that faults resumes at
+ * its fix-up address instead (the host #GP handler looks it up, core/panic.c).
+ */
+struct extable_entry { u64 insn, fixup; };
+#define EXTABLE(insn, fixup) \
+    ".pushsection .extable,\"a\"\n\t.balign 8\n\t.quad " insn ", " fixup "\n\t.popsection\n\t"
+
+/* ---- what reaches the machine beyond the CPU's registers: ports, CPUID, MSRs ---- */
+#ifndef PXHV_UNIT_TEST
+/* Port I/O. */
 static inline void outb(u16 port, u8 v)  { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
 static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
@@ -120,17 +132,6 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
     __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
-/* 1 GiB pages in 4-level paging (CPUID.80000001h:EDX[26]). */
-static inline bool has_1g_pages(void)
-{
-    u32 a, b, c, d;
-    cpuid(0x80000000, 0, &a, &b, &c, &d);
-    if (a < 0x80000001)
-        return false;
-    cpuid(0x80000001, 0, &a, &b, &c, &d);
-    return d & CPUID_80000001_EDX_PDPE1GB;
-}
-
 static inline u64 rdmsr(u32 msr)
 {
     u32 lo, hi;
@@ -141,14 +142,6 @@ static inline void wrmsr(u32 msr, u64 v)
 {
     __asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
 }
-
-/*
- * Exception fix-ups: an instruction listed in .extable that faults resumes at
- * its fix-up address instead (the host #GP handler looks it up, core/panic.c).
- */
-struct extable_entry { u64 insn, fixup; };
-#define EXTABLE(insn, fixup) \
-    ".pushsection .extable,\"a\"\n\t.balign 8\n\t.quad " insn ", " fixup "\n\t.popsection\n\t"
 
 /* RDMSR/WRMSR that return false where the CPU raises #GP. */
 static inline bool rdmsr_safe(u32 msr, u64 *val)
@@ -166,6 +159,43 @@ static inline bool wrmsr_safe(u32 msr, u64 v)
     __asm__ volatile("1: wrmsr\n\tmovb $1, %0\n2:\n\t" EXTABLE("1b", "2b")
                      : "+r"(ok) : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
     return ok;
+}
+#else
+/* The host unit tests run the core in a user process: these instructions are
+ * the test's fake machine (tests/unit/fake_virt.c), which records them. */
+void outb(u16 port, u8 v);
+void outw(u16 port, u16 v);
+void outl(u16 port, u32 v);
+u8  inb(u16 port);
+u16 inw(u16 port);
+u32 inl(u16 port);
+void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d);
+u64  rdmsr(u32 msr);
+void wrmsr(u32 msr, u64 v);
+bool rdmsr_safe(u32 msr, u64 *val);
+bool wrmsr_safe(u32 msr, u64 v);
+#endif
+
+/* 1 GiB pages in 4-level paging (CPUID.80000001h:EDX[26]). */
+static inline bool has_1g_pages(void)
+{
+    u32 a, b, c, d;
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000001)
+        return false;
+    cpuid(0x80000001, 0, &a, &b, &c, &d);
+    return d & CPUID_80000001_EDX_PDPE1GB;
+}
+
+/* MAXPHYADDR: CPUID.80000008h:EAX[7:0], else 36 (SDM Vol. 3A 4.1.4). */
+static inline u32 phys_addr_bits(void)
+{
+    u32 a, b, c, d;
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000008)
+        return 36;
+    cpuid(0x80000008, 0, &a, &b, &c, &d);
+    return a & 0xFF;
 }
 
 #define DEFINE_CR(n) \

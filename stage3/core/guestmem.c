@@ -52,42 +52,56 @@ bool guest_write(u64 gpa, const void *src, u64 len)
     return copy(gpa, (u8 *)(usize)src, len, true);
 }
 
-#define PF_P    BIT(0)     /* #PF error code (SDM Vol. 3A 4.7) */
-#define PF_W    BIT(1)
-#define PF_U    BIT(2)
-#define PF_RSVD BIT(3)
 #define PTE_A   BIT(5)
 #define PTE_D   BIT(6)
 
-/* One paging-structure entry: read it, and set its accessed flag as the
- * CPU does (the dirty flag of a written leaf comes after the checks). */
-static bool entry(u64 addr, u32 size, u64 *e)
-{
-    u64 v = 0;
-    if (!guest_read(addr, &v, size))
-        return false;
-    if ((v & PTE_P) && !(v & PTE_A)) {
-        u64 nv = v | PTE_A;
-        guest_write(addr, &nv, size);
-    }
-    *e = v;
-    return true;
-}
-
 /*
  * Guest linear -> guest physical through the guest's own page tables
- * (4.3 "32-Bit Paging", 4.4 "PAE Paging", 4.5 "4-Level Paging").  With
+ * (4.3 "32-Bit Paging", 4.4 "PAE Paging", 4.5 "4-Level Paging and 5-Level
+ * Paging").  With
  * `check` the data access is checked as the CPU checks it (user = CPL 3;
- * R/W with CR0.WP; SMAP), and a refusal or a missing page fills pf_code.
- * Without it (pxHV reading an instruction to emulate) only the translation
- * is done.
+ * R/W with CR0.WP; SMAP), and with `dirty` as well the written page's dirty
+ * flag is set.  A refusal, a missing page or a reserved bit fills pf_code.
+ * Without `check` (pxHV reading an instruction to emulate) only the
+ * translation is done.
  */
-struct walk { bool check, write, user, smap; u32 pf_code; };
+struct walk { bool check, write, user, smap, dirty; u32 pf_code; };
+
+/* The bits of a present paging-structure entry that must be 0, whose being
+ * set leaves the address without a translation (4.3, 4.4.2, 4.5.4 and the
+ * entry formats there): the address bits at and above MAXPHYADDR (PAE
+ * paging: up to bit 62; 4-level paging: up to bit 51, the bits above are
+ * ignored), XD without EFER.NXE, PS in a PML5E or PML4E, PS in a PDPTE
+ * without 1-GiB pages, the unused address bits of a large page.  `level`:
+ * 5 PML5E, 4 PML4E, 3 PDPTE, 2 PDE, 1 PTE; m: MAXPHYADDR. */
+static u64 reserved_bits(u64 e, int level, u32 m, bool pae, bool lma, bool nxe, bool pse)
+{
+    bool ps = level > 1 && (e & PTE_PS);
+    if (!pae) {
+        if (level != 2 || !ps || !pse)
+            return 0;
+        /* A 4-MiB page: bits 20:13 hold address bits 39:32 up to
+         * min(MAXPHYADDR, 40); the rest of 21:13 is reserved. */
+        u32 m40 = m < 40 ? m : 40;
+        return (BIT(22) - 1) & ~(BIT(m40 - 19) - 1);
+    }
+    u64 r = ((lma ? BIT(52) : BIT(63)) - 1) & ~(BIT(m) - 1);
+    if (!nxe)
+        r |= PTE_NX;
+    if (level >= 4)
+        r |= PTE_PS;
+    else if (level == 3 && ps)
+        r |= has_1g_pages() ? (BIT(30) - 1) & ~(BIT(13) - 1) : PTE_PS;
+    else if (level == 2 && ps)
+        r |= (BIT(21) - 1) & ~(BIT(13) - 1);
+    return r;
+}
 
 static bool translate(struct cpu *c, u64 gla, u64 *gpa, struct walk *w)
 {
     u64 cr0 = virt->get(c, GR_CR0), cr4 = virt->get(c, GR_CR4), cr3 = virt->get(c, GR_CR3);
-    bool pae = cr4 & CR4_PAE, lma = virt->get(c, GR_EFER) & EFER_LMA;
+    u64 efer = virt->get(c, GR_EFER);
+    bool pae = cr4 & CR4_PAE, lma = efer & EFER_LMA, nxe = efer & EFER_NXE;
     u64 e, rw = PTE_W, us = PTE_U, leaf = 0, page = 4096;   /* rights: ANDed over the walk */
     u32 size = pae ? 8 : 4;
     int level;
@@ -97,9 +111,10 @@ static bool translate(struct cpu *c, u64 gla, u64 *gpa, struct walk *w)
         return true;
     }
     w->pf_code = (w->write ? PF_W : 0) | (w->user ? PF_U : 0);
+    u32 m = phys_addr_bits();
     if (lma) {
         e = (cr3 & PT_ADDR_MASK) | PTE_P | PTE_W | PTE_U;
-        level = 4;
+        level = cr4 & CR4_LA57 ? 5 : 4;
     } else if (pae) {
         u64 pdpte[4];
         virt->get_pdptes(c, pdpte);
@@ -120,8 +135,19 @@ static bool translate(struct cpu *c, u64 gla, u64 *gpa, struct walk *w)
         u32 shift = pae ? 12 + 9 * (level - 1) : 12 + 10 * (level - 1);
         u64 table = pae ? e & PT_ADDR_MASK : e & 0xFFFFF000;
         leaf = table + ((gla >> shift) & (pae ? 0x1FF : 0x3FF)) * size;
-        if (!entry(leaf, size, &e))
+        e = 0;
+        if (!guest_read(leaf, &e, size))
             return false;
+        if (!(e & PTE_P))
+            return false;
+        if (e & reserved_bits(e, level, m, pae, lma, nxe, cr4 & CR4_PSE)) {
+            w->pf_code |= PF_P | PF_RSVD;
+            return false;
+        }
+        if (!(e & PTE_A)) {             /* used for the translation: accessed (4.8) */
+            u64 nv = e | PTE_A;
+            guest_write(leaf, &nv, size);
+        }
         page = 1ULL << shift;
         bool large = level > 1 && level < (lma ? 4 : 3) && (e & PTE_PS) && (pae || (cr4 & CR4_PSE));
         level = large ? 0 : level - 1;
@@ -133,7 +159,7 @@ static bool translate(struct cpu *c, u64 gla, u64 *gpa, struct walk *w)
             w->pf_code |= PF_P;
             return false;
         }
-        if (w->write && !(e & PTE_D)) {
+        if (w->dirty && w->write && !(e & PTE_D)) {
             u64 nv = e | PTE_A | PTE_D;
             guest_write(leaf, &nv, size);
         }
@@ -172,6 +198,39 @@ static u8 segment_fault(struct cpu *c, enum seg_reg sr, const struct segment *s,
     return last > s->limit ? vec : 0;
 }
 
+/* Bits 63:47 all equal, or 63:56 with 5-level paging (CR4.LA57). */
+static bool canonical(u64 la, bool la57)
+{
+    u32 n = la57 ? 7 : 16;
+    return ((s64)(la << n) >> n) == (s64)la;
+}
+
+/* Each page of [gla, gla + size): translated and checked, and with `buf`
+ * copied (the dirty flags set first).  False: a #PF was injected. */
+static bool pages(struct cpu *c, u64 gla, u32 size, bool mode64, struct walk *w, u8 *buf)
+{
+    for (u32 done = 0; done < size;) {       /* an element may cross a page */
+        u64 la = (gla + done) & (mode64 ? ~0ULL : 0xFFFFFFFFULL), pa;
+        u32 n = (u32)(4096 - (la & 0xFFF));
+        n = n < size - done ? n : size - done;
+        if (!translate(c, la, &pa, w)) {
+            virt->set(c, GR_CR2, la);
+            virt->inject(c, VEC_PF, true, w->pf_code);
+            return false;
+        }
+        if (buf && !(w->write ? guest_write(pa, buf + done, n) : guest_read(pa, buf + done, n))) {
+            /* As the EPT would: what pxHV keeps or guest-physical space
+             * beyond the map is an access the guest is not given. */
+            const char *kept = reachable(pa, n) ? guest_kept_name(pa) : NULL;
+            guest_refuse(c, "%s %s at GPA 0x%llx", w->write ? "a write to" : "a read of",
+                         kept ? kept : "memory beyond the guest's map", pa);
+            guest_end(c, kept ? "access to memory pxHV keeps" : "access beyond the memory map", false);
+        }
+        done += n;
+    }
+    return true;
+}
+
 bool guest_linear_access(struct cpu *c, enum seg_reg sr, u64 off, void *buf, u32 size,
                          bool write)
 {
@@ -180,43 +239,45 @@ bool guest_linear_access(struct cpu *c, enum seg_reg sr, u64 off, void *buf, u32
     struct segment cs;
     virt->get_seg(c, SEG_CS, &cs);
     bool mode64 = (virt->get(c, GR_EFER) & EFER_LMA) && cs.l;
+    bool la57 = virt->get(c, GR_CR4) & CR4_LA57;
     u8 vec = segment_fault(c, sr, &s, off, size, write, mode64);
     if (vec) {
         virt->inject(c, vec, true, 0);
         return false;
     }
     u64 gla = (mode64 && sr != SEG_FS && sr != SEG_GS ? 0 : s.base) + off;
-    if (!mode64)
+    if (!mode64) {
         gla &= 0xFFFFFFFFULL;           /* linear addresses wrap outside 64-bit mode */
-    else if (((s64)(gla << 16) >> 16) != (s64)gla) {
-        virt->inject(c, sr == SEG_SS ? VEC_SS : VEC_GP, true, 0);  /* not canonical */
+    } else if (!canonical(gla, la57) || !canonical(gla + size - 1, la57)) {
+        /* Every byte's address must be canonical (SDM Vol. 1 3.3.7.1).  The
+         * fault is #GP even through SS: in 64-bit mode only references
+         * through RSP or RBP are stack references, and the callers' are not. */
+        virt->inject(c, VEC_GP, true, 0);
         return false;
     }
+    u32 cpl = virt->cpl(c);
+    u64 rflags = virt->get(c, GR_RFLAGS);
     struct walk w = {
-        .check = true, .write = write, .user = virt->cpl(c) == 3,
-        .smap = (virt->get(c, GR_CR4) & CR4_SMAP) && !(virt->get(c, GR_RFLAGS) & RFLAGS_AC),
+        .check = true, .write = write, .user = cpl == 3,
+        .smap = (virt->get(c, GR_CR4) & CR4_SMAP) && !(rflags & RFLAGS_AC),
     };
-    u8 *p = buf;
-    for (u32 done = 0; done < size;) {       /* an element may cross a page */
-        u64 la = (gla + done) & (mode64 ? ~0ULL : 0xFFFFFFFFULL), pa;
-        u32 n = (u32)(4096 - (la & 0xFFF));
-        n = n < size - done ? n : size - done;
-        if (!translate(c, la, &pa, &w)) {
-            virt->set(c, GR_CR2, la);
-            virt->inject(c, VEC_PF, true, w.pf_code);
-            return false;
-        }
-        if (!(write ? guest_write(pa, p + done, n) : guest_read(pa, p + done, n))) {
-            /* As the EPT would: what pxHV keeps or guest-physical space
-             * beyond the map is an access the guest is not given. */
-            const char *kept = reachable(pa, n) ? guest_kept_name(pa) : NULL;
-            guest_refuse(c, "%s %s at GPA 0x%llx", write ? "a write to" : "a read of",
-                         kept ? kept : "memory beyond the guest's map", pa);
-            guest_end(c, kept ? "access to memory pxHV keeps" : "access beyond the memory map", false);
-        }
-        done += n;
+    /* Every page is checked before any byte moves or any dirty flag is set:
+     * a fault on the second page of a split access leaves the first as it
+     * was, as the faulting instruction does not complete (6.6 "Program or
+     * Task Restart").  Alignment checking comes after the page checks (6.9,
+     * Table 6-2): an unaligned word, doubleword or quadword at CPL 3 with
+     * CR0.AM and EFLAGS.AC set is #AC(0) (6.15 "Interrupt 17"). */
+    bool split = (gla ^ (gla + size - 1)) & ~0xFFFULL;
+    bool unaligned = (size == 2 || size == 4 || size == 8) && (gla & (size - 1)) &&
+                     cpl == 3 && (virt->get(c, GR_CR0) & CR0_AM) && (rflags & RFLAGS_AC);
+    if ((split || unaligned) && !pages(c, gla, size, mode64, &w, NULL))
+        return false;
+    if (unaligned) {
+        virt->inject(c, VEC_AC, true, 0);
+        return false;
     }
-    return true;
+    w.dirty = true;
+    return pages(c, gla, size, mode64, &w, buf);
 }
 
 u32 guest_fetch(struct cpu *c, u8 *bytes, u32 max, u32 *mode)

@@ -26,11 +26,15 @@
 
 u32 io_intercepted(u16 *ports, u32 max)
 {
-    /* The CMOS ports (core/cmos.c): the data ports exit until a CPU holds its
+    /* Both bytes of a PM1 control register: a byte OUT to its high byte
+     * (SLP_TYP, SLP_EN) exits only if that port is intercepted too.  The
+     * CMOS ports (core/cmos.c): the data ports exit until a CPU holds its
      * bank, so an OS reads the clock at a cost of one exit, not two. */
-    u16 all[4 + CMOS_PORTS] = { PXHV_DEBUG_PORT, PORT_EMU_SHUTDOWN, g_acpi.pm1a_cnt,
-                                g_acpi.pm1b_cnt };
-    cmos_intercepts(all + 4);
+    u16 all[6 + CMOS_PORTS] = { PXHV_DEBUG_PORT, PORT_EMU_SHUTDOWN, g_acpi.pm1a_cnt,
+                                g_acpi.pm1a_cnt ? (u16)(g_acpi.pm1a_cnt + 1) : 0,
+                                g_acpi.pm1b_cnt,
+                                g_acpi.pm1b_cnt ? (u16)(g_acpi.pm1b_cnt + 1) : 0 };
+    cmos_intercepts(all + 6);
     u32 n = 0;
     for (u32 i = 0; i < ARRAY_SIZE(all) && n < max; i++)
         if (all[i])
@@ -55,19 +59,31 @@ static u32 raw_in(u16 port, u8 size)
 
 /* S5 (power-off) ends the run; another sleep state would leave pxHV (its
  * resume path goes through the firmware to the guest's waking vector), and
- * the guest is told there is none (acpi_hide_sleep_states). */
-static bool pm1_cnt_out(struct cpu *c, u16 port, u32 v)
+ * the guest is told there is none (acpi_hide_sleep_states).  `high`: the
+ * byte written to bits 15:8 of the PM1x_CNT register at `reg`. */
+static bool pm1_cnt_out(struct cpu *c, u16 reg, u8 high)
 {
+    u32 v = (u32)high << 8;
     if (!(v & PM1_SLP_EN))
         return false;
     u32 typ = (v >> PM1_SLP_TYP_SHIFT) & 7;
-    if (g_acpi.s5 && typ == (port == g_acpi.pm1a_cnt ? g_acpi.slp_typa : g_acpi.slp_typb)) {
+    if (g_acpi.s5 && typ == (reg == g_acpi.pm1a_cnt ? g_acpi.slp_typa : g_acpi.slp_typb)) {
         kprintf("pxHV: guest wrote SLP_EN with SLP_TYP %u to PM1%c_CNT\n", typ,
-                port == g_acpi.pm1a_cnt ? 'a' : 'b');
+                reg == g_acpi.pm1a_cnt ? 'a' : 'b');
         guest_end(c, "ACPI sleep/power-off request", false);
     }
     guest_refuse(c, "ACPI sleep state with SLP_TYP %u (only S5, power-off, is possible under "
                  "pxHV); the write is ignored", typ);
+    return true;
+}
+
+/* Does an OUT of `size` bytes at `port` write port p?  Then *b is that byte. */
+static bool writes_port(u16 port, u8 size, u32 v, u16 p, u8 *b)
+{
+    u16 i = (u16)(p - port);
+    if (i >= size)
+        return false;
+    *b = (u8)(v >> (8 * i));
     return true;
 }
 
@@ -98,8 +114,16 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
             guest_end(c, "power-off through port 0x8900", false);
         return;
     }
-    if ((port == g_acpi.pm1a_cnt || port == g_acpi.pm1b_cnt) && pm1_cnt_out(c, port, v))
-        return;
+    /* SLP_TYP and SLP_EN are in the high byte of the 16-bit register: a
+     * byte OUT to it alone, or a dword from below that reaches it, is a
+     * sleep request as well as a word OUT to the register. */
+    const u16 pm1[2] = { g_acpi.pm1a_cnt, g_acpi.pm1b_cnt };
+    for (u32 i = 0; i < 2; i++) {
+        u8 high;
+        if (pm1[i] && writes_port(port, size, v, (u16)(pm1[i] + 1), &high) &&
+            pm1_cnt_out(c, pm1[i], high))
+            return;
+    }
     if (cmos_port(port) || cmos_port((u16)(port + size - 1))) {
         /* A word or dword reaches the next ports too: byte by byte. */
         for (u8 i = 0; i < size; i++, v >>= 8) {
@@ -136,6 +160,14 @@ static u32 port_in(struct cpu *c, u16 port, u8 size)
     return raw_in(port, size);
 }
 
+/* An index or count register after a string instruction's update at its
+ * address size: a 16-bit result keeps the bits above it, a 32-bit one is
+ * zero-extended (SDM Vol. 1 3.4.1.1). */
+static u64 addr_reg(u64 old, u64 v, u64 amask)
+{
+    return amask == 0xFFFF ? (old & ~amask) | (v & amask) : v & amask;
+}
+
 /* INS/OUTS, with or without REP: one element at a time, through the guest's
  * segments and paging with the checks the CPU makes; a fault stops the
  * instruction where it got to, with the registers showing the progress
@@ -162,9 +194,9 @@ static bool string_io(struct cpu *c, const struct io_access *io)
                 return false;
             port_out(c, io->port, io->size, v);
         }
-        r->r[idx] = (r->r[idx] & ~amask) | ((off + step) & amask);
+        r->r[idx] = addr_reg(r->r[idx], off + step, amask);
         if (io->rep)
-            r->r[R_RCX] = (r->r[R_RCX] & ~amask) | ((r->r[R_RCX] - 1) & amask);
+            r->r[R_RCX] = addr_reg(r->r[R_RCX], r->r[R_RCX] - 1, amask);
     }
     return true;
 }

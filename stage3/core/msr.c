@@ -189,8 +189,10 @@ void core_wrmsr(struct cpu *c)
     if (msr == MSR_IA32_APIC_BASE) {
         /* Moving the APIC page could put it over pxHV's memory (or its
          * bitmaps) and ends pxHV's view of the guest's IPIs: refused; the
-         * other bits (enable, x2APIC mode) are the guest's. */
-        u64 cur = rdmsr(MSR_IA32_APIC_BASE), base = 0x000FFFFFFFFFF000ULL;
+         * other bits (enable, x2APIC mode) are the guest's, and so are the
+         * reserved bits at and above MAXPHYADDR, whose #GP the CPU raises
+         * (SDM Vol. 3A 10.4.4 "Local APIC Status and Location"). */
+        u64 cur = rdmsr(MSR_IA32_APIC_BASE), base = (BIT(phys_addr_bits()) - 1) & ~0xFFFULL;
         if ((v ^ cur) & base) {
             guest_refuse(c, "moving the local APIC from 0x%llx to 0x%llx (IA32_APIC_BASE); "
                          "it stays where it is", cur & base, v & base);
