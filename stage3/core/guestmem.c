@@ -8,7 +8,6 @@
  * would raise (#GP, #SS, #PF with its error code and CR2).
  */
 #include "core/core.h"
-#include "core/cell.h"
 #include "core/hv.h"
 #include "core/host.h"
 #include "lib/lib.h"
@@ -30,8 +29,7 @@ static bool copy(u64 gpa, u8 *buf, u64 len, bool write)
         u64 n = 4096 - ((gpa + done) & 0xFFF);
         n = n < len - done ? n : len - done;
         u64 hpa;
-        struct cell *cl = this_cpu()->cell;
-        if (cl ? !cell_hpa(cl, gpa + done, n, &hpa) : !guest_hpa(gpa + done, n, write, &hpa))
+        if (!guest_hpa(gpa + done, n, write, &hpa))
             return false;
         if (write)
             memcpy((void *)(usize)hpa, buf + done, n);

@@ -16,6 +16,7 @@
  * real mode, in virtual-8086 mode, at any CPL.
  */
 #include "core/core.h"
+#include "core/cell.h"
 #include "core/console.h"
 #include "core/hv.h"
 #include "lib/lib.h"
@@ -347,6 +348,9 @@ bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
 {
     if (gpa + len < gpa)
         return false;
+    const struct cell *cl = this_cpu()->cell;
+    if (cl)
+        return cell_hpa(cl, gpa, len, hpa);
     *hpa = gpa;
     for (u32 i = 0; i < nkept; i++) {
         if (!(gpa < kept[i].base + kept[i].len && kept[i].base < gpa + len))
