@@ -100,6 +100,8 @@ u32  cell_port_in(struct cpu *c, u16 port, u8 size);
 void cell_port_out(struct cpu *c, u16 port, u8 size, u32 v);
 /* Which CPU's port accesses exit: every port but the cell's own. */
 void cell_cpu_intercepts(struct cpu *c);
+/* The cell whose RAM holds host-physical gpa (the root's view), or NULL. */
+const struct cell *cell_owning_gpa(u64 gpa);
 /* A port some cell owns (its passed-through ranges), or NULL. */
 const struct cell *cell_owning_port(u16 port);
 

@@ -292,6 +292,14 @@ void cells_tables(void)
     }
 }
 
+const struct cell *cell_owning_gpa(u64 gpa)
+{
+    for (u32 i = 0; i < g_ncells; i++)
+        if (gpa - g_cells[i].mem_base < g_cells[i].mem_size)
+            return &g_cells[i];
+    return NULL;
+}
+
 struct cell *cell_of_apic(u32 apic_id)
 {
     for (u32 i = 0; i < g_ncells; i++)

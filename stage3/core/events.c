@@ -11,6 +11,7 @@
 #include "lib/lib.h"
 #include "core/power.h"
 #include "lib/pt.h"
+#include "lib/insn.h"
 #include "core/smp.h"
 #include "core/stop.h"
 #include "core/ipi.h"
@@ -132,6 +133,19 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     if (c->cell)
         cell_end(c, "%s of guest-physical %llx, outside the cell's memory and devices", access,
                  v->gpa);
+    const struct cell *owner = cell_owning_gpa(v->gpa);
+    if (owner && v->access != PT_X) {
+        /* The root reaching into a cell: refused, and the instruction stepped
+         * over (the cell runs on; nothing there changed or was read). */
+        u8 bytes[INSN_MAX_LEN];
+        u32 mode, n = guest_fetch(c, bytes, sizeof bytes, &mode), len = insn_length_any(bytes, n, mode);
+        if (len) {
+            guest_refuse(c, "a %s of cell %s's memory at GPA 0x%llx; not performed", access,
+                         owner->name, v->gpa);
+            virt->skip(c, len);
+            return;
+        }
+    }
 
     virt->get_seg(c, SEG_CS, &cs);
     kprintf("pxHV: %s violation: guest %s at GPA 0x%llx", virt->second_level, access, v->gpa);
