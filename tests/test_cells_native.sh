@@ -6,8 +6,13 @@
 #   PM I/O block themselves; the UART is the real COM1);
 #   mbtest and mbtest-aout as Multiboot kernels loaded by QEMU (-kernel, -initrd: a module),
 #   with SeaBIOS's ACPI tables, 2 CPUs, powering the machine off;
-#   the load plans stage3/lib/multiboot.c makes of both kernels, against readelf.
-# The x2APIC paths (tick, hostile route 6) run on Bochs: QEMU 7.2's TCG has no x2APIC.
+#   the load plans stage3/lib/multiboot.c makes of both kernels, against readelf;
+#   a simulated cell (tests/cells/cellsim.c: a ROM with the ACPI tables of stage3/lib/cellacpi.c
+#   at 0xE0000, and a flat image at its place or a Multiboot kernel loaded by the plan of
+#   stage3/lib/multiboot.c with the information page of mb_build_info()): tick, hostile and
+#   mbtest find pxHV's tables, mbtest sees the cell's memory map and command line.
+# The x2APIC paths (tick, hostile route 6, mbtest in the simulated cell) run on Bochs: QEMU
+# 7.2's TCG has no x2APIC.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 
@@ -183,4 +188,40 @@ $want"
 [ "$(stat -c %s "$C/mbtest-aout.bin")" = $(( $(sym _edata) - $(sym _load_start) )) ] ||
     fail "mbtest-aout.bin is not load_end_addr - load_addr bytes long"
 
-pass "tick (xAPIC, x2APIC), busy, every hostile route, mbtest (ELF, a.out) natively; the load plans"
+# ---- The simulated cell: 16 MiB, CPUs with APIC IDs 0 and 1.
+sim() { # OUT flat IMAGE | OUT multiboot KERNEL CMDLINE
+    local out=$TEST_TMP/$1; shift
+    "$C/cellsim" "$out" "$C/cellsim.bin" 16 "0 1" "$@" >"$out.log" 2>&1 || { cat "$out.log"; fail "cellsim $*"; }
+    echo "$out"
+}
+tables="pxHV ACPI tables at 0xe0000, PM timer 0x608, PM1a_CNT 0x604"
+qemu_rom "$(sim tick.rom flat "$(rom tick 1000)")" 1 --done "tick 2000"
+expect_in_order -E "$SERIAL_LOG" "tick: start" "tick: $tables" "tick: APIC: xAPIC, ID 0" \
+    "tick: LAPIC timer [0-9]+ counts/ms, TSC [0-9]+ ticks/ms" "tick 1000" \
+    "jitter max [0-9]+ mean [0-9]+" "tick 2000" || fail "tick in the simulated cell"
+qemu_rom "$(sim hostile.rom flat "$(rom hostile 255 0 $hi)")" 1 --done "hostile: done"
+expect_in_order "$SERIAL_LOG" "hostile: start" "hostile: $tables" "hostile: route 14 (poweroff), M 0x01000000" \
+    "hostile: out 0x0604 0x3400" "hostile: survived" "hostile: done" || fail "hostile in the simulated cell"
+# The PIIX4 has no sleep state for SLP_TYP 5: natively mbtest's power-off ends in its FAIL line.
+sim_mbtest() { # run_qemu|run_bochs KERNEL CMDLINE APIC-MODE
+    local rom how
+    rom=$(sim "$(basename "$2").rom" multiboot "$2" "$3")
+    how=(--bios "$rom")
+    [ "$1" = run_qemu ] && how=(--arg -bios --arg "$rom")
+    "$1" --disk "$DISK" --mem 64 --cpus 2 --timeout 60 "${how[@]}" --done "mb: powering off"
+    expect_in_order "$SERIAL_LOG" \
+        "mb: magic 0x2badb002, info at 0x00009000" "mb: loader 'pxHV'" "mb: cmdline '$3'" \
+        "mb: mem_lower 639 KiB, mem_upper 15360 KiB" \
+        "mb: mmap 0000000000000000-000000000009fc00 1" "mb: mmap 000000000009fc00-00000000000a0000 2" \
+        "mb: mmap 00000000000e0000-0000000000100000 2" "mb: mmap 0000000000100000-0000000001000000 1" \
+        "mb: mods 0" "mb: RSDP rev 2 OEM 'PXHV  ' at 0x000e0000" "mb: XSDT with 2 tables" \
+        "mb: FADT: PM1a_CNT 0x0604, PM_TMR 0x0608" "mb: DSDT: _S5 SLP_TYPa 5, SLP_TYPb 5" \
+        "mb: MADT: 2 CPUs, APIC IDs 0 1" "mb: APIC: $4, boot CPU APIC 0" "mb: starting CPU 1 (APIC 1)" \
+        "mb: CPU 1 (APIC 1) up" "mb: powering off" || fail "$(basename "$2") in the simulated cell"
+    ! tr -d '\r' <"$SERIAL_LOG" | grep -v '^mb: FAIL: still running 100 ms after the power-off request$' |
+        grep -q '^mb: FAIL' || fail "$(basename "$2") in the simulated cell"
+}
+sim_mbtest run_qemu "$C/mbtest-aout.bin" "rt=1 hello" xAPIC
+sim_mbtest run_bochs "$C/mbtest.elf" "cell=mb two words" x2APIC
+
+pass "tick (xAPIC, x2APIC), busy, every hostile route, mbtest (ELF, a.out) natively and in a simulated cell; the load plans"

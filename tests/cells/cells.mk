@@ -6,13 +6,16 @@
 #   mbtest.elf                      a Multiboot 1 kernel (C + NASM), ELF32
 #   mbtest-aout.bin                 the same kernel as a flat binary placed by the Multiboot
 #                                   header's address fields (flag 16)
+#   cellsim, cellsim.bin            a host tool and its start code: a BIOS ROM that gives a bare
+#                                   emulated machine a cell's platform (tests/cells/cellsim.c)
 # `make cells` builds all of them; tests/test_cells_native.sh runs them without pxHV.
 
 CELLS_DIR   := tests/cells
 CELLS_OUT   := $(BUILD)/cells
 CELLS_FLAT  := tick busy hostile
 CELLS_ALL   := $(CELLS_FLAT:%=$(CELLS_OUT)/%.bin) $(CELLS_FLAT:%=$(CELLS_OUT)/%.rom) \
-               $(CELLS_OUT)/mbtest.elf $(CELLS_OUT)/mbtest-aout.bin
+               $(CELLS_OUT)/mbtest.elf $(CELLS_OUT)/mbtest-aout.bin \
+               $(CELLS_OUT)/cellsim $(CELLS_OUT)/cellsim.bin
 
 $(CELLS_OUT)/%.bin: $(CELLS_DIR)/%.asm $(CELLS_DIR)/celllib.inc
 	@mkdir -p $(dir $@)
@@ -51,6 +54,17 @@ $(CELLS_OUT)/mbtest-aout.elf: $(CELLS_OUT)/mbtest-start-aout.o $(CELLS_OUT)/mbte
 
 $(CELLS_OUT)/mbtest-aout.bin: $(CELLS_OUT)/mbtest-aout.elf
 	$(OBJCOPY) -O binary -j .text -j .rodata -j .data $< $@
+
+# cellsim links the pure code pxHV builds a cell's tables and Multiboot plan with.
+CELLSIM_SRCS := $(CELLS_DIR)/cellsim.c stage3/lib/cellacpi.c stage3/lib/multiboot.c \
+                stage3/lib/printf.c stage3/lib/lib.c
+$(CELLS_OUT)/cellsim: $(CELLSIM_SRCS) include/lib/cellacpi.h include/lib/multiboot.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O1 -Wall -Wextra -Werror -Iinclude -o $@ $(CELLSIM_SRCS)
+
+$(CELLS_OUT)/cellsim.bin: $(CELLS_DIR)/cellsim.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
 
 cells: $(CELLS_ALL)
 
