@@ -62,6 +62,7 @@ help:
 	@echo "                    already on the disk, original boot code kept (docs/install.md)"
 	@echo "  uninstall         DISK=...: the disk exactly as before the install"
 	@echo "  usb               $(BUILD)/usb.img: the Linux disk with pxHV installed, for a USB stick"
+	@echo "  cells             the cell test programs in $(BUILD)/cells/ (docs/cells.md)"
 	@echo "  deps              install missing Debian packages (root), else print the command"
 	@echo "  help              this list"
 

@@ -63,15 +63,39 @@ struct acpi_fadt {
     u16 arm_boot_arch;
     u8  minor_version;
     u64 x_firmware_ctrl, x_dsdt;
+    struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk, x_pm1b_cnt_blk;
+    struct acpi_gas x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk, x_gpe1_blk;
 } PACKED;
-#define FADT_RESET_REG_SUP BIT(10)   /* Table 5.10 "Fixed ACPI Description Table Fixed Feature Flags" */
+STATIC_ASSERT(sizeof(struct acpi_fadt) == 244, "FADT through X_GPE1_BLK: 244 bytes");
+/* Table 5.10 "Fixed ACPI Description Table Fixed Feature Flags" */
+#define FADT_WBINVD        BIT(0)
+#define FADT_PROC_C1       BIT(2)
+#define FADT_PWR_BUTTON    BIT(4)    /* set: no fixed-feature power button */
+#define FADT_SLP_BUTTON    BIT(5)    /* set: no fixed-feature sleep button */
+#define FADT_RESET_REG_SUP BIT(10)
+/* Table 5.11 "IA-PC Boot Architecture Flags" */
+#define FADT_BOOT_VGA_NOT_PRESENT BIT(2)
+#define FADT_BOOT_CMOS_RTC_NOT_PRESENT BIT(5)
+
+/* 5.2.10 "Firmware ACPI Control Structure (FACS)": 64 bytes, 64-byte aligned. */
+struct acpi_facs {
+    char sig[4];             /* "FACS"                              */
+    u32  length;
+    u32  hardware_signature, firmware_waking_vector, global_lock, flags;
+    u64  x_firmware_waking_vector;
+    u8   version, reserved0[3];
+    u32  ospm_flags;
+    u8   reserved1[24];
+} PACKED;
+STATIC_ASSERT(sizeof(struct acpi_facs) == 64, "FACS: 64 bytes");
 
 /* 5.2.12 "Multiple APIC Description Table (MADT)" */
 struct acpi_madt {
     struct acpi_header h;
     u32 lapic_addr;
-    u32 flags;
+    u32 flags;               /* bit 0 PCAT_COMPAT: dual 8259s present */
 } PACKED;
+#define MADT_PCAT_COMPAT BIT(0)
 struct madt_entry { u8 type, length; } PACKED;
 enum { MADT_LAPIC = 0, MADT_X2APIC = 9 };
 struct madt_lapic {              /* 5.2.12.2 "Processor Local APIC Structure" */
