@@ -21,17 +21,21 @@
 #include "core/cpu.h"
 #include "core/core.h"
 #include "lib/pt.h"
+#include "lib/uart.h"
+#include "lib/multiboot.h"
+#include "lib/cellacpi.h"
+#include "hw/multiboot.h"
 
-/* A cell's guest-physical layout (docs/cells.md "What a cell sees"). */
-#define CELL_ACPI_GPA       0xE0000ULL    /* the tables pxHV builds; the RSDP first */
+/* A cell's guest-physical layout (docs/cells.md "What a cell sees"): the
+ * ACPI tables at CELL_ACPI_ADDR and the PM block at CELL_PM1A_EVT
+ * (lib/cellacpi.h), the Multiboot information at MB_INFO_ADDR
+ * (lib/multiboot.h), and: */
 #define CELL_FLAT_END       0x100000ULL   /* a flat image ends here              */
 #define CELL_FLAT_MAX       0x10000ULL    /* and is at most 64 KiB               */
-#define CELL_MB_INFO_GPA    0x9000ULL     /* the Multiboot information, one page */
 #define CELL_UART_PORT      0x3F8         /* its emulated 16550                 */
-#define CELL_PM_PORT        0x600         /* PM1a_EVT (4), PM1a_CNT (2), PM_TMR (4) */
+#define CELL_PM_PORT        CELL_PM1A_EVT /* PM1a_EVT (4), PM1a_CNT (2), PM_TMR (4) */
 #define CELL_PM_PORTS       12
-#define CELL_LINE_MAX       120
-#define CELL_APIC_GPA       0xFEE00000ULL /* its CPU's own local APIC, read-only */
+#define CELL_APIC_GPA       CELL_LAPIC_ADDR /* its CPU's own local APIC, read-only */
 
 enum cell_state { CELL_RUNNING, CELL_ENDING, CELL_STOPPED };
 
@@ -46,6 +50,7 @@ struct cell {
     struct cpu *cpu[CELL_CPUS_MAX];  /* [0] starts the cell; the rest wait for SIPI */
     u32 apic_id[CELL_CPUS_MAX];
     u64 slat;                        /* its second-level root (virt_ops.slat_build) */
+    struct mb_plan mb;               /* a Multiboot image's load plan               */
     char what[32];                   /* "cell NAME's memory", for the root's reports */
     /* ---- Changed while it runs, under `lock`. ---- */
     volatile u32 lock;
@@ -55,9 +60,7 @@ struct cell {
     u64 restart_tsc[3];              /* the last three, for the rate limit         */
     /* ---- Its devices: its CPUs, under `uart_lock`. ---- */
     volatile u32 uart_lock;
-    char line[CELL_LINE_MAX + 1];    /* what its UART has been sent since the last newline */
-    u32 line_len;
-    u8 uart_regs[8];                 /* IER, LCR, MCR, scratch, divisor: as written */
+    struct uart uart;                /* lines to pxHV's console as "[NAME] line"   */
     u16 pm1_en, pm1_cnt;
 };
 

@@ -210,6 +210,9 @@ void cells_plan(void)
         cl->image = image;
         memcpy((void *)(usize)image, (const void *)(usize)k->staged, k->image_bytes);
         image += ((u64)k->image_bytes + 4095) & ~4095ULL;
+        if (k->format == CELL_FMT_MULTIBOOT &&
+            !mb_parse((const void *)(usize)cl->image, k->image_bytes, cl->mem_size, &cl->mb))
+            refuse(k, i, "Multiboot image refused: %s", cl->mb.why);
     }
     u32 placed = region_cells_place(&g_host_map, g_hv_base, t->count, len, base);
     if (placed < t->count)
@@ -327,16 +330,31 @@ static void unlock(struct cell *cl)
     __atomic_store_n(&cl->lock, 0, __ATOMIC_RELEASE);
 }
 
-/* The cell's memory as it starts: zero, its image, its ACPI tables. */
+/* The cell's memory as it starts: zero, its image, its ACPI tables, a
+ * Multiboot kernel's information page; its devices as after a reset. */
 static void load(struct cell *cl)
 {
     u8 *mem = (u8 *)(usize)cl->mem_base;
     const struct pxhv_cell *k = cl->cfg;
+    const u8 *image = (const u8 *)(usize)cl->image;
     memset(mem, 0, cl->mem_size);
-    if (k->format == CELL_FMT_FLAT)
-        memcpy(mem + CELL_FLAT_END - k->image_bytes, (const void *)(usize)cl->image, k->image_bytes);
-    cl->line_len = 0;
-    memset(cl->uart_regs, 0, sizeof cl->uart_regs);
+    if (k->format == CELL_FMT_FLAT) {
+        memcpy(mem + CELL_FLAT_END - k->image_bytes, image, k->image_bytes);
+    } else {
+        for (u32 s = 0; s < cl->mb.nseg; s++)
+            memcpy(mem + cl->mb.seg[s].load_addr, image + cl->mb.seg[s].file_off,
+                   cl->mb.seg[s].file_bytes);          /* the rest of mem_bytes is zero */
+        char cmdline[CELL_CMDLINE_LEN + 1];
+        memcpy(cmdline, k->cmdline, CELL_CMDLINE_LEN);
+        cmdline[CELL_CMDLINE_LEN] = 0;
+        struct mb_boot boot = { .mem = cl->mem_size, .cmdline = cmdline };
+        const char *why = mb_build_info(mem + MB_INFO_ADDR, &boot);
+        if (why)
+            panic("cell %s: the Multiboot information: %s", cl->name, why);
+    }
+    if (!cell_acpi_build(mem + CELL_ACPI_ADDR, CELL_ACPI_MAX, CELL_ACPI_ADDR, cl->apic_id, cl->ncpus))
+        panic("cell %s: its ACPI tables do not fit %u bytes", cl->name, CELL_ACPI_MAX);
+    uart_init(&cl->uart);
     cl->pm1_en = 0;
     cl->pm1_cnt = 1;                                /* SCI_EN: ACPI mode, always */
 }
@@ -349,6 +367,14 @@ static NORETURN void begin(struct cpu *c)
     __atomic_store_n(&c->cell_parked, false, __ATOMIC_RELEASE);
     if (c == cl->cpu[0]) {
         __atomic_store_n(&c->vipi, 0, __ATOMIC_RELEASE);
+        if (cl->cfg->format == CELL_FMT_MULTIBOOT) {
+            /* Multiboot 0.6.96 3.2 "Machine state". */
+            virt->guest_start(c, START_FLAT32, 0);
+            virt->set(c, GR_RIP, cl->mb.entry);
+            c->regs->r[R_RAX] = MB_BOOTLOADER_MAGIC;
+            c->regs->r[R_RBX] = MB_INFO_ADDR;
+            virt->run(c);
+        }
         /* A flat image as a CPU after INIT, but at F000:FFF0 with CS base
          * F0000 (where the image's last 16 bytes are). */
         virt->guest_start(c, START_RESET_VECTOR, 0);

@@ -58,88 +58,18 @@ static void unlock(volatile u32 *l)
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
-/* ---- the UART (a 16550 as its driver sees it: National Semiconductor /
- * TI PC16550D data sheet, "Register Description") ---- */
-
-enum { U_RBR_THR, U_IER, U_IIR_FCR, U_LCR, U_MCR, U_LSR, U_MSR, U_SCR };
-#define LCR_DLAB 0x80
-#define MCR_LOOP 0x10
-#define LSR_DR   0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-
-/* Keeps the cell's registers in uart_regs: [0] the divisor's low byte, [1]
- * IER, [2] FCR, [3] LCR, [4] MCR, [5] a loopback byte, [6] the divisor's
- * high byte, [7] scratch. */
-static void line_out(struct cell *cl, char ch)
-{
-    if (ch == '\r')
-        return;
-    if (ch != '\n' && cl->line_len < CELL_LINE_MAX) {
-        cl->line[cl->line_len++] = ch;
-        return;
-    }
-    cl->line[cl->line_len] = 0;
-    kprintf("[%s] %s\n", cl->name, cl->line);
-    cl->line_len = 0;
-    if (ch != '\n')
-        cl->line[cl->line_len++] = ch;
-}
-
-static u8 uart_in(struct cell *cl, u16 off)
-{
-    u8 *r = cl->uart_regs;
-    bool dlab = r[3] & LCR_DLAB;
-    switch (off) {
-    case U_RBR_THR:
-        if (dlab)
-            return r[0];
-        {
-            u8 v = r[5];                        /* what loopback sent, once */
-            r[5] = 0;
-            r[2] &= (u8)~0x80;                  /* no data ready any more */
-            return v;
-        }
-    case U_IER:      return dlab ? r[6] : r[1] & 0x0F;
-    case U_IIR_FCR:  return (r[2] & 1 ? 0xC0 : 0) | 0x01;   /* FIFOs on?; no interrupt pending */
-    case U_LCR:      return r[3];
-    case U_MCR:      return r[4] & 0x1F;
-    case U_LSR:      return LSR_THRE | LSR_TEMT | (r[2] & 0x80 ? LSR_DR : 0);
-    case U_MSR:
-        if (r[4] & MCR_LOOP)                    /* DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
-            return (u8)((r[4] & 1) << 5 | (r[4] & 2) << 3 | (r[4] & 4) << 4 | (r[4] & 8) << 4);
-        return 0xB0;                            /* DCD, DSR, CTS: a terminal is there */
-    default:         return r[7];
-    }
-}
-
+/* The UART's register at `off` (lib/uart.c); a completed line to the console. */
 static void uart_out(struct cell *cl, u16 off, u8 v)
 {
-    u8 *r = cl->uart_regs;
-    bool dlab = r[3] & LCR_DLAB;
-    switch (off) {
-    case U_RBR_THR:
-        if (dlab)
-            r[0] = v;
-        else if (r[4] & MCR_LOOP) {
-            r[5] = v;                           /* loopback: back to the receiver */
-            r[2] |= 0x80;
-        } else
-            line_out(cl, (char)v);
-        break;
-    case U_IER:     if (dlab) r[6] = v; else r[1] = v & 0x0F; break;
-    case U_IIR_FCR: r[2] = (u8)((r[2] & 0x80) | (v & 1)); break;
-    case U_LCR:     r[3] = v; break;
-    case U_MCR:     r[4] = v & 0x1F; break;
-    case U_SCR:     r[7] = v; break;
-    default:        break;                      /* LSR and MSR: writes do nothing */
-    }
+    const char *line = uart_write(&cl->uart, (u8)off, v);
+    if (line)
+        kprintf("[%s] %s\n", cl->name, line);
 }
 
 /* ---- the ACPI PM block (ACPI 6.5 4.8.3 "PM1 Event/Control Registers",
  * 4.8.3.3 "Power Management Timer") ---- */
 
-#define PM_TMR_HZ 3579545ULL
+#define PM_TMR_HZ ((u64)CELL_PM_TMR_HZ)
 
 static u32 pm_timer(void)
 {
@@ -200,7 +130,7 @@ u32 cell_port_in(struct cpu *c, u16 port, u8 size)
         u32 v = 0;
         lock(&cl->uart_lock);
         for (u8 i = 0; i < size; i++)
-            v |= (u32)uart_in(cl, (u16)((port - CELL_UART_PORT + i) & 7)) << (8 * i);
+            v |= (u32)uart_read(&cl->uart, (u8)((port - CELL_UART_PORT + i) & 7)) << (8 * i);
         unlock(&cl->uart_lock);
         return v;
     }
