@@ -262,33 +262,37 @@ static bool listed(u32 id, const u32 *ids, u32 n)
     return false;
 }
 
+/* A cell's CPU leaves the root's MADT altogether: an entry only marked disabled
+ * would still count as a CPU the root may bring online later (Linux reserves it
+ * as "hotplug"), and pxHV refuses every INIT-SIPI to it anyway. */
 u32 acpi_madt_disable(struct acpi_madt *madt, const u32 *ids, u32 n)
 {
     u8 *p = (u8 *)(madt + 1), *end = (u8 *)madt + madt->h.length;
-    u32 changed = 0;
+    u32 removed = 0;
     while (p + sizeof(struct madt_entry) <= end) {
         struct madt_entry *e = (struct madt_entry *)p;
         if (e->length < sizeof *e || p + e->length > end)
             break;
-        const u32 off = MADT_ENABLED | MADT_ONLINE_CAPABLE;
-        if (e->type == MADT_LAPIC && e->length >= sizeof(struct madt_lapic)) {
-            struct madt_lapic *l = (struct madt_lapic *)p;
-            if (listed(l->apic_id, ids, n) && (l->flags & off)) {
-                l->flags &= ~off;
-                changed++;
-            }
-        } else if (e->type == MADT_X2APIC && e->length >= sizeof(struct madt_x2apic)) {
-            struct madt_x2apic *x = (struct madt_x2apic *)p;
-            if (listed(x->x2apic_id, ids, n) && (x->flags & off)) {
-                x->flags &= ~off;
-                changed++;
-            }
+        bool gone = false;
+        if (e->type == MADT_LAPIC && e->length >= sizeof(struct madt_lapic))
+            gone = listed(((struct madt_lapic *)p)->apic_id, ids, n);
+        else if (e->type == MADT_X2APIC && e->length >= sizeof(struct madt_x2apic))
+            gone = listed(((struct madt_x2apic *)p)->x2apic_id, ids, n);
+        if (!gone) {
+            p += e->length;
+            continue;
         }
-        p += e->length;
+        u32 len = e->length;
+        for (u8 *q = p; q + len < end; q++)     /* down over the entry: front to back */
+            *q = q[len];
+        end -= len;
+        memset(end, 0, len);
+        madt->h.length -= len;
+        removed++;
     }
-    if (changed)
+    if (removed)
         checksum_fix(madt, madt->h.length, &madt->h.checksum);
-    return changed;
+    return removed;
 }
 
 u32 mp_config_disable(struct mp_config *cfg, const u32 *ids, u32 n)

@@ -479,6 +479,8 @@ NORETURN void cell_end(struct cpu *c, const char *fmt, ...)
         }
     }
     bool restart = cl->cfg->policy == CELL_POLICY_RESTART && may_restart(cl);
+    if (!restart && cl->cfg->policy == CELL_POLICY_RESTART)
+        kprintf("pxHV: cell %s: 3 restarts in the last minute already: no more\n", cl->name);
     if (!restart) {
         kprintf("pxHV: cell %s stopped: its CPU%s halt%s in pxHV; the rest of the machine runs on\n",
                 cl->name, cl->ncpus > 1 ? "s" : "", cl->ncpus > 1 ? "" : "s");

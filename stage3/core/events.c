@@ -131,7 +131,7 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     const char *kept = guest_kept_name(v->gpa);
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";
     if (c->cell)
-        cell_end(c, "%s of guest-physical %llx, outside the cell's memory and devices", access,
+        cell_end(c, "%s of guest-physical 0x%llx, outside the cell's memory and devices", access,
                  v->gpa);
     const struct cell *owner = cell_owning_gpa(v->gpa);
     if (owner && v->access != PT_X) {

@@ -209,7 +209,9 @@ static void test_disable(void)
         sum = (u8)(sum + buf[i]);
     m->h.checksum = (u8)-sum;
     const u32 ids[] = { 1, 2, 300, 3 };
-    CHECK_EQ(acpi_madt_disable(m, ids, 4), 3);        /* 3 was not usable before */
+    const u32 before = m->h.length;
+    CHECK_EQ(acpi_madt_disable(m, ids, 4), 4);        /* removed, usable or not */
+    CHECK_EQ(m->h.length, before - 3 * sizeof(struct madt_lapic) - sizeof(struct madt_x2apic));
     CHECK(acpi_checksum_ok(m, m->h.length));
     acpi_parse_madt(m, &c);
     CHECK_EQ(c.count, 1);
