@@ -39,13 +39,13 @@ covered() {
     local a b
     while read -r a b; do
         (( 16#$a <= $1 && 16#$b >= $2 - 1 )) && return 0
-    done < <(tr -d '\r' <"$SERIAL_LOG" | sed -nE 's/^e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] reserved$/\1 \2/p')
+    done < <(sed -nE 's/^e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] reserved$/\1 \2/p' "$LOG")
     return 1
 }
 
 # tick_count LINE_ERE: the highest tick count printed before the first line matching LINE_ERE.
 ticks_before() {
-    tr -d '\r' <"$SERIAL_LOG" | sed -nE "/$1/q; s/^\[rt\] tick ([0-9]+)$/\1/p" | tail -1
+    sed -nE "/$1/q; s/^\[rt\] tick ([0-9]+)$/\1/p" "$LOG" | tail -1
 }
 
 for engine in qemu bochs; do
@@ -61,7 +61,8 @@ for engine in qemu bochs; do
             --chat "$chat" --done "pxHV: stopping"
     fi
     echo "[$TEST_NAME] $engine: Linux and the cell ran for ${RUN_SECS}s"
-    expect_in_order -E "$SERIAL_LOG" \
+    LOG=$(untangle_cells "$SERIAL_LOG")
+    expect_in_order -E "$LOG" \
         "pxHV: cell rt: 1 CPU \(APIC 1\), 16 MiB at ([0-9a-f]{16}), flat image 4096 bytes, policy stop" \
         "pxHV: the cells' CPUs are gone from the root's (ACPI MADT and MP table|ACPI MADT)" \
         "pxHV: the guest's INIT and SIPI: intercepted ICR writes \(IPIs stay inside each cell\)" \
@@ -79,13 +80,13 @@ for engine in qemu bochs; do
         "pxHV: guest ended: ACPI sleep/power-off request at .*" \
         "pxHV: CPU 1 \(APIC 1\): [0-9]+ exits: .*" \
         "pxHV: stopping \(guest finished\)" || fail "$engine: the session"
-    expect_absent "$SERIAL_LOG" "pxHV: cell rt stopped" || fail "$engine: the cell stopped"
+    expect_absent "$LOG" "pxHV: cell rt stopped" || fail "$engine: the cell stopped"
     # The cell's memory: 16 MiB below the region, reserved for Linux, gone from MemTotal.
-    expect_line "$SERIAL_LOG" '^pxHV: cell rt: 1 CPU .* MiB at [0-9a-f]{16}' || fail "placement"
+    expect_line "$LOG" '^pxHV: cell rt: 1 CPU .* MiB at [0-9a-f]{16}' || fail "placement"
     base=${MATCH#* MiB at }; base=$((16#${base%%,*}))
     covered "$base" $((base + 16 * 1024 * 1024)) ||
         fail "$engine: Linux's e820 does not show the cell's memory reserved"
-    expect_line "$SERIAL_LOG" '^memtotal=[0-9]+' || fail "memtotal"
+    expect_line "$LOG" '^memtotal=[0-9]+' || fail "memtotal"
     mt=${MATCH#memtotal=}
     [ "$mt" -le $((256 * 1024 - 16 * 1024)) ] ||
         fail "$engine: MemTotal $mt KiB does not miss the cell's 16 MiB"
