@@ -10,6 +10,7 @@
 ;   3 read-high      read  [arg2]          (pxHV's region: arg2, patched by the test)
 ;   4 write-high     write [arg2]
 ;   5 ipi-xapic      INIT, SIPI, NMI, fixed IPI to APIC arg1 through the xAPIC ICR
+;                    (arg2 1, 2 or 3: from the SIPI, the NMI or the fixed IPI on)
 ;   6 ipi-x2apic     the same through the x2APIC ICR MSR ("no x2APIC" if it has none)
 ;   7 com2           in, out 0x2F8         8 pit   in, out 0x40
 ;   9 pic            in, out 0x20         10 disk  in, out 0x1F0
@@ -178,6 +179,14 @@ ipi_prepare:
         rep stosd
         ret
 
+; ipi_first: AL = arg2 (0 INIT, 1 SIPI, 2 NMI, 3 fixed: the first IPI a route
+; sends; each ends the cell under pxHV, so each kind needs its own run), compared
+; with 1.
+ipi_first:
+        mov     eax, [param_arg2]
+        cmp     al, 1
+        ret
+
 %macro IPI 3                            ; mode name, ICR low, "name"
         HEAD
         PUTS    %1, " ", %3, " to APIC "
@@ -190,15 +199,21 @@ ipi_prepare:
 r_ipi_xapic:
         call    ipi_prepare
         mov     dword [XAPIC_BASE + APIC_SVR], 0x100 | SPURIOUS_VEC
-        IPI     "xAPIC", ICR_INIT, "INIT"
+        call    ipi_first                       ; arg2: the IPI to start with
+        je      .sipi
+        jb      .init
+        cmp     al, 3
+        jb      .nmi
+        jmp     .fixed
+.init:  IPI     "xAPIC", ICR_INIT, "INIT"
         call    xapic_ipi
         mov     ecx, 35795                      ; 10 ms
         call    pm_wait
-        IPI     "xAPIC", ICR_SIPI, "SIPI"
+.sipi:  IPI     "xAPIC", ICR_SIPI, "SIPI"
         call    xapic_ipi
-        IPI     "xAPIC", ICR_NMI, "NMI"
+.nmi:   IPI     "xAPIC", ICR_NMI, "NMI"
         call    xapic_ipi
-        IPI     "xAPIC", ICR_FIXED, "fixed IPI 0x40"
+.fixed: IPI     "xAPIC", ICR_FIXED, "fixed IPI 0x40"
         call    xapic_ipi
         ret
 
@@ -215,15 +230,21 @@ r_ipi_x2apic:
         mov     eax, 0x100 | SPURIOUS_VEC
         xor     edx, edx
         wrmsr
-        IPI     "x2APIC", ICR_INIT, "INIT"
+        call    ipi_first                       ; arg2: the IPI to start with
+        je      .sipi
+        jb      .init
+        cmp     al, 3
+        jb      .nmi
+        jmp     .fixed
+.init:  IPI     "x2APIC", ICR_INIT, "INIT"
         call    x2apic_ipi
         mov     ecx, 35795
         call    pm_wait
-        IPI     "x2APIC", ICR_SIPI, "SIPI"
+.sipi:  IPI     "x2APIC", ICR_SIPI, "SIPI"
         call    x2apic_ipi
-        IPI     "x2APIC", ICR_NMI, "NMI"
+.nmi:   IPI     "x2APIC", ICR_NMI, "NMI"
         call    x2apic_ipi
-        IPI     "x2APIC", ICR_FIXED, "fixed IPI 0x40"
+.fixed: IPI     "x2APIC", ICR_FIXED, "fixed IPI 0x40"
         call    x2apic_ipi
         ret
 .none:  LINE    "no x2APIC"
