@@ -4,6 +4,7 @@
 #   lib/   pure logic: includes only lib/, hw/ and boot/ headers, names no core state.
 #   core/  vendor-neutral policy: includes no backend header and, outside comments,
 #          names no VMCS, VMCB, vmx_* or svm_* - it reaches the CPU through struct virt_ops.
+#   iommu/ (DMA protection) is vendor-neutral as core/ is: the same two rules.
 #   the backends (stage3/vmx, stage3/svm) never include each other.
 #   stage3/virt.c is the one core-side file that names the backends' tables.
 #
@@ -36,7 +37,7 @@ breach() {
 }
 
 LIB="stage3/lib/*.c include/lib/*.h include/hw/*.h"
-CORE="stage3/core/*.c include/core/*.h"
+CORE="stage3/core/*.c include/core/*.h stage3/iommu/*.c stage3/iommu/*.h"
 
 breach "$LIB" "lib includes a core or backend header" \
     '#include *"(core|vmx|svm)/|#include *"(vmx|svm|vmx_impl|svm_impl|vmcs_fields|backends)\.h"'

@@ -178,7 +178,7 @@ if [ $show -eq 1 ] || [ $changed -eq 0 ]; then
     printf 'guest_sectors   %u\n' "$gsectors"
     printf 'flags           0x%x%s%s\n' "$flags" \
         "$( [ $((flags & CFG_FLAG_TRACE_EXITS)) -ne 0 ] && echo ' trace-exits')" \
-        "$( [ $((flags & CFG_FLAG_NO_POWEROFF)) -ne 0 ] && echo ' no-poweroff')$( [ $((flags & CFG_FLAG_INTERCEPT_IPI)) -ne 0 ] && echo ' intercept-ipi')"
+        "$( [ $((flags & CFG_FLAG_NO_POWEROFF)) -ne 0 ] && echo ' no-poweroff')$( [ $((flags & CFG_FLAG_INTERCEPT_IPI)) -ne 0 ] && echo ' intercept-ipi')$( [ $((flags & CFG_FLAG_REQUIRE_IOMMU)) -ne 0 ] && echo ' require-iommu')"
     printf 'guest_name      %s\n' "$name"
     cells --show
 fi

@@ -16,8 +16,10 @@
 #       --rc LINE         extra bochsrc line (repeatable)
 #   run_qemu [opt]...    QEMU TCG (no VMX; SVM with --cpu qemu64,+svm,+npt).  --disk --disk2
 #                         --floppy --mem --boot as above, --cpu MODEL (default qemu64),
-#                         --arg ARG (extra QEMU argument, repeatable), --reboot (a guest
-#                         reset restarts the machine instead of ending QEMU)
+#                         --machine TYPE (-M, default QEMU's pc), --device DEV (-device, in
+#                         order, before any --arg; repeatable), --arg ARG (extra QEMU
+#                         argument, repeatable), --reboot (a guest reset restarts the
+#                         machine instead of ending QEMU)
 #   Options common to both:
 #       --cpus N          processors (Bochs cpu: count=N, QEMU -smp N; default 1)
 #       --timeout SEC     hard bound of the run (default 60)
@@ -109,7 +111,7 @@ _copy_image() { # SRC NAME PAD(0|1)
 
 _parse_run_opts() {
     o_disk=$PXHV_IMG o_disk2= o_floppy= o_cpu= o_cpus=1 o_mem=256 o_bios=latest o_boot=disk
-    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0 o_stall=0
+    o_timeout=60 o_chat= o_done=() o_fail=() o_rc=() o_arg=() o_reboot=0 o_stall=0 o_machine= o_device=()
     while [ $# -gt 0 ]; do
         case $1 in
             --disk) o_disk=$2 ;;  --disk2) o_disk2=$2 ;;  --floppy) o_floppy=$2 ;;
@@ -118,6 +120,7 @@ _parse_run_opts() {
             --boot) o_boot=$2 ;;  --timeout) o_timeout=$2 ;; --chat) o_chat=$2 ;;
             --done) o_done+=("$2") ;; --fail) o_fail+=("$2") ;;
             --rc) o_rc+=("$2") ;;  --arg) o_arg+=("$2") ;;
+            --machine) o_machine=$2 ;; --device) o_device+=(-device "$2") ;;
             --reboot) o_reboot=1; shift; continue ;;
             *) echo "run: unknown option $1" >&2; return 2 ;;
         esac
@@ -260,6 +263,7 @@ run_qemu() {
     args=(-display none -monitor none -nic none -m "$o_mem" -cpu "${o_cpu:-qemu64}" -smp "$o_cpus"
           -drive "format=raw,if=ide,index=0,file=$disk"
           -d guest_errors,cpu_reset -D "$EMU_LOG")
+    [ -z "$o_machine" ] || args+=(-M "$o_machine")
     [ "$o_boot" = floppy ] && args+=(-boot order=a) || args+=(-boot order=c)
     [ "$o_reboot" = 1 ] || args+=(-no-reboot)
     if [ -n "$o_disk2" ]; then
@@ -277,7 +281,7 @@ run_qemu() {
     else
         args+=(-serial "file:$SERIAL_LOG")
     fi
-    args+=(${o_arg[@]+"${o_arg[@]}"})
+    args+=(${o_device[@]+"${o_device[@]}"} ${o_arg[@]+"${o_arg[@]}"})
     _start "$QEMU" "${args[@]}" >"$RUN_DIR/qemu.stderr" 2>&1
     if [ -n "$o_chat" ]; then
         exec {fd}<>"$RUN_DIR/com1.in"

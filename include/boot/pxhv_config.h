@@ -29,6 +29,9 @@ enum guest_source {
 /* Deliver the guest's INIT and SIPI by intercepting its ICR writes even where
  * the CPU has the wait-for-SIPI activity state (include/core/ipi.h). */
 #define CFG_FLAG_INTERCEPT_IPI     (1u << 4)
+/* Refuse to start the guest on a machine without a usable IOMMU: its devices
+ * could reach pxHV's memory by DMA (docs/iommu.md). */
+#define CFG_FLAG_REQUIRE_IOMMU     (1u << 5)
 
 #define CFG_GUEST_NAME_LEN  16
 

@@ -93,6 +93,8 @@ void core_int15(struct cpu *c);     /* an INT 15h arrived at the hook's entry */
 void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what);
 const char *guest_kept_name(u64 gpa);    /* NULL: not a range pxHV keeps */
 void guest_keep_perms(u64 base, u8 perms);   /* while pxHV starts: new rights */
+/* A kept range whose every page shows the region page `page` instead. */
+void guest_keep_shown(u64 base, u64 len, u8 perms, u64 page, const char *what);
 /* The address pxHV uses for the guest's [gpa, gpa + len) within one page,
  * as the guest would reach it; false where the guest may not (`write`: a
  * store). */

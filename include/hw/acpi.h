@@ -182,5 +182,9 @@ u32 acpi_disable_cpus(const u32 *ids, u32 n);
 /* The CPUs and, with `power`, the power-management ports and \_S5, from the
  * firmware's tables in physical memory. */
 void acpi_scan(struct acpi_info *out, bool power);
+/* The firmware's RSDP, and the nth table with signature `sig` its XSDT (or
+ * RSDT) lists with a valid checksum; NULL if none.  No global state. */
+const struct acpi_rsdp *acpi_rsdp(void);
+const struct acpi_header *acpi_find(const char sig[4], u32 nth);
 
 #endif

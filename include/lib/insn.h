@@ -13,7 +13,7 @@
 
 #define INSN_MAX_LEN 15
 
-enum insn_kind { INSN_STORE_REG, INSN_STORE_IMM, INSN_XCHG };
+enum insn_kind { INSN_STORE_REG, INSN_STORE_IMM, INSN_XCHG, INSN_RMW };
 
 /* The memory operand: where the store goes (Tables 2-1 to 2-3). */
 struct insn_mem {
@@ -43,6 +43,15 @@ struct insn {
  * stores above with a memory destination, or that needs more bytes.
  */
 bool insn_decode_store(const u8 *bytes, u32 avail, u32 mode, struct insn *out);
+
+/*
+ * For a page whose writes pxHV drops (the IOMMU's registers, stage3/iommu):
+ * what insn_decode_store decodes, and the read-modify-write instructions
+ * with a memory destination (ALU operations, shifts and rotates, NOT, NEG,
+ * INC, DEC), as kind INSN_RMW with their length, operand size and memory
+ * operand.  A dropped RMW changes neither memory nor the flags.
+ */
+bool insn_decode_write(const u8 *bytes, u32 avail, u32 mode, struct insn *out);
 
 /* The offset in its segment that the decoded store writes, from the
  * registers (`gpr` in RAX..R15 order) and the address of the instruction

@@ -1,12 +1,16 @@
 /*
  * The one page-table builder (pure; unit-tested on the host): a 4-level
  * identity map of [0, top) with the largest page each uniform range allows,
- * in one of three entry formats (pt_host and pt_npt share one layout):
+ * in one of five entry formats (pt_host and pt_npt share one layout):
  *   pt_ept    EPT entries, SDM Vol. 3C 28.2.2 "EPT Translation Mechanism"
  *   pt_host   IA-32e paging entries for the hypervisor itself,
  *             SDM Vol. 3A 4.5 "4-Level Paging"
  *   pt_npt    AMD nested paging: the same format, user pages, memory types
  *             through the PAT index (APM Vol. 2 15.25)
+ *   pt_vtd    VT-d second-stage tables for device DMA (include/lib/iommu.h):
+ *             read and write only, the page size in bit 7 as in EPT
+ *   pt_amdvi  AMD-Vi I/O page tables for device DMA (include/lib/iommu.h): a
+ *             table entry names the level below it, a leaf has level 0
  * Addresses are physical and identity mapped, so a table's address is its
  * pointer value.  Tables come from a caller-supplied page allocator, and a
  * classifier says what each range of the address space is.
@@ -57,9 +61,12 @@ struct pt_format {
     u64 (*leaf)(u64 addr, int level, const struct pt_attr *a);
     u64 table_bits;       /* a non-leaf entry: address | table_bits  */
     u64 present;          /* bits that make an entry present         */
-    u64 large;            /* the page-size bit of a level-2/3 leaf   */
+    u64 large;            /* the field that tells a level-2/3 leaf   */
+    u64 large_is;         /* ... from a table: its value in a leaf   */
+    u8  next_shift;       /* non-zero: a table entry at level n holds n - 1
+                           * at this bit (AMD-Vi's next-level field)  */
 };
-extern const struct pt_format pt_ept, pt_host, pt_npt;
+extern const struct pt_format pt_ept, pt_host, pt_npt, pt_vtd, pt_amdvi;
 
 typedef struct pt_attr (*pt_classify_fn)(void *ctx, u64 base, u64 len);
 typedef u64 *(*pt_alloc_fn)(void *ctx); /* a zeroed, 4 KiB-aligned page, or NULL */

@@ -41,6 +41,7 @@ struct region_parts {
     u64 cpu_bytes;
     u64 pool;            /* the page pool (page tables, second-level tables) */
     u64 cells;           /* pxHV's copy of the cells' images (at most 1 MiB) */
+    u64 iommu;           /* the IOMMU's tables, the last piece (stage3/iommu) */
 };
 
 /* Bytes from the region's first byte to the end of its last piece, when the

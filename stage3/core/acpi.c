@@ -69,6 +69,19 @@ static const struct acpi_header *find_table(const struct acpi_rsdp *rsdp, const 
     return NULL;
 }
 
+/* The nth table with signature `sig` the firmware lists, or NULL (for the
+ * IOMMU code, stage3/iommu/, which also edits the root tables). */
+const struct acpi_header *acpi_find(const char sig[4], u32 nth)
+{
+    const struct acpi_rsdp *rsdp = find_rsdp();
+    return rsdp ? find_table(rsdp, sig, nth) : NULL;
+}
+
+const struct acpi_rsdp *acpi_rsdp(void)
+{
+    return find_rsdp();
+}
+
 /* \_S5: NameOp (0x08, optionally with the root prefix '\') "_S5_",
  * PackageOp (0x12), PkgLength, NumElements, then SLP_TYPa and SLP_TYPb as
  * ZeroOp, OneOp or BytePrefix + byte (ACPI 6.5 20.2.5 "Term Objects Encoding",

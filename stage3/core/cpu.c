@@ -35,6 +35,7 @@ void region_parts_of(u32 virt, u32 cpus, const struct pxhv_cells *cells, struct 
         p->pool += CELL_PT_PAGES(cells->cell[i].mem_mib <= 4096 ? cells->cell[i].mem_mib : 0) * 4096ULL;
         p->cells += ((u64)cells->cell[i].image_bytes + 4095) & ~4095ULL;
     }
+    p->iommu = 0;                   /* core/early.c adds the IOMMU's tables */
 }
 
 /* The pieces again, in the order core/early.c sized them. */

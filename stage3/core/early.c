@@ -17,6 +17,7 @@
 #include "core/cpu.h"
 #include "lib/e820.h"
 #include "core/hv.h"
+#include "core/iommu.h"
 #include "lib/lib.h"
 #include "lib/pt.h"
 #include "boot/stage3_header.h"
@@ -102,6 +103,7 @@ NORETURN void stage3_early(struct boot_info *bi)
     region_parts_of(bi->virt, cpus, &bi->cells, &parts);
     if (parts.cells > REGION_WINDOW)
         early_stop("The cells' images together are larger than 1 MiB");
+    parts.iommu = (u64)iommu_early_pages(&map) * 4096;   /* stage3/iommu: the last piece */
     u64 size = region_span(&parts);
     u64 base = region_place(&map, size);
     if (!base)

@@ -15,6 +15,7 @@
 #include "core/smp.h"
 #include "core/stop.h"
 #include "core/ipi.h"
+#include "core/iommu.h"
 #include "hw/x86.h"
 
 void core_hlt(struct cpu *c)
@@ -121,7 +122,7 @@ void core_sipi(struct cpu *c, u8 vector)
 
 void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
-    if (v->access == PT_W && xapic_write(c, v->gpa))
+    if (v->access == PT_W && (xapic_write(c, v->gpa) || iommu_write(c, v->gpa)))
         return;
     if (v->access == PT_X && v->gpa == guest_hook_entry()) {
         core_int15(c);

@@ -3,6 +3,7 @@
 #include "core/cell.h"
 #include "core/console.h"
 #include "core/hv.h"
+#include "core/iommu.h"
 #include "boot/hypercall.h"
 #include "lib/lib.h"
 #include "core/smp.h"
@@ -41,6 +42,7 @@ void core_hypercall(struct cpu *c)
         return;
     }
     c->stats.event[EV_HYPERCALL]++;
+    iommu_poll();           /* blocked DMAs reported before what the guest says next */
     /* A cell may ask what pxHV is and print; its shutdown and reset are its
      * own end; the statistics are the machine's. */
     if (c->cell && (fn == PXHV_HC_SHUTDOWN || fn == PXHV_HC_RESET))

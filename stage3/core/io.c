@@ -1,7 +1,9 @@
 /*
  * I/O instructions that exit.  Only the ports pxHV must see are intercepted
  * (io_intercepted): the debug console, the ACPI PM1 control ports (power-off
- * and sleep), the emulators' shutdown port and the CMOS ports (core/cmos.c).
+ * and sleep), the emulators' shutdown port, the CMOS ports (core/cmos.c) and,
+ * where an IOMMU is a PCI function, the PCI configuration ports
+ * (stage3/iommu/pci.c).
  * Everything else a guest does with those ports is performed for it
  * unchanged.
  *
@@ -18,6 +20,7 @@
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/hv.h"
+#include "core/iommu.h"
 #include "boot/hypercall.h"
 #include "lib/lib.h"
 #include "hw/x86.h"
@@ -39,7 +42,7 @@ u32 io_intercepted(u16 *ports, u32 max)
     for (u32 i = 0; i < ARRAY_SIZE(all) && n < max; i++)
         if (all[i])
             ports[n++] = all[i];
-    return n;
+    return n + iommu_io_ports(ports + n, max - n);   /* PCI configuration, stage3/iommu */
 }
 
 static void raw_out(u16 port, u8 size, u32 v)
@@ -98,6 +101,8 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
         guest_refuse(c, "OUT to port 0x%x, cell %s's; not performed", port, owner->name);
         return;
     }
+    if (iommu_io(c, port, size, false, &v))
+        return;
     if (port == PXHV_DEBUG_PORT) {
         /* Guest debug console: each byte of the value, low byte first. */
         char bytes[4];
@@ -147,6 +152,9 @@ static u32 port_in(struct cpu *c, u16 port, u8 size)
         guest_refuse(c, "IN from port 0x%x, cell %s's; all ones returned", port, owner->name);
         return 0xFFFFFFFFu;
     }
+    u32 got;
+    if (iommu_io(c, port, size, true, &got))
+        return got;
     if (port == PXHV_DEBUG_PORT)
         return 0xE9E9E9E9u & (size == 4 ? ~0u : (1u << (8 * size)) - 1); /* Bochs' answer */
     if (cmos_port(port) || cmos_port((u16)(port + size - 1))) {

@@ -1,5 +1,6 @@
 /* Stage 3 on the boot CPU: from the early start to a running guest. */
 #include "core/hv.h"
+#include "core/iommu.h"
 #include "hw/acpi.h"
 #include "core/apic.h"
 #include "core/cmos.h"
@@ -75,6 +76,7 @@ NORETURN void stage3_main(struct boot_info *bi)
                 sleep & BIT(3) ? " S3" : "", sleep & BIT(4) ? " S4" : "");
     guest_plan_memory();
     cells_keep();
+    iommu_setup();                  /* after the cells' memory is kept: no DMA into it */
     guest_report_memory();
     cells_hide_cpus();
     ipi_setup();

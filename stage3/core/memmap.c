@@ -30,9 +30,11 @@ static struct e820_legacy legacy;
 static struct mtrr_state mtrr;
 static bool a20_alias;              /* the A20 gate reaches VMX/SVM operation */
 
-/* Ranges the guest may not use as RAM, with the access it keeps and, for a
- * single page, the region page the second-level tables show instead. */
-#define KEPT_MAX 12                 /* the region, its alias, the hook, the APIC, the cells */
+/* Ranges the guest may not use as RAM, with the access it keeps and, where
+ * set, the region page the second-level tables show at each of its pages
+ * instead (the INT 15h page; the IOMMU's registers, stage3/iommu); the
+ * cells' memory. */
+#define KEPT_MAX 20
 static struct kept {
     u64 base, len, remap;
     u8 perms;
@@ -49,6 +51,12 @@ void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what)
     kept[nkept++] = (struct kept){ base, len, 0, perms, what };
     if (in_map && !e820_set_range(&guest_map, base, len, E820_RESERVED))
         panic("guest memory map overflow");
+}
+
+void guest_keep_shown(u64 base, u64 len, u8 perms, u64 page, const char *what)
+{
+    guest_keep(base, len, perms, false, what);
+    kept[nkept - 1].remap = page;
 }
 
 void guest_keep_perms(u64 base, u8 perms)
@@ -358,7 +366,7 @@ bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
         if (!(kept[i].perms & (write ? PT_W : PT_R)))
             return false;
         if (kept[i].remap)
-            *hpa = kept[i].remap + (gpa - kept[i].base);
+            *hpa = kept[i].remap + (gpa & 0xFFF);    /* the same page at every page */
     }
     return true;
 }

@@ -6,6 +6,7 @@
 #include "core/core.h"
 #include "core/console.h"
 #include "core/hv.h"
+#include "core/iommu.h"
 #include "lib/lib.h"
 #include "core/power.h"
 #include "core/stop.h"
@@ -19,6 +20,7 @@ NORETURN void guest_end(struct cpu *c, const char *why, bool reset)
     kprintf("pxHV: guest ended: %s at %04x:%llx\n", why, cs.sel, virt->get(c, GR_RIP));
     if (cpu_count() > 1)
         kprintf("pxHV: on CPU %u (APIC %u) of %u\n", c->index, c->apic_id, cpu_count());
+    iommu_end();            /* the last blocked DMAs, the image check */
     mtrr_report();
     stats_print();
     if (reset && !(g_boot.config.flags & CFG_FLAG_NO_POWEROFF)) {

@@ -165,6 +165,84 @@ bool insn_decode_store(const u8 *b, u32 avail, u32 mode, struct insn *out)
     return true;
 }
 
+/*
+ * The read-modify-write forms with a memory destination, for a page whose
+ * writes are dropped (insn_decode_write): only their length, operand size
+ * and memory operand matter.  SDM Vol. 2A/2B "ADD", "OR", "ADC", "SBB",
+ * "AND", "SUB", "XOR" (00-31h, 80h/81h/83h /0-/6), "SAL/SAR/SHL/SHR",
+ * "RCL/RCR/ROL/ROR" (C0h/C1h/D0h-D3h), "NOT", "NEG" (F6h/F7h /2 /3), "INC",
+ * "DEC" (FEh/FFh /0 /1).  CMP and TEST only read; the bit-test forms with a
+ * register offset (0F AB/B3/BB) may write outside the operand, and
+ * CMPXCHG/XADD return the old value in a register: none of them is here.
+ */
+static bool decode_rmw(const u8 *b, u32 avail, u32 mode, struct insn *out)
+{
+    u32 i = 0, opsize = mode == 16 ? 2 : 4, addr = mode;
+    s8 seg = -1;
+    u8 rex = 0;
+    static const u8 seg_prefix[6] = { 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
+
+    for (; i < avail && i < INSN_MAX_LEN; i++) {    /* legacy prefixes, as above */
+        u8 p = b[i];
+        bool prefix = p == 0xF0 || p == 0xF2 || p == 0xF3;
+        if (p == 0x66) {
+            opsize = mode == 16 ? 4 : 2;
+            prefix = true;
+        } else if (p == 0x67) {
+            addr = mode == 64 ? 32 : mode == 32 ? 16 : 32;
+            prefix = true;
+        }
+        for (s8 k = 0; k < 6; k++)
+            if (p == seg_prefix[k]) {
+                seg = k;
+                prefix = true;
+            }
+        if (!prefix)
+            break;
+    }
+    if (mode == 64 && i < avail && (b[i] & 0xF0) == 0x40)
+        rex = b[i++];
+    if (i + 1 >= avail)
+        return false;
+    if (rex & 0x08)
+        opsize = 8;
+    u8 op = b[i++], sub = (u8)((b[i] >> 3) & 7);
+    u32 size, imm = 0;
+    if (op < 0x40 && (op & 7) <= 1 && (op >> 3) != 7)
+        size = op & 1 ? opsize : 1;                 /* ALU r/m, reg (not CMP)  */
+    else if ((op == 0x80 || op == 0x81 || op == 0x83) && sub != 7) {
+        size = op == 0x80 ? 1 : opsize;             /* ALU r/m, imm (not CMP)  */
+        imm = op == 0x81 ? (opsize == 2 ? 2 : 4) : 1;
+    } else if ((op == 0xC0 || op == 0xC1 || (op >= 0xD0 && op <= 0xD3)) && sub != 6) {
+        size = op & 1 ? opsize : 1;                 /* shifts and rotates      */
+        imm = op <= 0xC1 ? 1 : 0;
+    } else if ((op == 0xF6 || op == 0xF7) && (sub == 2 || sub == 3))
+        size = op & 1 ? opsize : 1;                 /* NOT, NEG                */
+    else if ((op == 0xFE || op == 0xFF) && sub <= 1)
+        size = op & 1 ? opsize : 1;                 /* INC, DEC                */
+    else
+        return false;
+    out->mem.addr = (u8)addr;
+    out->mem.moffs = false;
+    u32 m = modrm_mem(b + i, avail - i, addr, mode == 64, rex, &out->mem);
+    if (!m || i + m + imm > avail || i + m + imm > INSN_MAX_LEN)
+        return false;
+    if (seg >= 0)
+        out->mem.seg = seg;
+    out->kind = INSN_RMW;
+    out->size = (u8)size;
+    out->reg = 0;
+    out->high_byte = false;
+    out->imm = 0;
+    out->len = (u8)(i + m + imm);
+    return true;
+}
+
+bool insn_decode_write(const u8 *bytes, u32 avail, u32 mode, struct insn *out)
+{
+    return insn_decode_store(bytes, avail, mode, out) || decode_rmw(bytes, avail, mode, out);
+}
+
 u64 insn_store_offset(const struct insn *in, const u64 gpr[16], u64 rip)
 {
     const struct insn_mem *m = &in->mem;

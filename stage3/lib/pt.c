@@ -57,11 +57,56 @@ static u64 npt_leaf(u64 addr, int level, const struct pt_attr *a)
     return level > 1 ? e | PTE_PS : e;
 }
 
+/*
+ * VT-d second-stage leaf (VT-d rev. 4.1, 9.8 "Second-Stage Paging Entries"):
+ * read and write in bits 1:0, page size in bit 7.  Execute (bit 2) is only
+ * meaningful for requests with PASID, the memory type fields only where
+ * ECAP.MTS is set, SNP only where ECAP.SC is set (a reserved bit
+ * otherwise): all stay zero, so DMA gets the memory type the host's MTRRs
+ * and PAT give the address.
+ */
+static u64 vtd_leaf(u64 addr, int level, const struct pt_attr *a)
+{
+    u64 e = (addr & PT_ADDR_MASK) | (a->perms & PT_R ? BIT(0) : 0) | (a->perms & PT_W ? BIT(1) : 0);
+    return level > 1 ? e | EPT_LARGE : e;
+}
+
+/*
+ * AMD-Vi I/O page-table leaf (AMD IOMMU rev. 3.00, 2.2.3 "I/O Page Tables
+ * for Host Translations"): present in bit 0, next level 0 in bits 11:9 (a
+ * page at whatever level it stands: 4 KiB, 2 MiB, 1 GiB), read in bit 61,
+ * write in bit 62.  Coherence (FC) is left to the device's own attribute.
+ */
+static u64 amdvi_leaf(u64 addr, int level, const struct pt_attr *a)
+{
+    (void)level;
+    return (addr & PT_ADDR_MASK) | BIT(0) | (a->perms & PT_R ? BIT(61) : 0) |
+           (a->perms & PT_W ? BIT(62) : 0);
+}
+
 /* Non-leaf EPT entries are RWX so that the leaves alone decide access (the
- * walk ANDs the rights); their bits 7:3 must be zero. */
-const struct pt_format pt_ept = { "EPT", ept_leaf, EPT_RWX, EPT_RWX, EPT_LARGE };
-const struct pt_format pt_host = { "host", host_leaf, PTE_P | PTE_W, PTE_P, PTE_PS };
-const struct pt_format pt_npt = { "NPT", npt_leaf, PTE_P | PTE_W | PTE_U, PTE_P, PTE_PS };
+ * walk ANDs the rights); their bits 7:3 must be zero.  The same holds for
+ * the IOMMUs' table entries: read and write allowed, the leaf decides. */
+const struct pt_format pt_ept = {
+    .name = "EPT", .leaf = ept_leaf, .table_bits = EPT_RWX, .present = EPT_RWX,
+    .large = EPT_LARGE, .large_is = EPT_LARGE,
+};
+const struct pt_format pt_host = {
+    .name = "host", .leaf = host_leaf, .table_bits = PTE_P | PTE_W, .present = PTE_P,
+    .large = PTE_PS, .large_is = PTE_PS,
+};
+const struct pt_format pt_npt = {
+    .name = "NPT", .leaf = npt_leaf, .table_bits = PTE_P | PTE_W | PTE_U, .present = PTE_P,
+    .large = PTE_PS, .large_is = PTE_PS,
+};
+const struct pt_format pt_vtd = {
+    .name = "VT-d", .leaf = vtd_leaf, .table_bits = BIT(0) | BIT(1), .present = BIT(0) | BIT(1),
+    .large = EPT_LARGE, .large_is = EPT_LARGE,
+};
+const struct pt_format pt_amdvi = {
+    .name = "AMD-Vi", .leaf = amdvi_leaf, .table_bits = BIT(0) | BIT(61) | BIT(62),
+    .present = BIT(0), .large = 7ULL << 9, .large_is = 0, .next_shift = 9,
+};
 
 struct pt_attr pt_all_rw(void *ctx, u64 base, u64 len)
 {
@@ -119,6 +164,8 @@ static bool fill(struct pt_builder *b, u64 *table, int level, u64 base, u64 top,
             return false;
         b->tables++;
         table[i] = ((u64)(usize)next & PT_ADDR_MASK) | b->fmt->table_bits;
+        if (b->fmt->next_shift)
+            table[i] |= (u64)(level - 1) << b->fmt->next_shift;
         if (!fill(b, next, level - 1, sb, top, a.mixed ? NULL : &a))
             return false;
     }
@@ -148,7 +195,7 @@ u64 pt_lookup(const struct pt_format *f, const u64 *root, u64 addr, u64 *page_si
             *page_size = slot_size(level);
         if ((e & f->present) == 0)
             return 0;                      /* not present */
-        if (level == 1 || (level <= 3 && (e & f->large)))
+        if (level == 1 || (level <= 3 && (e & f->large) == f->large_is))
             return e;
         table = (const u64 *)(usize)(e & PT_ADDR_MASK);
     }

@@ -29,6 +29,8 @@ u64 region_span(const struct region_parts *p)
     region_take(&c, p->pool);
     if (p->cells)
         region_take(&c, p->cells);
+    if (p->iommu)                   /* the region ends where this piece ends */
+        region_take(&c, p->iommu);
     return c.next;
 }
 

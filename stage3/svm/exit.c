@@ -84,9 +84,14 @@ static void exit_npf(struct cpu *c)
 static void exit_hlt(struct cpu *c) { core_hlt(c); }
 static void exit_ud(struct cpu *c) { svm_inject(c, VEC_UD, false, 0); }
 
-/* An NMI exits and stays pending (15.13.2): pxHV's own handler takes it
- * when svm_entry.asm sets GIF again; nothing to do here. */
-static void exit_nmi(struct cpu *c) { (void)c; }
+/* An NMI exits and stays pending (15.13.2): pxHV's own handler
+ * (core_nmi) takes it while GIF is set here for a moment; the guest's
+ * registers are in the exit frame by now (svm_entry.asm). */
+static void exit_nmi(struct cpu *c)
+{
+    (void)c;
+    __asm__ volatile("stgi\n\tclgi" ::: "memory");
+}
 
 /* The guest's IRET: its NMI handler is done, the next NMI may come. */
 static void exit_iret(struct cpu *c)
@@ -166,7 +171,12 @@ u32 svm_exit_begin(struct cpu *c)
 
 void svm_exit_end(struct cpu *c)
 {
-    vmcb_of(c)->save.rax = c->regs->r[R_RAX];
+    struct vmcb *v = vmcb_of(c);
+    v->save.rax = c->regs->r[R_RAX];
+    /* VMRUN needs SVME in the guest's EFER (15.5.1), and an SMM handler's
+     * RSM in the guest can load one without it: SeaBIOS's 16/32-bit switch
+     * resumes a state it saved before pxHV ran (docs/svm.md "SMIs"). */
+    v->save.efer |= EFER_SVME;
 }
 
 u64 svm_exit_info(struct cpu *c)

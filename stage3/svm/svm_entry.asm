@@ -3,8 +3,17 @@
 ; stack: the guest's registers (struct guest_regs, gprs.inc; RAX is the
 ; VMCB's), then the VMCB's and pxHV's own state area's physical addresses.
 ; VMRUN keeps RSP and restores it at #VMEXIT, so each exit finds the frame.
-; GIF is clear from the CLGI to the STGI after VMLOAD: an NMI that arrives
-; meanwhile waits, then reaches pxHV's own handler.
+;
+; GIF stays clear while pxHV handles an exit (#VMEXIT clears it, VMRUN sets
+; it for the guest): an SMI or NMI that arrives meanwhile waits for the next
+; VMRUN and is taken in the guest's context (an intercepted NMI exits again,
+; and exit.c lets pxHV's own handler take it).  An SMI taken in pxHV's
+; context instead would hand the firmware's SMM handler the guest's
+; registers as pxHV's: SeaBIOS's handler reads a mode-switch request from
+; them (port 0xB2 command 0xB5 with ECX = 0x1234) and resumes at the guest's
+; EBX in 32-bit mode outside the guest, which QEMU's TCG makes happen when
+; the SMI from the guest's OUT to 0xB2 is delivered after the guest's next,
+; intercepted, instruction (docs/svm.md, "SMIs").
 
 bits 64
 default rel
@@ -25,8 +34,7 @@ svm_loop:
     vmsave
     mov rax, [rsp + 8]
     vmload                      ; pxHV's own again (GS base: this_cpu())
-    stgi
-    PUSH_GPRS
+    PUSH_GPRS                   ; GIF stays clear (above)
     mov rdi, rsp                ; 16 pushes keep the 16-byte alignment
     call core_exit
     jmp svm_loop

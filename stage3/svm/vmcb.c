@@ -64,6 +64,8 @@ void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
     vmcb_of(c)->ctl.event_inj = 0;
     if (how == START_SIPI)
         return;
+    if (how == START_WAIT_FOR_SIPI)
+        __asm__ volatile("stgi" ::: "memory");   /* it waits in pxHV: NMIs must wake it */
     u64 cr0 = how == START_BOOT_SECTOR ? CR0_ET : CR0_CD | CR0_NW | CR0_ET;
     if (how != START_BOOT_SECTOR && c->launched)
         cr0 = (s->cr0 & (CR0_CD | CR0_NW)) | CR0_ET;

@@ -11,6 +11,7 @@
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/host.h"
+#include "core/iommu.h"
 #include "core/ipi.h"
 #include "core/stop.h"
 
@@ -358,6 +359,20 @@ bool wrmsr_safe(u32 msr, u64 v)
 }
 
 /* ---- the rest of pxHV ---- */
+
+/* The fake machine has no IOMMU (stage3/iommu): no PCI configuration port
+ * is intercepted for it. */
+u32 iommu_io_ports(u16 *ports, u32 max)
+{
+    (void)ports, (void)max;
+    return 0;
+}
+
+bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v)
+{
+    (void)c, (void)port, (void)size, (void)in, (void)v;
+    return false;
+}
 
 u64 host_map_end = FAKE_MEM_SIZE;
 bool g_ipi_intercept;

@@ -11,7 +11,7 @@
 
 static struct insn in;
 
-static bool dec(u32 mode, const char *hex)
+static bool dec_with(bool (*fn)(const u8 *, u32, u32, struct insn *), u32 mode, const char *hex)
 {
     u8 b[32];
     u32 n = 0;
@@ -23,8 +23,60 @@ static bool dec(u32 mode, const char *hex)
         p += 2;
     }
     memset(&in, 0xEE, sizeof in);
-    return insn_decode_store(b, n, mode, &in);
+    return fn(b, n, mode, &in);
 }
+static bool dec(u32 mode, const char *hex) { return dec_with(insn_decode_store, mode, hex); }
+static bool decw(u32 mode, const char *hex) { return dec_with(insn_decode_write, mode, hex); }
+
+#define RMW(mode, hex, len_, size_)                               \
+    do {                                                          \
+        CHECK(decw(mode, hex));                                   \
+        CHECK_EQ(in.kind, INSN_RMW);                              \
+        CHECK_EQ(in.len, len_);                                   \
+        CHECK_EQ(in.size, size_);                                 \
+    } while (0)
+
+/* insn_decode_write: the stores above, then the read-modify-write forms
+ * whose writes a page that drops them skips by length. */
+static void test_write(void)
+{
+    CHECK(decw(32, "89 83 00 03 00 00"));                         /* a store stays a store  */
+    CHECK_EQ(in.kind, INSN_STORE_REG);
+    CHECK(decw(32, "87 03"));
+    CHECK_EQ(in.kind, INSN_XCHG);
+    RMW(32, "09 03", 2, 4);                                       /* or [ebx], eax          */
+    RMW(32, "f0 09 03", 3, 4);                                    /* lock or                */
+    RMW(32, "08 23", 2, 1);                                       /* or [ebx], ah           */
+    RMW(32, "31 43 18", 3, 4);                                    /* xor [ebx+0x18], eax    */
+    RMW(32, "83 4b 18 01", 4, 4);                                 /* or dword [ebx+0x18], 1 */
+    RMW(32, "81 63 18 ff ff ff 7f", 7, 4);                        /* and dword [..], imm32  */
+    RMW(32, "66 81 63 18 ff 7f", 6, 2);                           /* and word [..], imm16   */
+    RMW(32, "80 0d 18 00 d9 fe 80", 7, 1);                        /* or byte [disp32], 0x80 */
+    RMW(32, "ff 03", 2, 4);                                       /* inc dword [ebx]        */
+    RMW(32, "fe 0b", 2, 1);                                       /* dec byte [ebx]         */
+    RMW(32, "f7 13", 2, 4);                                       /* not dword [ebx]        */
+    RMW(32, "f7 1b", 2, 4);                                       /* neg dword [ebx]        */
+    RMW(32, "c1 23 04", 3, 4);                                    /* shl dword [ebx], 4     */
+    RMW(32, "d1 2b", 2, 4);                                       /* shr dword [ebx], 1     */
+    RMW(32, "d3 03", 2, 4);                                       /* rol dword [ebx], cl    */
+    RMW(64, "48 83 0d 10 00 00 00 01", 8, 8);                     /* or qword [rip+0x10], 1 */
+    u64 r[16] = { 0 };
+    CHECK_EQ(insn_store_offset(&in, r, 0x1000), 0x1018);          /* after the imm8 */
+    RMW(16, "83 0f 01", 3, 2);                                    /* or word [bx], 1        */
+    /* Reads, register destinations and forms that are not here. */
+    CHECK(!decw(32, "39 03"));                                    /* cmp [ebx], eax         */
+    CHECK(!decw(32, "83 3b 01"));                                 /* cmp dword [ebx], 1     */
+    CHECK(!decw(32, "f7 03 01 00 00 00"));                        /* test dword [ebx], 1    */
+    CHECK(!decw(32, "09 c3"));                                    /* or ebx, eax            */
+    CHECK(!decw(32, "0b 03"));                                    /* or eax, [ebx]: a load  */
+    CHECK(!decw(32, "0f ab 03"));                                 /* bts [ebx], eax         */
+    CHECK(!decw(32, "0f b1 0b"));                                 /* cmpxchg [ebx], ecx     */
+    CHECK(!decw(32, "f3 ab"));                                    /* rep stosd              */
+    CHECK(!decw(32, "ff 33"));                                    /* push dword [ebx]       */
+    CHECK(!decw(32, "83 4b 18"));                                 /* truncated immediate    */
+    CHECK(!decw(32, "09"));                                       /* no ModR/M              */
+}
+
 
 #define STORE(mode, hex, kind_, len_, size_, reg_)                 \
     do {                                                          \
@@ -261,5 +313,6 @@ int main(void)
     CHECK_EQ(insn_store_offset(&in, r, 0), 0x48300);
     CHECK(dec(64, "89 0c 25 00 03 e0 fe"));                       /* [disp32]: sign-extended */
     CHECK_EQ(insn_store_offset(&in, r, 0), 0xFFFFFFFFFEE00300ULL);
+    test_write();
     return unit_done("insn");
 }

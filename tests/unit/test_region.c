@@ -81,7 +81,7 @@ static void test_take(void)
     /* Every piece of every layout: bit 20 clear from its first to its last byte. */
     u32 bad = 0;
     for (u32 cpus = 1; cpus <= 64; cpus++) {
-        struct region_parts p = { 0x1A000, cpus, 0xC000 + (cpus % 3) * 0x3000, 0x18000 };
+        struct region_parts p = { 0x1A000, cpus, 0xC000 + (cpus % 3) * 0x3000, 0x18000, 0 };
         struct region_cursor k = { 0 };
         u64 a = region_take(&k, p.image);
         bad += ((a | (a + p.image - 1)) & MiB) != 0;
@@ -94,12 +94,20 @@ static void test_take(void)
         bad += k.next != region_span(&p);
     }
     CHECK_EQ(bad, 0);
-    struct region_parts one = { 0x1A000, 1, 0xC000, 0x18000 };
+    struct region_parts one = { 0x1A000, 1, 0xC000, 0x18000, 0 };
     CHECK_EQ(region_span(&one), 0x1A000 + 0xC000 + 0x18000);
-    struct region_parts many = { 0x1A000, 64, 0xC000, 0x18000 };
+    struct region_parts many = { 0x1A000, 64, 0xC000, 0x18000, 0 };
     /* 64 x 48 KiB: 19 blocks after the image in MiB 0, 21 in MiB 2, 21 in MiB 4,
      * 3 in MiB 6, then the pool. */
     CHECK_EQ(region_span(&many), 6 * MiB + 3 * 0xC000 + 0x18000);
+
+    /* The IOMMU's tables come last and the region ends where they end
+     * (stage3/iommu takes them back from the region's end). */
+    struct region_parts io = { 0x1A000, 1, 0xC000, 0x18000, 0xF000 };
+    CHECK_EQ(region_span(&io), 0x1A000 + 0xC000 + 0x18000 + 0xF000);
+    /* A table piece that would cross into MiB 1 starts at MiB 2 whole. */
+    struct region_parts edge = { 0xE0000, 1, 0xC000, 0x10000, 0xF000 };
+    CHECK_EQ(region_span(&edge), 2 * MiB + 0xF000);
 }
 
 static void test_known_maps(void)

@@ -1,0 +1,88 @@
+/*
+ * What the IOMMU code shares between its vendor-neutral part (iommu.c) and the
+ * two drivers (vtd.c, amdvi.c).  Nothing outside stage3/iommu/ includes it.
+ */
+#ifndef PXHV_IOMMU_IMPL_H
+#define PXHV_IOMMU_IMPL_H
+#include "lib/iommu.h"
+#include "core/iommu.h"
+#include "core/apic.h"
+#include "core/cpu.h"
+
+/* The one domain every device is in: the guest's. */
+#define IOMMU_DOMAIN 1
+
+struct iommu_state {
+    struct iommu_desc desc;
+    u8   buses[32];            /* buses whose devices get translation        */
+    u64  top;                  /* the identity map covers [0, top)           */
+    u64 *pml4;                 /* the shared table, 4-level form (pt_build)  */
+    u32  tables;               /* pages the tables took                      */
+    u64  area, area_end;       /* the region's pages for the IOMMU           */
+    u64  next;                 /* next free page there                       */
+};
+extern struct iommu_state iommu;
+
+u64 *iommu_page(void *unused);   /* a zeroed page of the IOMMU's area (a pt_alloc_fn) */
+
+/* A blocked DMA the unit reported: one line per device, kind and page. */
+void iommu_blocked(u16 rid, bool write, u64 addr, const char *why);
+
+/* The drivers: false with a line on COM1 when the unit cannot be used. */
+bool vtd_enable(void);
+void vtd_poll(u32 unit);
+bool amdvi_enable(void);
+void amdvi_poll(u32 unit);
+
+/* MMIO through the host's identity map. */
+static inline u32 mmio_read32(u64 a) { return *(volatile u32 *)(usize)a; }
+static inline u64 mmio_read64(u64 a) { return *(volatile u64 *)(usize)a; }
+static inline void mmio_write32(u64 a, u32 v) { *(volatile u32 *)(usize)a = v; }
+static inline void mmio_write64(u64 a, u64 v) { *(volatile u64 *)(usize)a = v; }
+
+/*
+ * Bounded waits: one second on the TSC, the time Linux's drivers give the
+ * same operations (DMAR_OPERATION_TIMEOUT, and about the same for AMD-Vi's
+ * COMPLETION_WAIT), whatever one register read costs (an emulator's are
+ * slow).  `cond` is checked at least once and again every 10 us.
+ */
+#define IOMMU_WAIT_US 1000000u
+#define IOMMU_WAIT(cond) ({                                          \
+    bool ok_ = false;                                                \
+    for (u32 t_ = 0; t_ <= IOMMU_WAIT_US / 10; t_++) {               \
+        if (cond) { ok_ = true; break; }                             \
+        udelay(10);                                                  \
+    }                                                                \
+    ok_; })
+
+/*
+ * The guest's A20 gate and pxHV's own register accesses.  Every IOMMU base
+ * the emulators here have (VT-d 0xFED90000 on q35, AMD-Vi 0xFED80000) has
+ * address bit 20 set, and Bochs and QEMU apply the guest's A20M to pxHV's
+ * accesses too (docs/memory-map.md "A20"): with the gate off, a read of a
+ * unit's register reads whatever lies 1 MiB lower.  So a unit is asked only
+ * after a register whose value is known reads that value (vtd_sane,
+ * amdvi_sane: CAP, EFR, and the enable bit pxHV set); otherwise the poll is
+ * deferred to a later one.
+ */
+bool vtd_sane(u32 unit);
+bool amdvi_sane(u32 unit);
+
+/* The register pages the guest sees (reads give all ones, writes exit). */
+void iommu_regs_keep(void);
+
+/* PCI configuration space (pci.c): the AMD IOMMU's function and the register
+ * holding the ECAM window's base are kept from the guest's writes. */
+void pci_protect_setup(void);
+bool pci_ecam_write(struct cpu *c, u64 gpa);
+void pci_report(void);
+
+/* For the write handlers (iommu.c, pci.c): the decoded store's first byte
+ * as a guest-physical address (false: the guest's paging does not map it),
+ * and the register an XCHG gives the old value to. */
+struct insn;
+bool iommu_store_gpa(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa);
+void iommu_set_reg(struct cpu *c, const struct insn *in, u64 v, u32 mode);
+u64  iommu_store_value(struct cpu *c, const struct insn *in);
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * An IOMMU that lives in PCI space: the AMD IOMMU is a PCI function (class
+ * 0806h, bus 0) whose capability block holds its register base (AMD IOMMU
+ * rev. 3.00, 3.2 "IOMMU Capability Block Registers") and whose command
+ * register holds memory decoding and bus mastering.  A guest that could
+ * write that function could move the registers away from where pxHV
+ * programmed them, or cut the unit off from its tables.  So, where such a
+ * function exists, the guest's writes to it are dropped, by every route:
+ *
+ *   ports 0xCF8/0xCFC  the PCI configuration mechanism #1 (PCI Local Bus 3.0,
+ *                      3.2.2.3.2 "Software Generation of Configuration
+ *                      Transactions"): the address register is intercepted
+ *                      (dword writes only: a byte at 0xCF9 is the reset
+ *                      control register and is not touched), the data
+ *                      ports too, and a data access is judged against the
+ *                      address the chipset holds;
+ *   ECAM               the memory-mapped window the MCFG table names (PCI
+ *                      Firmware 3.0, 4.1.2 "MCFG Table Description"): the
+ *                      function's 4 KiB page is read-only in the second-level
+ *                      tables and a write exits here, is decoded (lib/insn.c)
+ *                      and dropped;
+ *   the window itself  the chipset register that places the ECAM window
+ *                      (PCIEXBAR, 00:00.0 offset 60h on Intel's MCH and
+ *                      QEMU's q35) is kept from writes the same way, or the
+ *                      guest could move the window and write the function
+ *                      through a page pxHV does not watch;
+ *   the A20 gate       where the engine applies A20M after the second-level
+ *                      translation (docs/memory-map.md), a guest write to the
+ *                      page 1 MiB above a watched page (bus 1's page for a
+ *                      bus 0 function) lands in the watched one: those pages
+ *                      are watched too, and their writes are performed by
+ *                      pxHV through the ports, which A20 does not touch.
+ *
+ * The address register is state every CPU shares: one owner (this file), one
+ * lock (pci_lock), as core/cmos.c does for the CMOS index.  Every dword write
+ * to 0xCF8 and every data access is performed under the lock, so what a data
+ * access reaches is decided from the address the chipset has at that moment,
+ * whatever another CPU does; pxHV's own accesses put the guest's address
+ * back before they let the lock go.  Reads pass unchanged: the guest sees the
+ * function as it is.
+ *
+ * VT-d units are not PCI functions.  On QEMU's q35 nothing in the chipset
+ * holds their base (the MCH has no MCHBAR or VTBAR; checked: its
+ * configuration space reads 0 there, and the unit is fixed at 0xFED90000), so
+ * there is nothing to intercept; on real Intel chipsets the base register
+ * (VTBAR/VTDBAR) is programmed by the firmware and locked, docs/iommu.md.
+ */
+#include "iommu_impl.h"
+#include "core/console.h"
+#include "core/core.h"
+#include "lib/insn.h"
+#include "lib/lib.h"
+#include "core/stop.h"
+#include "core/virt.h"
+#include "hw/x86.h"
+
+#define PORT_ADDR     0xCF8
+#define PORT_DATA     0xCFC
+#define ADDR_ENABLE   BIT(31)
+#define EXBAR_REG     0x60          /* PCIEXBAR, 64 bits */
+#define EXBAR_END     0x68
+#define A20_BIT       (1ULL << 20)
+
+static bool on;                     /* the ports are intercepted */
+static volatile u32 pci_lock;
+static u32 addr;                    /* what the chipset's address register holds */
+static u16 fns[IOMMU_MAX_UNITS];    /* the IOMMU functions (bus 0 requester IDs) */
+static u32 nfns;
+static bool exbar;                  /* 00:00.0's PCIEXBAR is kept too */
+static u64 ecam;                    /* the ECAM window of segment 0, bus 0 */
+static u8 ecam_last_bus;
+#define WATCHED_MAX 4
+static u64 watched[WATCHED_MAX];    /* ECAM pages whose writes exit */
+static u32 nwatched;
+static u64 port_accesses, ecam_writes;   /* what the intercepts cost, in exits */
+
+static void lock(void)
+{
+    while (__atomic_exchange_n(&pci_lock, 1, __ATOMIC_ACQUIRE))
+        while (pci_lock) {
+            if (cpus_stopping())    /* the holder may have been stopped */
+                cpu_park();
+            pause();
+        }
+}
+
+static void unlock(void)
+{
+    __atomic_store_n(&pci_lock, 0, __ATOMIC_RELEASE);
+}
+
+static u32 cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg)
+{
+    return ADDR_ENABLE | (u32)bus << 16 | (u32)dev << 11 | (u32)fn << 8 | (reg & 0xFC);
+}
+
+/* Under the lock: one configuration access of `size` bytes at `reg`
+ * through the ports, the guest's address put back afterwards. */
+static u32 cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v)
+{
+    outl(PORT_ADDR, a);
+    u16 port = (u16)(PORT_DATA + (reg & 3));
+    if (in)
+        v = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+    else if (size == 1)
+        outb(port, (u8)v);
+    else if (size == 2)
+        outw(port, (u16)v);
+    else
+        outl(port, v);
+    outl(PORT_ADDR, addr);
+    return v;
+}
+
+static u16 read_vendor(u8 bus, u8 dev, u8 fn)
+{
+    lock();
+    u16 v = (u16)cfg_access(cfg_addr(bus, dev, fn, 0), 0, 2, true, 0);
+    unlock();
+    return v;
+}
+
+/* Is [reg, reg + size) of bus:dev.fn kept from the guest's writes? */
+enum kept_kind { KEPT_NONE, KEPT_IOMMU_FN, KEPT_EXBAR };
+static const char *const kept_name[] = { "", "the AMD IOMMU's PCI function",
+                                         "the chipset's ECAM base (PCIEXBAR)" };
+static u64 kept_writes[3];
+
+static enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size)
+{
+    u16 rid = IOMMU_RID(bus, dev, fn);
+    for (u32 i = 0; i < nfns; i++)
+        if (fns[i] == rid)
+            return KEPT_IOMMU_FN;
+    if (exbar && rid == 0 && reg < EXBAR_END && reg + size > EXBAR_REG)
+        return KEPT_EXBAR;
+    return KEPT_NONE;
+}
+
+/* Counted; the first of each kind named. */
+static void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route)
+{
+    if (!kept_writes[k]++)
+        kprintf("pxHV: IOMMU: the guest wrote to %s, %02x:%02x.%x offset 0x%02x, through %s: "
+                "dropped, as every later write\n", kept_name[k], bus, dev, fn, reg, route);
+}
+
+/* ---- set-up ---- */
+
+struct mcfg_entry { u64 base; u16 segment; u8 first_bus, last_bus; u32 reserved; } PACKED;
+
+static void find_ecam(void)
+{
+    const struct acpi_header *t = acpi_find("MCFG", 0);
+    if (!t || t->length < sizeof *t + 8)
+        return;
+    const struct mcfg_entry *e = (const struct mcfg_entry *)((const u8 *)t + sizeof *t + 8);
+    u32 n = (t->length - sizeof *t - 8) / sizeof *e;
+    for (u32 i = 0; i < n; i++)
+        if (e[i].segment == 0 && e[i].first_bus == 0) {
+            ecam = e[i].base;
+            ecam_last_bus = e[i].last_bus;
+            return;
+        }
+}
+
+/* A function's ECAM page and, where it lies in the window, its A20 alias
+ * (the page of the next bus): read-only for the guest. */
+static void watch(u8 bus, u8 dev, u8 fn, const char *what)
+{
+    if (!ecam || bus > ecam_last_bus)
+        return;
+    u64 page = ecam + ((u64)bus << 20 | (u64)dev << 15 | (u64)fn << 12);
+    for (u32 k = 0; k < 2 && nwatched < WATCHED_MAX; k++, page |= A20_BIT) {
+        if (k && ((bus & 1) || bus + 1 > ecam_last_bus))
+            break;
+        guest_keep(page, 4096, PT_R, false, what);
+        watched[nwatched++] = page;
+    }
+}
+
+void pci_protect_setup(void)
+{
+    if (iommu.desc.kind != IOMMU_AMDVI)
+        return;
+    addr = inl(PORT_ADDR);
+    for (u32 u = 0; u < iommu.desc.nunits; u++) {
+        u16 rid = iommu.desc.unit[u].devid;
+        if (IOMMU_BUS(rid)) {
+            /* A bridge above it could renumber its bus; not handled. */
+            kprintf("pxHV: IOMMU: unit %u's PCI function %02x:%02x.%x is not on bus 0: its "
+                    "configuration is not kept from the guest\n", u, IOMMU_BUS(rid),
+                    IOMMU_DEV(rid), IOMMU_FN(rid));
+            continue;
+        }
+        if (read_vendor(0, (u8)IOMMU_DEV(rid), (u8)IOMMU_FN(rid)) == 0xFFFF)
+            continue;                       /* no function there: nothing to keep */
+        fns[nfns++] = rid;
+    }
+    if (!nfns)
+        return;
+    find_ecam();
+    on = true;
+    for (u32 i = 0; i < nfns; i++)
+        watch(0, (u8)IOMMU_DEV(fns[i]), (u8)IOMMU_FN(fns[i]), "the AMD IOMMU's PCI configuration");
+    /* The window's base register on an Intel MCH (QEMU's q35 too): bit 0
+     * enables the window, bits 35:26 hold its base, which must be the MCFG's
+     * for this to be the register that places it. */
+    if (ecam && read_vendor(0, 0, 0) == 0x8086) {
+        lock();
+        u64 bar = cfg_access(cfg_addr(0, 0, 0, EXBAR_REG), EXBAR_REG, 4, true, 0) |
+                  (u64)cfg_access(cfg_addr(0, 0, 0, EXBAR_REG + 4), EXBAR_REG + 4, 4, true, 0) << 32;
+        unlock();
+        if ((bar & 1) && (bar & 0xFFC000000ULL) == ecam) {
+            exbar = true;
+            watch(0, 0, 0, "the chipset's ECAM base (PCIEXBAR)");
+        }
+    }
+    for (u32 i = 0; i < nfns; i++)
+        kprintf("pxHV: IOMMU: the AMD IOMMU's PCI function %02x:%02x.%x is kept from the guest's "
+                "writes: ports 0xCF8/0xCFC%s\n", IOMMU_BUS(fns[i]), IOMMU_DEV(fns[i]),
+                IOMMU_FN(fns[i]), ecam ? " and its ECAM page" : "");
+    if (exbar)
+        kprintf("pxHV: IOMMU: the ECAM window's base (00:00.0 PCIEXBAR) is kept from the guest's "
+                "writes: the window stays at 0x%llx\n", ecam);
+}
+
+void pci_report(void)
+{
+    if (on)
+        kprintf("pxHV: IOMMU: PCI configuration intercepts: %llu port accesses, %llu ECAM "
+                "writes\n", port_accesses, ecam_writes);
+    for (u32 k = KEPT_IOMMU_FN; k <= KEPT_EXBAR; k++)
+        if (kept_writes[k])
+            kprintf("pxHV: IOMMU: %llu guest write%s to %s dropped\n", kept_writes[k],
+                    kept_writes[k] == 1 ? "" : "s", kept_name[k]);
+}
+
+/* ---- the ports ---- */
+
+u32 iommu_io_ports(u16 *ports, u32 max)
+{
+    static const u16 all[] = { PORT_ADDR, PORT_DATA, PORT_DATA + 1, PORT_DATA + 2, PORT_DATA + 3 };
+    u32 n = 0;
+    for (u32 i = 0; on && i < ARRAY_SIZE(all) && n < max; i++)
+        ports[n++] = all[i];
+    return n;
+}
+
+/* Under the lock: a data-port access of `size` at `port`, judged against
+ * the address the chipset holds. */
+static u32 data_access(u16 port, u8 size, bool in, u32 v)
+{
+    u32 reg = (addr & 0xFC) + (port - PORT_DATA);
+    u8 bus = (u8)(addr >> 16), dev = (u8)((addr >> 11) & 0x1F), fn = (u8)((addr >> 8) & 7);
+    enum kept_kind what = (addr & ADDR_ENABLE) && !in ? protected(bus, dev, fn, reg, size) : KEPT_NONE;
+    if (what) {
+        dropped(what, bus, dev, fn, reg, "port 0xCFC");
+        return 0;
+    }
+    if (in)
+        return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+    if (size == 1)
+        outb(port, (u8)v);
+    else if (size == 2)
+        outw(port, (u16)v);
+    else
+        outl(port, v);
+    return 0;
+}
+
+bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v)
+{
+    (void)c;
+    if (!on || port + size <= PORT_ADDR || port >= PORT_DATA + 4)
+        return false;
+    lock();
+    port_accesses++;
+    if (port == PORT_ADDR && size == 4) {
+        if (in) {
+            *v = inl(PORT_ADDR);
+        } else {
+            outl(PORT_ADDR, *v);
+            addr = *v;
+        }
+    } else if (port >= PORT_DATA && port + size <= PORT_DATA + 4) {
+        u32 r = data_access(port, size, in, *v);
+        if (in)
+            *v = r;
+    } else {
+        /* Bytes and words at 0xCF8-0xCFB are not the address register (only
+         * a dword is); one that also reaches a data port goes byte by byte. */
+        u32 out = *v, got = 0;
+        for (u8 i = 0; i < size; i++) {
+            u16 p = (u16)(port + i);
+            u8 b = (u8)(out >> (8 * i));
+            if (p >= PORT_DATA)
+                b = (u8)data_access(p, 1, in, b);
+            else if (in)
+                b = inb(p);
+            else
+                outb(p, b);
+            got |= (u32)b << (8 * i);
+        }
+        if (in)
+            *v = got;
+    }
+    unlock();
+    return true;
+}
+
+/* ---- the watched ECAM pages ---- */
+
+bool pci_ecam_write(struct cpu *c, u64 gpa)
+{
+    u64 page = gpa & ~0xFFFULL;
+    u32 w = 0;
+    while (w < nwatched && watched[w] != page)
+        w++;
+    if (w == nwatched)
+        return false;
+    __atomic_add_fetch(&ecam_writes, 1, __ATOMIC_RELAXED);
+    u8 bytes[INSN_MAX_LEN];
+    u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
+    struct insn in;
+    if (!insn_decode_write(bytes, n, mode, &in)) {
+        guest_refuse(c, "a write to PCI configuration space at GPA 0x%llx by an instruction pxHV "
+                     "does not decode", gpa);
+        guest_end(c, "unsupported write to a PCI configuration page pxHV keeps", false);
+    }
+    u64 start;
+    if (!iommu_store_gpa(c, &in, mode, &start))
+        start = gpa;
+    u64 rel = page - ecam;
+    u8 bus = (u8)(rel >> 20), dev = (u8)((rel >> 15) & 0x1F), fn = (u8)((rel >> 12) & 7);
+    u32 reg = (u32)(start - page);
+    enum kept_kind what = protected(bus, dev, fn, reg, in.size);
+    if (start < page || start + in.size > page + 4096) {
+        guest_refuse(c, "a %u-byte write across the edge of a PCI configuration page pxHV keeps, "
+                     "at GPA 0x%llx; dropped", in.size, start);
+    } else if (what) {
+        dropped(what, bus, dev, fn, reg, page & A20_BIT ? "its ECAM page's A20 alias" : "ECAM");
+        if (in.kind == INSN_XCHG) {       /* the old contents, as a read gives them */
+            lock();
+            u32 lo = cfg_access(cfg_addr(bus, dev, fn, reg), reg, in.size > 4 ? 4 : in.size, true, 0);
+            u32 hi = in.size > 4 ? cfg_access(cfg_addr(bus, dev, fn, reg + 4), reg + 4, 4, true, 0) : 0;
+            unlock();
+            iommu_set_reg(c, &in, (u64)hi << 32 | lo, mode);
+        }
+    } else if (in.kind == INSN_RMW || reg + in.size > 0x100 || ((reg & 3) + in.size > 4 && in.size != 8) ||
+               (in.size == 8 && (reg & 7))) {
+        /* Only plain stores that the ports can carry are performed. */
+        guest_refuse(c, "a %u-byte write to %02x:%02x.%x offset 0x%x through a PCI configuration "
+                     "page pxHV keeps, which it performs only as aligned stores to the first "
+                     "256 bytes; dropped", in.size, bus, dev, fn, reg);
+    } else {
+        /* Not a kept register: performed as the guest meant it, through the
+         * ports (an A20 alias page names the bus it names with A20 on). */
+        u64 v = iommu_store_value(c, &in);
+        lock();
+        u64 old = 0;
+        if (in.kind == INSN_XCHG)
+            old = cfg_access(cfg_addr(bus, dev, fn, reg), reg, in.size > 4 ? 4 : in.size, true, 0) |
+                  (in.size > 4 ? (u64)cfg_access(cfg_addr(bus, dev, fn, reg + 4), reg + 4, 4, true, 0) << 32 : 0);
+        cfg_access(cfg_addr(bus, dev, fn, reg), reg, in.size > 4 ? 4 : in.size, false, (u32)v);
+        if (in.size > 4)
+            cfg_access(cfg_addr(bus, dev, fn, reg + 4), reg + 4, 4, false, (u32)(v >> 32));
+        unlock();
+        if (in.kind == INSN_XCHG)
+            iommu_set_reg(c, &in, old, mode);
+    }
+    virt->skip(c, in.len);
+    return true;
+}
