@@ -4,6 +4,7 @@
 #                              (about 4-5 minutes under Bochs)
 #   make bench BENCH_LINUX=0   without the two Linux boots (about half a minute)
 #   make bench BENCH_ONLY=iommu  only Linux on q35 under pxHV without and with each IOMMU
+#   make bench BENCH_ONLY=cells  only the cells: the root Linux beside a busy cell, a cell's timer jitter
 # The table and the serial logs of the runs go to $(BUILD)/bench/.
 
 BENCH_LINUX ?= 1
