@@ -71,7 +71,7 @@ for engine in qemu bochs; do
         "pxHV: cell rt: starting on CPU 1 \(APIC 1\)" \
         "\[rt\] tick: start" \
         "\[rt\] tick: pxHV ACPI tables at 0xe0000, PM timer 0x608, PM1a_CNT 0x604" \
-        "\[rt\] tick: APIC: x?APIC, ID 1" \
+        "\[rt\] tick: APIC: x2?APIC, ID 1" \
         "\[rt\] tick 1000" \
         "PXHV-GUEST: linux init, kernel .*" \
         "nproc=1 hv=1" \
