@@ -244,7 +244,7 @@ jitter() {
 }
 cells_bench() {
     local r name w u rounds=${BENCH_CELLS_REPEAT:-2} img
-    local -A wall=() up=()
+    local -A wall=([alone]= [busy]=) up=([alone]= [busy]=)
     local busy=$B/cells/busy.bin tick=$B/cells/tick.bin root=$B/guests/cellroot.bin
     for f in "$busy" "$tick" "$root"; do
         [ -s "$f" ] || { ROWS+=("" "9. Cells: $f missing (make cells test-guests)"); return; }
