@@ -216,7 +216,8 @@ iommu_bench() {
 # ---- 9. Cells (issue 19): the root beside a busy cell; a cell's timer jitter ----
 # QEMU TCG (AMD-V), one host thread per CPU.  (a) The root Linux alone on a
 # 1-CPU machine, and on CPU 0 of a 2-CPU machine whose CPU 1 is cell `busy`
-# (tests/cells/busy.asm: writes and reads back its 16 MiB, pass after pass):
+# (tests/cells/busy.asm: writes and reads back its 16 MiB, pass after pass,
+# saying so every 1000th pass so that its lines do not split the root's):
 # wall seconds to the prompt's answer and Linux's own uptime there, best of
 # BENCH_CELLS_REPEAT rounds (default 2).  (b) Cell `rt` runs tick.asm with a
 # jitter window of 1000 ticks (1 s at 1 kHz): the delay of each LAPIC timer
@@ -259,7 +260,7 @@ cells_bench() {
             if [ $kind = busy ]; then
                 n=2
                 bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --cell busy --cpus 1 --mem 16 \
-                    --image "$busy" >/dev/null || fail "pxhv-config.sh --cell busy"
+                    --image "$(cell_image "$busy" 1000)" >/dev/null || fail "pxhv-config.sh --cell busy"
             fi
             run_qemu --disk "$img" --disk2 "$LIMG" --cpu "$SVM_CPU" --cpus $n --mem "$MEM" \
                 --arg -accel --arg tcg,thread=multi --timeout 600 --chat "$chat" --done "pxHV: stopping"
