@@ -6,6 +6,7 @@
 # cell, and the cell's ticks go on while the root waits and after.  On QEMU (AMD-V) and Bochs
 # (VT-x), 2 CPUs, 256 MiB: cell rt's 16 MiB lie at 0x0EE00000, where the guest aims.
 # timeout: 600
+# needs: cells
 . "$(dirname "$0")/lib.sh"
 tick=$PXHV_ROOT/build/cells/tick.bin
 [ -s "$tick" ] || fail "$tick missing (make cells)"

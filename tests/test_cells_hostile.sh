@@ -13,6 +13,7 @@
 # the resets through 0xCF9, the keyboard controller and port 0x92, the power-off through the
 # cell's own PM1a_CNT, a triple fault, and an INIT to the cell's own CPU.
 # timeout: 1800
+# needs: guest-linux cells
 . "$(dirname "$0")/lib.sh"
 hostile=$PXHV_ROOT/build/cells/hostile.bin
 [ -s "$hostile" ] || fail "$hostile missing (make cells)"

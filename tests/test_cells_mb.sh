@@ -7,6 +7,7 @@
 # (tests/guests/cellroot.asm) runs on to its end.  QEMU (AMD-V, -smp 4, xAPIC) and Bochs
 # (VT-x, cpu count=1:4:1, x2APIC).
 # timeout: 600
+# needs: cells
 . "$(dirname "$0")/lib.sh"
 mb=$PXHV_ROOT/build/cells/mbtest.elf
 [ -s "$mb" ] || fail "$mb missing (make cells)"
