@@ -1,8 +1,8 @@
 # pxHV top-level build.  `make help` lists the targets.
 # Each part owns a fragment: scripts/gen.mk (constants from the C headers), stage1/build.mk,
 # stage2/build.mk, stage3/build.mk, scripts/image.mk (pxhv.img), efi/build.mk (pxhv.efi, the
-# ESP image), guest_images/build.mk,
-# tests/guests/tests.mk, tests/tests.mk, scripts/run.mk, scripts/bench.mk, scripts/install.mk.
+# ESP image), guest_images/build.mk, tests/guests/tests.mk, tests/cells/cells.mk,
+# tests/tests.mk, scripts/run.mk, scripts/bench.mk, scripts/install.mk.
 
 BUILD      ?= build
 NASM       ?= nasm
@@ -27,6 +27,7 @@ include scripts/image.mk
 include efi/build.mk
 -include guest_images/build.mk
 -include tests/guests/tests.mk
+-include tests/cells/cells.mk
 -include tests/tests.mk
 -include scripts/run.mk
 -include scripts/bench.mk

@@ -10,6 +10,7 @@
 #   make bench BENCH_ONLY=iommu  only Linux on q35 under pxHV without and with each IOMMU
 #   make bench BENCH_EFI=0     without the UEFI path (BENCH_EFI_LINUX=0: without its Linux boots)
 #   make bench-efi             the UEFI path alone
+#   make bench BENCH_ONLY=cells  only the cells: the root Linux beside a busy cell, a cell's timer jitter
 # The table and the serial logs of the runs go to $(BUILD)/bench/.
 
 BENCH_LINUX  ?= 1

@@ -12,6 +12,8 @@
 #                   the same, only the wall-clock ones are slower
 #   BENCH_IOMMU_REPEAT=N  rounds of the q35 Linux boots without and with an IOMMU (default 2)
 #   BENCH_ONLY=iommu      only those boots (section 8: a few minutes)
+#   BENCH_CELLS_REPEAT=N  rounds of the root Linux alone and beside a busy cell (default 2)
+#   BENCH_ONLY=cells      only section 9 (cells: a few minutes)
 #
 # Needs build/pxhv.img's parts (make), build/guests/bench.bin (make test-guests)
 # and, for the Linux figures, build/guests/linux.img (make guest-linux).
@@ -214,6 +216,92 @@ iommu_bench() {
         row "  $dev" "${best[$dev]:-?}" "${exits[$dev]:-?}" "$note"
     done
 }
+# ---- 9. Cells (issue 19): the root beside a busy cell; a cell's timer jitter ----
+# QEMU TCG (AMD-V), one host thread per CPU.  (a) The root Linux alone on a
+# 1-CPU machine, and on CPU 0 of a 2-CPU machine whose CPU 1 is cell `busy`
+# (tests/cells/busy.asm: writes and reads back its 16 MiB, pass after pass,
+# saying so every 1000th pass so that its lines do not split the root's):
+# wall seconds to the prompt's answer and Linux's own uptime there, best of
+# BENCH_CELLS_REPEAT rounds (default 2).  (b) Cell `rt` runs tick.asm with a
+# jitter window of 1000 ticks (1 s at 1 kHz): the delay of each LAPIC timer
+# interrupt after the TSC time it was due, in TSC ticks, as the maximum and the
+# mean over the windows; beside the idle cellroot guest ("alone") and while the
+# root Linux boots to its prompt.  Under TCG the delays are mostly the host's
+# scheduling of the vCPU threads: a comparison, not a real machine's figure.
+cell_image() { # SRC ARG0 -> a copy of SRC with the parameter block's arg0 set
+    local out=$TEST_TMP/$(basename "$1" .bin)-$2.bin at i s=
+    cp "$1" "$out"
+    at=$(( $(stat -c %s "$out") - 48 + 12 ))
+    for i in 0 1 2 3; do s+=$(printf '\\x%02x' $(($2 >> (8 * i) & 255))); done
+    printf "$s" | dd of="$out" bs=1 seek="$at" conv=notrunc status=none
+    echo "$out"
+}
+# jitter LOG [UNTIL-ERE]: "MAX MEAN WINDOWS" of the [rt] jitter lines (before UNTIL-ERE).
+jitter() {
+    tr -d '\r' <"$1" | awk -v until="${2:-^$}" '
+        until != "^$" && $0 ~ until { exit }
+        match($0, /\[rt\] jitter max [0-9]+ mean [0-9]+/) {
+            split(substr($0, RSTART, RLENGTH), f, " ")
+            if (f[4] + 0 > max) max = f[4] + 0
+            sum += f[6]; n++ }
+        END { if (n) printf "%d %d %d", max, sum / n, n }'
+}
+cells_bench() {
+    local r name w u rounds=${BENCH_CELLS_REPEAT:-2} img
+    local -A wall=([alone]= [busy]=) up=([alone]= [busy]=)
+    local busy=$B/cells/busy.bin tick=$B/cells/tick.bin root=$B/guests/cellroot.bin
+    for f in "$busy" "$tick" "$root"; do
+        [ -s "$f" ] || { ROWS+=("" "9. Cells: $f missing (make cells test-guests)"); return; }
+    done
+    sect "9. Cells: the root Linux on QEMU TCG (AMD-V), beside a busy cell" "wall s" "Linux uptime s" \
+        "best of $rounds round(s)"
+    for r in $(seq "$rounds"); do
+        for kind in alone busy; do
+            say "[9] the root Linux $kind, round $r of $rounds"
+            img=$(pxhv_image --drive 0x81) || fail "image"
+            local n=1
+            if [ $kind = busy ]; then
+                n=2
+                bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --cell busy --cpus 1 --mem 16 \
+                    --image "$(cell_image "$busy" 1000)" >/dev/null || fail "pxhv-config.sh --cell busy"
+            fi
+            run_qemu --disk "$img" --disk2 "$LIMG" --cpu "$SVM_CPU" --cpus $n --mem "$MEM" \
+                --arg -accel --arg tcg,thread=multi --timeout 600 --chat "$chat" --done "pxHV: stopping"
+            name=cells-linux-$kind-$r
+            keep "$name"
+            w=$(stamp_of '^uptime=')
+            u=$(tr -d '\r' <"$OUT/$name.log" | sed -nE 's/^uptime=([0-9.]+)$/\1/p' | head -n 1)
+            [ -n "$w" ] || { say "Linux ($kind) did not answer at the prompt (ended: $RUN_END)"; continue; }
+            keep_min "wall[$kind]" "$w"
+            keep_min "up[$kind]" "$u"
+        done
+    done
+    row "  root Linux on 1 CPU, no cell" "${wall[alone]:-?}" "${up[alone]:-?}" ""
+    row "  root Linux on CPU 0, cell busy on CPU 1" "${wall[busy]:-?}" "${up[busy]:-?}" \
+        "$(ratio "${wall[alone]:-}" "${wall[busy]:-}") of the wall alone"
+    sect "   cell rt's LAPIC timer (1 kHz), delay after due" "max ticks" "mean ticks" "TSC ticks; windows of 1000"
+    local t1k j
+    t1k=$(cell_image "$tick" 1000)
+    say "[9] cell rt beside the idle cellroot guest"
+    img=$(pxhv_image --builtin "$root" --name cellroot) || fail "image"
+    bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --cell rt --cpus 1 --mem 16 --image "$t1k" \
+        >/dev/null || fail "pxhv-config.sh --cell rt"
+    run_qemu --disk "$img" --cpu "$SVM_CPU" --cpus 2 --mem "$MEM" --arg -accel --arg tcg,thread=multi \
+        --timeout 300 --done "pxHV: stopping"
+    keep cells-tick-alone
+    read -r jm ja jn <<<"$(jitter "$OUT/cells-tick-alone.log")"
+    row "  beside the idle cellroot guest" "${jm:-?}" "${ja:-?}" "${jn:-0} windows"
+    say "[9] cell rt while the root Linux boots"
+    img=$(pxhv_image --drive 0x81) || fail "image"
+    bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --cell rt --cpus 1 --mem 16 --image "$t1k" \
+        >/dev/null || fail "pxhv-config.sh --cell rt"
+    run_qemu --disk "$img" --disk2 "$LIMG" --cpu "$SVM_CPU" --cpus 2 --mem "$MEM" \
+        --arg -accel --arg tcg,thread=multi --timeout 600 --chat "$chat" --done "pxHV: stopping"
+    keep cells-tick-linux
+    read -r jm ja jn <<<"$(jitter "$OUT/cells-tick-linux.log" '^uptime=')"
+    row "  while the root Linux boots to its prompt" "${jm:-?}" "${ja:-?}" "${jn:-0} windows"
+    ROWS+=("    TSC: $(tr -d '\r' <"$OUT/cells-tick-alone.log" | grep -aoE 'TSC [0-9]+ ticks/ms' | head -n 1)")
+}
 SVM_CPU=qemu64,+svm,+npt
 LINUX_IMG=$B/guests/linux.img
 # The Linux boots' copy of the image (whatever happens to the file meanwhile)
@@ -228,6 +316,19 @@ wait MemTotal:
 wait ~ # 
 send poweroff -f
 CHAT
+
+if [ "${BENCH_ONLY:-}" = cells ]; then
+    [ -s "$LINUX_IMG" ] || fail "$LINUX_IMG missing (make guest-linux)"
+    cp "$LINUX_IMG" "$LIMG"
+    ROWS=()
+    row() { ROWS+=("$(printf '%-46s %16s %16s  %s' "$@")"); }
+    sect() { ROWS+=("" "$(printf '%-46s %16s %16s  %s' "$1" "${2:-}" "${3:-}" "${4:-}")"); }
+    cells_bench
+    { echo "pxHV benchmark (section 9 only), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) host CPUs," \
+           "load average at the start $LOAD0, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+      printf '%s\n' "${ROWS[@]}"; } | tee "$OUT/table.txt"
+    exit 0
+fi
 
 if [ "${BENCH_ONLY:-}" = iommu ]; then
     [ -s "$LINUX_IMG" ] || fail "$LINUX_IMG missing (make guest-linux)"
@@ -579,6 +680,11 @@ fi
 # ---- 8. DMA protection: the q35 boots (iommu_bench, above) ------------------
 if [ "$LINUX" != 0 ] && [ -s "$LINUX_IMG" ]; then
     iommu_bench
+fi
+
+# ---- 9. Cells (cells_bench, above) -------------------------------------------
+if [ "$LINUX" != 0 ] && [ -s "$LINUX_IMG" ]; then
+    cells_bench
 fi
 
 # ---- table ---------------------------------------------------------------

@@ -3,7 +3,15 @@
 # include/boot/pxhv_config.h) of a pxHV disk image in place.  No rebuild needed.
 #
 #   pxhv-config.sh IMG [--source none|partition|drive|builtin|mbr] [--drive 0xNN]
-#                      [--flags N] [--name NAME] [--show]
+#                      [--flags N] [--name NAME] [--show] [CELL OPTIONS]
+#
+# Cells (docs/cells.md), each --cell NAME followed by what to set for it:
+#   --cell NAME [--cpus N | --cpu-ids A,B] [--mem MIB] [--image FILE]
+#               [--format flat|multiboot] [--policy stop|restart]
+#               [--ports FIRST-LAST|FIRST+COUNT[,...]] [--cmdline TEXT]
+#   --cell-remove NAME
+# A new cell needs --image; it gets 1 CPU, 16 MiB, a flat image and the stop
+# policy unless told otherwise.  Cell images live in pxHV's own sectors.
 #
 # --drive alone also selects --source drive.  With no option, or with
 # --show, the block is printed (after any change).  The block is the sector
@@ -21,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "$prog: $*" >&2; exit 1; }
 
 usage() {
-    sed -n '5,6p' "$0" | sed 's/^#//' >&2
+    sed -n '5,16p' "$0" | sed 's/^#//' >&2
     exit 2
 }
 
@@ -61,7 +69,7 @@ u32le() {
 img=$1; shift
 [ -f "$img" ] || die "$img: no such file"
 
-init=0 show=0 changed=0
+init=0 show=0 changed=0 cell_args=()
 new_source= new_drive= new_flags= new_name= name_set=0 new_s3= new_gs=
 while [ $# -gt 0 ]; do
     case $1 in
@@ -74,6 +82,7 @@ while [ $# -gt 0 ]; do
     --stage3-sectors) [ $# -ge 2 ] || usage; new_s3=$2; shift 2 ;;
     --guest-sectors)  [ $# -ge 2 ] || usage; new_gs=$2; shift 2 ;;
     -h|--help) usage ;;
+    --cell|--cell-remove) cell_args=("$@"); break ;;
     *) die "unknown option '$1' (try --help)" ;;
     esac
 done
@@ -144,7 +153,17 @@ if [ $changed -eq 1 ] || [ $init -eq 1 ]; then
         u32le "$drive"; u32le "$glba"; u32le "$gsectors"; u32le "$flags"
         printf '%s' "$name"
         head -c $((SECTOR_SIZE - OFF_NAME - ${#name})) /dev/zero
-    } | dd of="$img" bs="$SECTOR_SIZE" seek="$CONFIG_LBA" count=1 iflag=fullblock conv=notrunc status=none
+    } | if [ $init -eq 1 ]; then
+        dd of="$img" bs="$SECTOR_SIZE" seek="$CONFIG_LBA" count=1 iflag=fullblock conv=notrunc status=none
+    else
+        # Only struct pxhv_config: the cells that follow it in the sector stay.
+        head -c "$CFG_SIZE" | dd of="$img" bs=1 seek=$((CONFIG_LBA * SECTOR_SIZE)) conv=notrunc status=none
+    fi
+fi
+cells() { python3 "$here/cellcfg.py" "$_pxhv_consts" "$img" "$CONFIG_LBA" "$@"; }
+if [ ${#cell_args[@]} -gt 0 ]; then
+    cells "${cell_args[@]}" >/dev/null || exit 1
+    changed=1
 fi
 
 if [ $show -eq 1 ] || [ $changed -eq 0 ]; then
@@ -161,4 +180,5 @@ if [ $show -eq 1 ] || [ $changed -eq 0 ]; then
         "$( [ $((flags & CFG_FLAG_TRACE_EXITS)) -ne 0 ] && echo ' trace-exits')" \
         "$( [ $((flags & CFG_FLAG_NO_POWEROFF)) -ne 0 ] && echo ' no-poweroff')$( [ $((flags & CFG_FLAG_INTERCEPT_IPI)) -ne 0 ] && echo ' intercept-ipi')$( [ $((flags & CFG_FLAG_REQUIRE_IOMMU)) -ne 0 ] && echo ' require-iommu')"
     printf 'guest_name      %s\n' "$name"
+    cells --show
 fi

@@ -80,6 +80,7 @@ help:
 	@echo "                    EFI System Partition, before the loader it had (docs/uefi.md)"
 	@echo "  uninstall-efi     ESP=...: the ESP's files as before"
 	@echo "  usb               $(BUILD)/usb.img: the Linux disk with pxHV installed, for a USB stick"
+	@echo "  cells             the cell test programs in $(BUILD)/cells/ (docs/cells.md)"
 	@echo "  deps              install missing Debian packages (root), else print the command"
 	@echo "  help              this list"
 

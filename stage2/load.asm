@@ -25,6 +25,10 @@ load_config:
         mov     di, bi + BI_CONFIG
         mov     cx, CFG_SIZE
         rep     movsb
+        mov     si, sector_buf + CFG_CELLS_OFFSET   ; the cells, in the same sector
+        mov     di, bi + BI_CELLS
+        mov     cx, CELLS_SIZE
+        rep     movsb
         ; The name is NUL padded; a full 16-byte name still ends at
         ; boot_info.reserved[0], which is zero.
         mov     si, msg_cfg
@@ -286,6 +290,15 @@ load_guest:
 
 cfg_magic:      db PXHV_CONFIG_MAGIC
 msg_cfg_bad:    db "Config block missing or invalid", NL, 0
+msg_cells_bad:  db "Config block invalid: ", 0
+msg_cells_many: db "more cells than CELLS_MAX", NL, 0
+msg_cell_size:  db ": its image's size does not match its sectors", NL, 0
+msg_cell_room:  db ": the cells' images together are larger than the staging area", NL, 0
+msg_cell_err:   db ": image read error 0x", 0
+msg_cell_move:  db ": the BIOS could not move it above 1 MiB (INT 15h AH=87h), status 0x", 0
+msg_cell:       db "Cell ", 0
+msg_cell_img:   db ": image ", 0
+msg_s3_lba_bytes: db " bytes from LBA ", 0
 msg_cfg:        db "Config: guest ", 0
 msg_cfg_name:   db " '", 0
 msg_quote_nl:   db "'", NL, 0
@@ -306,3 +319,175 @@ msg_src_drive:  db "drive", 0
 msg_src_builtin: db "builtin", 0
 msg_src_mbr:    db "original MBR", 0
 msg_src_unknown: db "unknown", 0
+
+; load_cells: each cell's image (config.cells, copied to boot_info.cells) to
+; CELL_STAGING and up, each at a 4 KiB boundary, where stage 3 takes its copy
+; (boot_info.cells.cell[i].staged).  Real mode reaches only the first MiB, so
+; each 32 KiB read lands at LOW_CELL_BOUNCE and the BIOS moves it up (INT 15h
+; AH=87h, which also opens A20 for the move).  A table that does not fit
+; stops here with its reason; a cell's other checks are stage 3's.
+load_cells:
+        pushad
+        mov     ecx, [bi + BI_CELLS + CELLS_COUNT]
+        test    ecx, ecx
+        jz      .done
+        mov     si, msg_cells_many
+        cmp     ecx, CELLS_MAX
+        ja      .bad
+        mov     bp, bi + BI_CELLS + CELLS_CELL
+        mov     edi, CELL_STAGING
+.cell:
+        push    ecx
+        mov     eax, [bp + CELL_IMAGE_SECTORS]
+        mov     edx, [bp + CELL_IMAGE_BYTES]
+        shl     eax, 9
+        mov     si, msg_cell_size
+        test    edx, edx
+        jz      .bad_cell
+        cmp     edx, eax
+        ja      .bad_cell
+        sub     eax, 512
+        cmp     edx, eax
+        jbe     .bad_cell                   ; a whole sector more than the image
+        mov     si, msg_cell_room
+        mov     eax, [bp + CELL_IMAGE_SECTORS]
+        shl     eax, 9
+        add     eax, edi
+        jc      .bad_cell
+        cmp     eax, CELL_STAGING_END
+        ja      .bad_cell
+        mov     [bp + CELL_STAGED], edi
+        mov     si, msg_cell
+        call    print
+        call    print_cell_name
+        mov     si, msg_cell_img
+        call    print
+        mov     eax, [bp + CELL_IMAGE_BYTES]
+        call    print_dec
+        mov     si, msg_s3_lba_bytes
+        call    print
+        mov     eax, [bp + CELL_IMAGE_LBA]
+        call    print_dec
+        call    crlf
+        mov     eax, [bp + CELL_IMAGE_LBA]
+        mov     edx, [bp + CELL_IMAGE_SECTORS]
+.chunk:
+        mov     cx, 64
+        cmp     edx, 64
+        jae     .read
+        mov     cx, dx
+.read:
+        push    es
+        push    word LOW_CELL_BOUNCE >> 4
+        pop     es
+        xor     bx, bx
+        call    disk_read
+        pop     es
+        jc      .read_err
+        call    move_up                     ; CX sectors from LOW_CELL_BOUNCE to EDI
+        jc      .move_err
+        movzx   ecx, cx
+        add     eax, ecx
+        shl     ecx, 9
+        add     edi, ecx
+        shr     ecx, 9
+        sub     edx, ecx
+        jnz     .chunk
+        add     edi, 4095                   ; the next image at a page boundary
+        and     edi, ~4095
+        add     bp, CELL_SIZE
+        pop     ecx
+        dec     ecx
+        jnz     .cell
+.done:
+        popad
+        ret
+.read_err:
+        mov     si, msg_cell_err
+        jmp     .status
+.move_err:
+        mov     si, msg_cell_move
+.status:                                    ; SI: what failed, AH: the BIOS's status
+        push    si
+        mov     si, msg_cell
+        call    print
+        call    print_cell_name
+        pop     si
+        call    print
+        movzx   eax, ah
+        mov     cl, 2
+        call    print_hex
+        call    crlf
+        jmp     stop16
+.bad_cell:
+        push    si
+        mov     si, msg_cells_bad
+        call    print
+        mov     si, msg_cell
+        call    print
+        call    print_cell_name
+        pop     si
+.bad:
+        call    print
+        jmp     stop16
+
+; print_cell_name: the name of the cell at BP (8 bytes, NUL padded).
+print_cell_name:
+        push    ax
+        push    bx
+        push    cx
+        mov     bx, bp
+        mov     cx, CELL_NAME_LEN
+.c:     mov     al, [bx]
+        test    al, al
+        jz      .e
+        call    putc
+        inc     bx
+        loop    .c
+.e:     pop     cx
+        pop     bx
+        pop     ax
+        ret
+
+; move_up: CX sectors from LOW_CELL_BOUNCE to linear EDI through INT 15h
+; AH=87h (the BIOS's block move; IBM PC AT Technical Reference, and every
+; BIOS since): a GDT of six descriptors, the source and destination at 10h
+; and 18h.  CF=1 and AH = status on failure.
+move_up:
+        pushad
+        push    es
+        mov     eax, LOW_CELL_BOUNCE
+        mov     [move_gdt + 0x12], ax
+        shr     eax, 16
+        mov     [move_gdt + 0x14], al
+        mov     [move_gdt + 0x17], ah
+        mov     eax, edi
+        mov     [move_gdt + 0x1A], ax
+        shr     eax, 16
+        mov     [move_gdt + 0x1C], al
+        mov     [move_gdt + 0x1F], ah
+        shl     cx, 8                       ; sectors -> words
+        push    ds
+        pop     es
+        mov     si, move_gdt
+        mov     ah, 0x87
+        int     0x15
+        pop     es
+        jc      .fail
+        popad
+        clc
+        ret
+.fail:
+        mov     [esp + 28 + 1], ah          ; AH in the saved EAX
+        popad
+        stc
+        ret
+
+        align   8
+move_gdt:
+        dq      0, 0                        ; null; the BIOS's GDT alias
+        dw      0xFFFF, 0                   ; 10h: source, limit 64 KiB
+        db      0, 0x93, 0, 0
+        dw      0xFFFF, 0                   ; 18h: destination
+        db      0, 0x93, 0, 0
+        dq      0, 0                        ; the BIOS's CS and SS

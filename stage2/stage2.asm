@@ -67,7 +67,8 @@ entry:
         call    boot_disk_info          ; disk.asm
         call    load_config             ; load.asm
         call    load_stage3             ; load.asm
-        call    load_guest              ; load.asm
+        call    load_cells              ; load.asm: from pxHV's disk, so before
+        call    load_guest              ; load.asm  the guest's drive is selected
         call    cpu_check               ; cpu.asm
         call    boot_page_tables        ; cpu.asm
         jmp     enter_long_mode         ; cpu.asm

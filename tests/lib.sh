@@ -578,3 +578,19 @@ linux_expect() {
     LINUX_MEMTOTAL=$mt
     expect_stats CPUID "I/O instruction" || return 1
 }
+
+# untangle_cells LOG: LOG with every cell's line ("[name] ...", whole: pxHV prints a cell's
+# line at once) and every line of pxHV's own ("pxHV: ...", from another CPU) that landed
+# inside a line of the root guest's moved to just after that line,
+# so that both are whole lines again (the root writes COM1 directly, byte by byte, and pxHV
+# cannot know where its line stands).  Prints the new file's name (LOG.lines).
+untangle_cells() {
+    perl -e 'local $/; my $s = <STDIN>; my ($o, $held, $bol) = ("", "", 1);
+        while ($s =~ /\G(?:(\[[a-z0-9_-]{1,8}\] [^\n]*\n|pxHV: [^\n]*\n)|([^\n\[p]+|[\[p]|\n))/gc) {
+            if (defined $1) { if ($bol) { $o .= $1 } else { $held .= $1 } next }
+            $o .= $2;
+            if ($2 eq "\n") { $o .= $held; $held = ""; $bol = 1 } else { $bol = 0 }
+        }
+        print $o, $held;' <"$1" | tr -d '\r' >"$1.lines"
+    echo "$1.lines"
+}

@@ -104,8 +104,9 @@ if want emu; then
         [ -e "$t" ] && selected "$(basename "$t" .sh)" && emu+=("$t")
     done
     if [ ${#emu[@]} -gt 0 ]; then
-        # pxHV, the built-in test guests and the guest disks built from Debian packages.
-        goals=(all test-guests guests usb esp efi-tests)
+        # pxHV, the built-in test guests, the guest disks built from Debian packages, the
+        # ESP and the EFI test applications, the cells' programs.
+        goals=(all test-guests guests usb esp efi-tests cells)
         record build "$OUT/logs/build.log" $MAKE --no-print-directory "${goals[@]}"
         for t in "${emu[@]}"; do
             name=$(basename "$t" .sh)

@@ -26,7 +26,19 @@
     C(DISK_BUILTIN_MAX_SECTORS) C(DISK_PART1_LBA) C(MBR_PART_TABLE) C(MBR_CODE_BYTES) C(MBR_STAGE2_LBA) C(DISK_CYLINDER_BYTES) \
     C(LOW_MBR_COPY) C(LOW_BOOT_SECTOR) C(LOW_STAGE2) C(LOW_STAGE2_STACK) \
     C(LOW_STAGE3_BOUNCE) C(LOW_PAGE_TABLES) C(LOW_CENSUS) C(CENSUS_COUNT) C(CENSUS_IDS) \
-    C(CENSUS_MAX) \
+    C(CENSUS_MAX) C(LOW_CELL_BOUNCE) C(CELL_STAGING) C(CELL_STAGING_END) C(DISK_CELL_IMAGES_LBA) \
+    C(CELLS_MAX) C(CELL_NAME_LEN) C(CELL_CPUS_MAX) C(CELL_PORT_RANGES) C(CELL_CMDLINE_LEN) \
+    C(CELL_MEM_MIN_MIB) C(CELL_FMT_FLAT) C(CELL_FMT_MULTIBOOT) C(CELL_POLICY_STOP) \
+    C(CELL_POLICY_RESTART) C(CFG_CELLS_OFFSET) \
+    O(CELLS_COUNT, struct pxhv_cells, count) O(CELLS_CELL, struct pxhv_cells, cell) \
+    Z(CELLS_SIZE, struct pxhv_cells) Z(CELL_SIZE, struct pxhv_cell) \
+    O(CELL_NAME, struct pxhv_cell, name) O(CELL_FORMAT, struct pxhv_cell, format) \
+    O(CELL_POLICY, struct pxhv_cell, policy) O(CELL_CPUS, struct pxhv_cell, cpus) \
+    O(CELL_FLAGS, struct pxhv_cell, flags) O(CELL_CPU_IDS, struct pxhv_cell, cpu_ids) \
+    O(CELL_MEM_MIB, struct pxhv_cell, mem_mib) O(CELL_IMAGE_LBA, struct pxhv_cell, image_lba) \
+    O(CELL_IMAGE_SECTORS, struct pxhv_cell, image_sectors) \
+    O(CELL_IMAGE_BYTES, struct pxhv_cell, image_bytes) O(CELL_STAGED, struct pxhv_cell, staged) \
+    O(CELL_PORTS, struct pxhv_cell, ports) O(CELL_CMDLINE, struct pxhv_cell, cmdline) \
     C(STAGE3_MAGIC) \
     O(S3H_MAGIC, struct stage3_header, magic) O(S3H_ENTRY_OFFSET, struct stage3_header, entry_offset) \
     O(S3H_IMAGE_SIZE, struct stage3_header, image_size) O(S3H_MEM_SIZE, struct stage3_header, mem_size) \
@@ -59,7 +71,7 @@
     O(BI_CONFIG, struct boot_info, config) O(BI_E820, struct boot_info, e820) \
     O(BI_LM_CR3, struct boot_info, lm_cr3) O(BI_LM_STACK, struct boot_info, lm_stack) \
     O(BI_LM_ENTRY, struct boot_info, lm_entry) O(BI_LM_ARG, struct boot_info, lm_arg) \
-    O(BI_CONFIG_LBA, struct boot_info, config_lba) \
+    O(BI_CONFIG_LBA, struct boot_info, config_lba) O(BI_CELLS, struct boot_info, cells) \
     Z(BI_SIZE, struct boot_info) \
     O(E820_LENGTH, struct e820_entry, length) \
     O(E820_ATTR, struct e820_entry, attr) \

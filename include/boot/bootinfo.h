@@ -11,7 +11,7 @@
 #include "boot/pxhv_config.h"
 
 #define BOOTINFO_MAGIC   0x56487870u /* "pxHV" */
-#define BOOTINFO_VERSION 2
+#define BOOTINFO_VERSION 3
 #define BOOTINFO_E820_MAX 64
 
 /* E820 entry as stage 2 stores it: always 24 bytes (ACPI 3 attr = 1 if the BIOS gave 20). */
@@ -95,9 +95,11 @@ struct boot_info {
                                    map's memory and the first 4 GiB          */
     u8  reserved[0x100 - 0x0D8];
     struct e820_entry e820[BOOTINFO_E820_MAX]; /* 0x100                         */
+    struct pxhv_cells cells;   /* 0x700 the configuration's cells, `staged` filled */
 } PACKED;
 
 STATIC_ASSERT(sizeof(struct pxhv_config) == 0x38, "config layout");
-STATIC_ASSERT(sizeof(struct boot_info) == 0x100 + 24 * BOOTINFO_E820_MAX, "boot_info layout");
+STATIC_ASSERT(sizeof(struct boot_info) == 0x100 + 24 * BOOTINFO_E820_MAX + sizeof(struct pxhv_cells),
+              "boot_info layout");
 
 #endif

@@ -14,6 +14,7 @@
 #define DISK_CONFIG_LBA       41    /* struct pxhv_config, one sector       */
 #define DISK_STAGE3_LBA       42    /* stage 3 flat image, size in config   */
 #define DISK_STAGE3_MAX_SECTORS 512 /* 256 KiB                              */
+#define DISK_CELL_IMAGES_LBA  560   /* cell images (struct pxhv_cell), to    */
 #define DISK_BUILTIN_LBA      1536  /* built-in test guest                  */
 #define DISK_BUILTIN_MAX_SECTORS 64 /* 32 KiB, loaded at 0000:7C00          */
 #define DISK_PART1_LBA        2048  /* optional guest partition 1           */
@@ -36,6 +37,9 @@
 #define CENSUS_COUNT          0x100    /*   in that page: how many answered          */
 #define CENSUS_IDS            0x104    /*   and their APIC IDs                        */
 #define CENSUS_MAX            ((4096 - CENSUS_IDS) / 4)  /* then stage 3's early 4 GiB identity map  */
+#define LOW_CELL_BOUNCE       LOW_PAGE_TABLES  /* cell images, 32 KiB at a time, before the tables */
+#define CELL_STAGING          0x200000 /* cell images from stage 2 until stage 3 has copied them */
+#define CELL_STAGING_END      0x1000000
 
 /* ---- The hypervisor region: the only memory pxHV keeps ---- */
 #define HV_REGION_ALIGN       0x1000ULL       /* EPT hides it page by page        */

@@ -47,5 +47,6 @@ void apic_ipi(u32 dest, u32 icr);            /* to one APIC ID, until delivered 
 void apic_ipi_others(u32 icr);               /* to all but this CPU */
 void udelay(u32 us);                         /* busy wait: the PIT, then the TSC */
 void delay_calibrate(void);                  /* the TSC against the PIT, before the guest runs */
+u64  tsc_per_millisecond(void);              /* what delay_calibrate measured (0 before) */
 
 #endif

@@ -83,6 +83,7 @@ u32 guest_fetch_at(struct cpu *c, u64 gla, bool lm, u8 *bytes, u32 max);
 
 /* ---- the guest's memory map and INT 15h hook (core/memmap.c, core/int15.c) ---- */
 void guest_plan_memory(void);       /* before the EPT is built */
+void guest_report_memory(void);     /* then, once the cells took theirs: the guest's map */
 const struct mtrr_state *host_mtrrs(void);   /* as the firmware set them */
 void mtrr_report(void);             /* are the real ones still so? */
 u64  guest_map_top(void);           /* the end of the EPT/NPT identity map */

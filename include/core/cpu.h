@@ -11,6 +11,7 @@
 #include "boot/layout.h"
 #include "lib/mtrr.h"
 #include "lib/region.h"
+#include "boot/pxhv_config.h"
 
 /* Guest GPRs as the exit stub pushes them, indexed by register number
  * (SDM Vol. 2A Table 3-1 order: RAX RCX RDX RBX RSP RBP RSI RDI R8..R15).
@@ -54,6 +55,8 @@ struct tss64 {
 #define CPU_IST_SIZE   4096
 enum { IST_DF = 1, IST_NMI = 2 };    /* TSS IST slots (1-based, as the IDT names them) */
 
+struct cell;
+
 /*
  * One CPU's state, in three parts (the Jailhouse split): what is fixed once
  * the block is set up, what other CPUs reach (each field says who writes it
@@ -67,6 +70,8 @@ struct cpu {
     u32 index;                    /* 0 = the boot CPU                              */
     u32 apic_id;
     u64 vm_host_pa, vm_ctl_pa;    /* the backend's host area and control block    */
+    struct cell *cell;            /* the cell it runs (core/cell.c); the root's: 0 */
+    u64 slat;                     /* its cell's second-level root, 0: the root cell's */
 
     /* ---- Reached by other CPUs. ---- */
     /* An AP, set once by itself (release) when its control block is ready;
@@ -77,6 +82,9 @@ struct cpu {
      * while it is parked; `parked` is written by this CPU only. */
     volatile u32 vipi;            /* VIPI_INIT | VIPI_SIPI | vector << 8            */
     volatile bool parked;         /* an AP in pxHV, waiting for a SIPI              */
+    /* A cell's CPU halted in pxHV while its cell ends or stays stopped: set
+     * by itself, cleared as it rejoins (core/cell.c). */
+    volatile bool cell_parked;
     /* Set by cpu_kick before its NMI, exchanged to 0 by this CPU's NMI
      * handler (core/stop.c). */
     volatile u32 kick;            /* the next NMI is pxHV's own                     */
@@ -144,7 +152,7 @@ static inline struct cpu *this_cpu(void)
  * own pages, and the page pool for the host's and the guest's page tables.
  * core/early.c sizes and places the region with it; the blocks and the pool
  * are found again by walking the same pieces (core/cpu.c, core/host.c). */
-void region_parts_of(u32 virt, u32 cpus, struct region_parts *p);
+void region_parts_of(u32 virt, u32 cpus, const struct pxhv_cells *cells, struct region_parts *p);
 /* A zeroed block from the region; NULL: the region has none for that index. */
 struct cpu *cpu_alloc(u32 index, u32 apic_id);
 u64  cpu_stack_top(const struct cpu *c);

@@ -9,6 +9,7 @@
 #ifndef PXHV_VIRT_H
 #define PXHV_VIRT_H
 #include "lib/types.h"
+#include "lib/pt.h"
 #include "core/cpu.h"
 #include "hw/x86.h"
 
@@ -28,8 +29,12 @@ struct segment {
  * 9-1): the boot CPU as a BIOS leaves a boot sector; an AP as the firmware
  * leaves it and as INIT leaves any AP (INIT state, waiting for a SIPI); the
  * boot CPU after INIT (INIT state at the reset vector F000:FFF0); an AP woken
- * by a SIPI (real mode at vector * 4 KiB). */
-enum vcpu_start { START_BOOT_SECTOR, START_WAIT_FOR_SIPI, START_RESET_VECTOR, START_SIPI };
+ * by a SIPI (real mode at vector * 4 KiB); a cell's first CPU entering a
+ * Multiboot kernel: the INIT state, then 32-bit protected mode with flat 4
+ * GiB segments (CS 08h, the others 10h) and paging off (Multiboot 0.6.96
+ * 3.2 "Machine state"; RIP, EAX and EBX are the caller's). */
+enum vcpu_start { START_BOOT_SECTOR, START_WAIT_FOR_SIPI, START_RESET_VECTOR, START_SIPI,
+                  START_FLAT32 };
 
 /* A CPU's whole state at one instruction, for the in-place launch
  * (core/inplace.c): the vCPU continues exactly there, in any mode.  The
@@ -113,10 +118,15 @@ struct virt_ops {
      * Related Structures"). */
     void (*msr_intercept)(struct cpu *c, u32 first, u32 last, u8 access, bool on);
     void (*io_intercept)(struct cpu *c, u16 port, bool on);
+    void (*io_intercept_all)(struct cpu *c);        /* every port (a cell's CPU)     */
     /* The second-level leaf of one page with a 4 KiB leaf of its own (a
      * kept range) again from guest_classify, while pxHV starts: no CPU runs
      * the guest yet (the changed CPU flushes its TLB at its next launch). */
     void (*page_update)(u64 gpa);
+    /* A cell's own second-level tables from the core's classifier, built
+     * while pxHV starts: the value its CPUs load (an EPTP or an nCR3), 0 when
+     * the page pool ran out.  Each CPU of a cell uses c->cell->slat. */
+    u64 (*slat_build)(struct pt_attr (*classify)(void *ctx, u64 base, u64 len), void *ctx, u64 top);
 };
 
 extern const struct virt_ops *virt;

@@ -63,15 +63,39 @@ struct acpi_fadt {
     u16 arm_boot_arch;
     u8  minor_version;
     u64 x_firmware_ctrl, x_dsdt;
+    struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk, x_pm1b_cnt_blk;
+    struct acpi_gas x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk, x_gpe1_blk;
 } PACKED;
-#define FADT_RESET_REG_SUP BIT(10)   /* Table 5.10 "Fixed ACPI Description Table Fixed Feature Flags" */
+STATIC_ASSERT(sizeof(struct acpi_fadt) == 244, "FADT through X_GPE1_BLK: 244 bytes");
+/* Table 5.10 "Fixed ACPI Description Table Fixed Feature Flags" */
+#define FADT_WBINVD        BIT(0)
+#define FADT_PROC_C1       BIT(2)
+#define FADT_PWR_BUTTON    BIT(4)    /* set: no fixed-feature power button */
+#define FADT_SLP_BUTTON    BIT(5)    /* set: no fixed-feature sleep button */
+#define FADT_RESET_REG_SUP BIT(10)
+/* Table 5.11 "IA-PC Boot Architecture Flags" */
+#define FADT_BOOT_VGA_NOT_PRESENT BIT(2)
+#define FADT_BOOT_CMOS_RTC_NOT_PRESENT BIT(5)
+
+/* 5.2.10 "Firmware ACPI Control Structure (FACS)": 64 bytes, 64-byte aligned. */
+struct acpi_facs {
+    char sig[4];             /* "FACS"                              */
+    u32  length;
+    u32  hardware_signature, firmware_waking_vector, global_lock, flags;
+    u64  x_firmware_waking_vector;
+    u8   version, reserved0[3];
+    u32  ospm_flags;
+    u8   reserved1[24];
+} PACKED;
+STATIC_ASSERT(sizeof(struct acpi_facs) == 64, "FACS: 64 bytes");
 
 /* 5.2.12 "Multiple APIC Description Table (MADT)" */
 struct acpi_madt {
     struct acpi_header h;
     u32 lapic_addr;
-    u32 flags;
+    u32 flags;               /* bit 0 PCAT_COMPAT: dual 8259s present */
 } PACKED;
+#define MADT_PCAT_COMPAT BIT(0)
 struct madt_entry { u8 type, length; } PACKED;
 enum { MADT_LAPIC = 0, MADT_X2APIC = 9 };
 struct madt_lapic {              /* 5.2.12.2 "Processor Local APIC Structure" */
@@ -146,6 +170,15 @@ u32 acpi_hide_sleep(void);
 void acpi_parse_madt(const struct acpi_madt *madt, struct acpi_cpus *out);
 /* The same from an MP configuration table: its enabled processor entries. */
 void mp_parse_config(const struct mp_config *cfg, struct acpi_cpus *out);
+/* CPUs given to cells, gone from what the root guest reads: their MADT
+ * entries neither enabled nor online capable (ACPI 6.5 5.2.12.2 "Processor
+ * Local APIC Structure", Table 5.40 "Local APIC Flags"), their MP table
+ * entries not enabled (MP 1.4 4.3.1), checksums made good.  Each returns the
+ * entries it changed; acpi_disable_cpus does both in the firmware's tables in
+ * place: bit 0 the MADT changed, bit 1 the MP table. */
+u32 acpi_madt_disable(struct acpi_madt *madt, const u32 *ids, u32 n);
+u32 mp_config_disable(struct mp_config *cfg, const u32 *ids, u32 n);
+u32 acpi_disable_cpus(const u32 *ids, u32 n);
 /* The CPUs and, with `power`, the power-management ports and \_S5, from the
  * firmware's tables in physical memory, through the RSDP at `rsdp` (UEFI's
  * configuration table) or, if 0, the one found in the BIOS areas. */

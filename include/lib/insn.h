@@ -74,4 +74,9 @@ struct insn_prefixes {
  */
 u32 insn_length(const u8 *bytes, u32 avail, u32 mode, struct insn_prefixes *pfx);
 
+/* The length of any instruction in a `mode`-bit code segment (prefixes,
+ * REX, VEX/EVEX, opcode, ModR/M, SIB, displacement, immediate); 0 when the
+ * bytes end first.  Its meaning is not decoded. */
+u32 insn_length_any(const u8 *bytes, u32 avail, u32 mode);
+
 #endif

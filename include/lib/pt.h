@@ -50,8 +50,10 @@ struct pt_attr {
     bool mixed;     /* true: the range is not uniform, split it further */
     u8   perms;     /* PT_R|W|X, 0 = not present                       */
     u8   memtype;   /* enum mem_type (mtrr.h) for leaves                */
-    u64  remap;     /* a 4 KiB page only: the page mapped instead of the
-                       range itself; 0: identity                      */
+    u64  remap;     /* where the range's first byte is mapped, the rest
+                       following it (a cell's memory, pxHV's INT 15h
+                       page); 0: identity.  A leaf larger than 4 KiB is
+                       made only where this address is aligned for it. */
 };
 
 struct pt_format {

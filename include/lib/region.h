@@ -40,6 +40,7 @@ struct region_parts {
     u32 cpus;            /* one block of cpu_bytes per CPU                   */
     u64 cpu_bytes;
     u64 pool;            /* the page pool (page tables, second-level tables) */
+    u64 cells;           /* pxHV's copy of the cells' images (at most 1 MiB) */
     u64 iommu;           /* the IOMMU's tables, the last piece (stage3/iommu) */
 };
 
@@ -53,6 +54,15 @@ u64 region_span(const struct region_parts *p);
  * HV_REGION_MIN_BASE and ending at or below HV_REGION_MAX_END (layout.h),
  * page-aligned.  Returns 0 when there is no such place. */
 u64 region_place(const struct e820_map *m, u64 span);
+
+/* RAM for cells below the region: len[i] bytes each (multiples of 2 MiB),
+ * each 2 MiB-aligned and inside one RAM range of the map, at or above
+ * HV_REGION_MIN_BASE, ending at or below `below`, the first cell highest and
+ * each next one below the one before.  2 MiB alignment keeps a cell's own A20
+ * alias inside the cell and the root's out of it (a cell's range and the MiB
+ * above it start at even MiBs).  base[i] gets each; returns how many were
+ * placed (n when all fit). */
+u32 region_cells_place(const struct e820_map *m, u64 below, u32 n, const u64 len[], u64 base[]);
 
 /* The ranges to keep from the guest: the region and, with `alias`, its A20
  * alias (one MiB higher).  A region over one MiB holds the aliases of all its

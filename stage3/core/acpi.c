@@ -265,3 +265,92 @@ void acpi_scan(struct acpi_info *out, bool power, u64 rsdp_pa)
             out->s5 = acpi_parse_s5(d, &out->slp_typa, &out->slp_typb);
     }
 }
+
+/* A table's checksum byte made good again after a change. */
+static void checksum_fix(void *p, u32 len, u8 *field)
+{
+    u8 sum = 0;
+    *field = 0;
+    for (u32 i = 0; i < len; i++)
+        sum = (u8)(sum + ((const u8 *)p)[i]);
+    *field = (u8)-sum;
+}
+
+static bool listed(u32 id, const u32 *ids, u32 n)
+{
+    for (u32 i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+/* A cell's CPU leaves the root's MADT altogether: an entry only marked disabled
+ * would still count as a CPU the root may bring online later (Linux reserves it
+ * as "hotplug"), and pxHV refuses every INIT-SIPI to it anyway. */
+u32 acpi_madt_disable(struct acpi_madt *madt, const u32 *ids, u32 n)
+{
+    u8 *p = (u8 *)(madt + 1), *end = (u8 *)madt + madt->h.length;
+    u32 removed = 0;
+    while (p + sizeof(struct madt_entry) <= end) {
+        struct madt_entry *e = (struct madt_entry *)p;
+        if (e->length < sizeof *e || p + e->length > end)
+            break;
+        bool gone = false;
+        if (e->type == MADT_LAPIC && e->length >= sizeof(struct madt_lapic))
+            gone = listed(((struct madt_lapic *)p)->apic_id, ids, n);
+        else if (e->type == MADT_X2APIC && e->length >= sizeof(struct madt_x2apic))
+            gone = listed(((struct madt_x2apic *)p)->x2apic_id, ids, n);
+        if (!gone) {
+            p += e->length;
+            continue;
+        }
+        u32 len = e->length;
+        for (u8 *q = p; q + len < end; q++)     /* down over the entry: front to back */
+            *q = q[len];
+        end -= len;
+        memset(end, 0, len);
+        madt->h.length -= len;
+        removed++;
+    }
+    if (removed)
+        checksum_fix(madt, madt->h.length, &madt->h.checksum);
+    return removed;
+}
+
+u32 mp_config_disable(struct mp_config *cfg, const u32 *ids, u32 n)
+{
+    u8 *p = (u8 *)(cfg + 1), *end = (u8 *)cfg + cfg->length;
+    u32 changed = 0;
+    for (u32 i = 0; i < cfg->entries && p < end; i++) {
+        if (*p != 0) {
+            p += 8;
+            continue;
+        }
+        struct mp_processor *e = (struct mp_processor *)p;
+        if (p + sizeof *e > end)
+            break;
+        if (listed(e->apic_id, ids, n) && (e->flags & MP_CPU_ENABLED)) {
+            e->flags &= (u8)~MP_CPU_ENABLED;
+            changed++;
+        }
+        p += sizeof *e;
+    }
+    if (changed)
+        checksum_fix(cfg, cfg->length, &cfg->checksum);
+    return changed;
+}
+
+u32 acpi_disable_cpus(const u32 *ids, u32 n)
+{
+    u32 done = 0;
+    const struct acpi_rsdp *rsdp = find_rsdp();
+    struct acpi_madt *madt = rsdp ? (struct acpi_madt *)find_table(rsdp, "APIC", 0) : NULL;
+    if (madt && madt->h.length >= sizeof *madt && acpi_madt_disable(madt, ids, n))
+        done |= BIT(0);
+    const struct mp_floating *f = find_signed(0x5F504D5F /* "_MP_" */, 4, 16, 0xF0000);
+    struct mp_config *cfg = f && f->config ? (struct mp_config *)(usize)f->config : NULL;
+    if (cfg && !memcmp(cfg->sig, "PCMP", 4) && acpi_checksum_ok(cfg, cfg->length) &&
+        mp_config_disable(cfg, ids, n))
+        done |= BIT(1);
+    return done;
+}

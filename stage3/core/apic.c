@@ -105,6 +105,11 @@ void delay_calibrate(void)
     tsc_per_ms = (rdtsc() - t0) / 10;
 }
 
+u64 tsc_per_millisecond(void)
+{
+    return tsc_per_ms;
+}
+
 void udelay(u32 us)
 {
     if (!tsc_per_ms) {

@@ -15,13 +15,26 @@
 static struct cpu *cpus[PXHV_MAX_CPUS];
 static u32 ncpus;
 
-void region_parts_of(u32 virt, u32 cpus, struct region_parts *p)
+/* A cell's second-level tables: the top table, one for the first 512 GiB,
+ * one per GiB of its memory, and the table and page-table page that reach
+ * the local APIC's page at 0xFEE00000 (core/cell.c). */
+#define CELL_PT_PAGES(mib) (5 + ((mib) + 1023) / 1024)
+
+void region_parts_of(u32 virt, u32 cpus, const struct pxhv_cells *cells, struct region_parts *p)
 {
     const struct virt_ops *ops = virt_pick(virt);    /* main.c picks the same */
     p->image = ((u64)(__mem_end - __image_start) + 4095) & ~4095ULL;
     p->cpus = cpus;
     p->cpu_bytes = sizeof(struct cpu_block) + (ops ? ops->cpu_pages : 0) * 4096ULL;
     p->pool = HV_PT_POOL_PAGES * 4096ULL;
+    p->cells = 0;
+    u32 n = cells->count <= CELLS_MAX ? cells->count : 0;
+    if (n)
+        p->pool += 4096;                          /* the root's view of a cell's memory */
+    for (u32 i = 0; i < n; i++) {
+        p->pool += CELL_PT_PAGES(cells->cell[i].mem_mib <= 4096 ? cells->cell[i].mem_mib : 0) * 4096ULL;
+        p->cells += ((u64)cells->cell[i].image_bytes + 4095) & ~4095ULL;
+    }
     p->iommu = 0;                   /* core/early.c adds the IOMMU's tables */
 }
 
@@ -29,7 +42,7 @@ void region_parts_of(u32 virt, u32 cpus, struct region_parts *p)
 static struct cpu_block *block_of(u32 index)
 {
     struct region_parts p;
-    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    region_parts_of(g_boot.virt, g_boot.cpus, &g_boot.cells, &p);
     struct region_cursor cur = { g_hv_base };
     region_take(&cur, p.image);
     u64 a = 0;
@@ -44,7 +57,7 @@ struct cpu *cpu_alloc(u32 index, u32 apic_id)
         return NULL;
     struct cpu_block *b = block_of(index);
     struct region_parts p;
-    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    region_parts_of(g_boot.virt, g_boot.cpus, &g_boot.cells, &p);
     memset(b, 0, p.cpu_bytes);
     struct cpu *c = &b->u.cpu;
     c->self = c;

@@ -100,7 +100,9 @@ NORETURN void stage3_early(struct boot_info *bi)
     struct e820_map map;
     e820_from_boot(&map, bi);
     struct region_parts parts;
-    region_parts_of(bi->virt, cpus, &parts);
+    region_parts_of(bi->virt, cpus, &bi->cells, &parts);
+    if (parts.cells > REGION_WINDOW)
+        early_stop("The cells' images together are larger than 1 MiB");
     parts.iommu = (u64)iommu_early_pages(&map) * 4096;   /* stage3/iommu: the last piece */
     u64 size = region_span(&parts);
     u64 base = region_place(&map, size);

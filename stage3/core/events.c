@@ -4,12 +4,14 @@
  * refused (the end of the guest and refusals: core/report.c).
  */
 #include "core/core.h"
+#include "core/cell.h"
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/hv.h"
 #include "lib/lib.h"
 #include "core/power.h"
 #include "lib/pt.h"
+#include "lib/insn.h"
 #include "core/smp.h"
 #include "core/stop.h"
 #include "core/ipi.h"
@@ -72,6 +74,8 @@ void core_xsetbv(struct cpu *c)
 
 NORETURN void core_triple_fault(struct cpu *c)
 {
+    if (c->cell)
+        cell_end(c, "triple fault (shutdown)");
     guest_end(c, "triple fault", true);
 }
 
@@ -88,6 +92,8 @@ void core_init_signal(struct cpu *c)
         smp_probe_exit(c, true);
         return;
     }
+    if (c->cell)                     /* no INIT reaches a cell's CPU but from pxHV's own IPIs */
+        cell_end(c, "INIT signal");
     /* An INIT exit again as the next exit: the engine kept the INIT pending
      * (the first AP's probe picks the intercept path where it does; with one
      * CPU there is no AP to probe with).  The CPU would exit at every entry
@@ -125,6 +131,22 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
     struct segment cs;
     const char *kept = guest_kept_name(v->gpa);
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";
+    if (c->cell)
+        cell_end(c, "%s of guest-physical 0x%llx, outside the cell's memory and devices", access,
+                 v->gpa);
+    const struct cell *owner = cell_owning_gpa(v->gpa);
+    if (owner && v->access != PT_X) {
+        /* The root reaching into a cell: refused, and the instruction stepped
+         * over (the cell runs on; nothing there changed or was read). */
+        u8 bytes[INSN_MAX_LEN];
+        u32 mode, n = guest_fetch(c, bytes, sizeof bytes, &mode), len = insn_length_any(bytes, n, mode);
+        if (len) {
+            guest_refuse(c, "a %s of cell %s's memory at GPA 0x%llx; not performed", access,
+                         owner->name, v->gpa);
+            virt->skip(c, len);
+            return;
+        }
+    }
 
     virt->get_seg(c, SEG_CS, &cs);
     kprintf("pxHV: %s violation: guest %s at GPA 0x%llx", virt->second_level, access, v->gpa);

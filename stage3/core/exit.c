@@ -7,6 +7,7 @@
  * for both backends, before the backend writes back for the next entry.
  */
 #include "core/core.h"
+#include "core/cell.h"
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/hv.h"
@@ -37,8 +38,13 @@ void core_exit(struct guest_regs *regs)
     h(c);
     if (c->cmos_revoke)
         cmos_serve(c);
-    if (c->vipi)
+    if (c->vipi) {
+        if (c->cell)
+            cell_posted(c);              /* its cell's end; an INIT that ends it */
         ipi_take(c);
+        if (c->cell && c->vipi)
+            cell_posted(c);              /* ended while it waited for a SIPI */
+    }
     if (c->nmi_pending)
         virt->deliver_nmi(c);
     virt->exit_end(c);

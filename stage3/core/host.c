@@ -118,7 +118,7 @@ void cpu_load(struct cpu *c)
 void host_init(void)
 {
     struct region_parts p;
-    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    region_parts_of(g_boot.virt, g_boot.cpus, &g_boot.cells, &p);
     /* pxhv.efi sized the pool for the page tables above 4 GiB too. */
     p.pool += (u64)g_boot.pool_extra * 4096;
     struct region_cursor cur = { g_hv_base };

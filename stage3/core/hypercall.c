@@ -1,5 +1,6 @@
 /* VMCALL: the pxHV hypercall ABI (include/boot/hypercall.h, docs/hypercalls.md). */
 #include "core/core.h"
+#include "core/cell.h"
 #include "core/console.h"
 #include "core/hv.h"
 #include "core/iommu.h"
@@ -43,6 +44,12 @@ void core_hypercall(struct cpu *c)
     }
     c->stats.event[EV_HYPERCALL]++;
     iommu_poll();           /* blocked DMAs reported before what the guest says next */
+    /* A cell may ask what pxHV is and print; its shutdown and reset are its
+     * own end; the statistics are the machine's. */
+    if (c->cell && (fn == PXHV_HC_SHUTDOWN || fn == PXHV_HC_RESET))
+        cell_end(c, "%s hypercall", fn == PXHV_HC_SHUTDOWN ? "shutdown" : "reset");
+    if (c->cell && fn == PXHV_HC_EXIT_STATS)
+        fn = ~0u;
     switch (fn) {
     case PXHV_HC_VERSION:
         ret = PXHV_VERSION_NUM;

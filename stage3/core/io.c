@@ -16,6 +16,7 @@
  */
 #include "core/core.h"
 #include "hw/acpi.h"
+#include "core/cell.h"
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/hv.h"
@@ -91,6 +92,15 @@ static bool writes_port(u16 port, u8 size, u32 v, u16 p, u8 *b)
 
 static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
 {
+    if (c->cell) {
+        cell_port_out(c, port, size, v);
+        return;
+    }
+    const struct cell *owner = cell_owning_port(port);
+    if (owner) {
+        guest_refuse(c, "OUT to port 0x%x, cell %s's; not performed", port, owner->name);
+        return;
+    }
     if (iommu_io(c, port, size, false, &v))
         return;
     if (port == PXHV_DEBUG_PORT) {
@@ -135,6 +145,13 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
 
 static u32 port_in(struct cpu *c, u16 port, u8 size)
 {
+    if (c->cell)
+        return cell_port_in(c, port, size);
+    const struct cell *owner = cell_owning_port(port);
+    if (owner) {
+        guest_refuse(c, "IN from port 0x%x, cell %s's; all ones returned", port, owner->name);
+        return 0xFFFFFFFFu;
+    }
     u32 got;
     if (iommu_io(c, port, size, true, &got))
         return got;

@@ -8,6 +8,7 @@
 #include "core/ipi.h"
 #include "core/apic.h"
 #include "lib/apicdest.h"
+#include "core/cell.h"
 #include "core/cmos.h"
 #include "core/console.h"
 #include "core/core.h"
@@ -35,7 +36,8 @@ static u64 apic_page;               /* the xAPIC's registers, kept from the gues
  */
 void ipi_setup(void)
 {
-    bool native = virt->can_wait_for_sipi() && !(g_boot.config.flags & CFG_FLAG_INTERCEPT_IPI);
+    bool native = virt->can_wait_for_sipi() && !(g_boot.config.flags & CFG_FLAG_INTERCEPT_IPI) &&
+                  !g_boot.cells.count;
     apic_page = rdmsr(MSR_IA32_APIC_BASE) & ~0xFFFULL;
     /* Its own page in the second-level tables, so that its rights can change. */
     guest_keep(apic_page, 4096, native ? PT_RWX : PT_R, false, "the local APIC");
@@ -48,6 +50,7 @@ void ipi_setup(void)
                           ? "INIT and SIPI exits, unless the first AP's probe shows the engine "
                             "keeps INIT pending"
                           : "INIT and SIPI exits")
+            : g_boot.cells.count ? "intercepted ICR writes (IPIs stay inside each cell)"
             : virt->can_wait_for_sipi() ? "intercepted ICR writes (the configuration asks for it)"
                                         : "intercepted ICR writes (no wait-for-SIPI activity state)");
 }
@@ -110,7 +113,7 @@ static void send_hw(struct cpu *c, u32 dest, u32 icr, bool x2)
     for (u32 i = 0; i < cpu_count(); i++) {
         struct cpu *t = cpu_get(i);
         struct apic_view to = view(t);
-        if (!apic_ipi_reaches(&from, &to, icr, dest, x2))
+        if (t->cell != c->cell || !apic_ipi_reaches(&from, &to, icr, dest, x2))
             continue;
         apic_icr_write(x2 ? t->apic_id : t->apic_id & 0xFF, one);
         if (!x2)
@@ -121,25 +124,58 @@ static void send_hw(struct cpu *c, u32 dest, u32 icr, bool x2)
     }
 }
 
-void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
+/*
+ * An IPI aimed at one CPU by its APIC ID (physical destination mode, no
+ * shorthand, not the broadcast ID) that is another cell's: the sender's
+ * cell may reach only its own CPUs.  Broadcasts, shorthands and logical
+ * destinations simply reach only the sender's cell's CPUs (send_hw and
+ * ipi_icr_write leave the others out), as if the others were not there.
+ * Returns the CPU it was aimed at, or NULL.
+ */
+static struct cpu *aimed_outside(struct cpu *c, u32 dest, u32 icr, bool x2)
+{
+    if (((icr >> ICR_SH_SHIFT) & 3) || (icr & ICR_LOGICAL) || dest == (x2 ? 0xFFFFFFFFu : 0xFFu))
+        return NULL;
+    for (u32 i = 0; i < cpu_count(); i++) {
+        struct cpu *t = cpu_get(i);
+        if ((x2 ? t->apic_id : t->apic_id & 0xFF) == dest && t->cell != c->cell)
+            return t;
+    }
+    return NULL;
+}
+
+/* The root's IPIs at a cell's CPU: refused, one line per cell. */
+static u32 root_reported;
+
+bool ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
 {
     u32 mode = low & ICR_MODE, icr = low & ICR_DEFINED;
     if (mode == (3u << 8) || mode == (7u << 8)) {
         guest_refuse(c, "an IPI with the reserved delivery mode %u; not sent", mode >> 8);
-        return;
+        return true;
+    }
+    struct cpu *out = aimed_outside(c, dest, icr, x2);
+    if (out && c->cell)
+        return false;
+    if (out) {
+        u32 bit = BIT(out->cell->index);
+        if (!(__atomic_fetch_or(&root_reported, bit, __ATOMIC_ACQ_REL) & bit))
+            guest_refuse(c, "IPIs to APIC %u, a CPU of cell %s; not sent (reported once)",
+                         out->apic_id, out->cell->name);
+        return true;
     }
     if (mode != ICR_INIT && mode != ICR_STARTUP) {
         send_hw(c, dest, icr, x2);
-        return;
+        return true;
     }
     /* INIT level de-assert (SDM Vol. 3A 10.6.1) does nothing on these CPUs. */
     if (mode == ICR_INIT && !(low & ICR_ASSERT) && (low & ICR_LEVEL))
-        return;
+        return true;
     struct apic_view from = view(c);
     for (u32 i = 0; i < cpu_count(); i++) {
         struct cpu *t = cpu_get(i);
         struct apic_view to = view(t);
-        if (!apic_ipi_reaches(&from, &to, icr, dest, x2))
+        if (t->cell != c->cell || !apic_ipi_reaches(&from, &to, icr, dest, x2))
             continue;
         if (mode == ICR_INIT) {
             post(c, t, VIPI_INIT);
@@ -149,6 +185,7 @@ void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2)
             post(c, t, VIPI_SIPI | (low & 0xFF) << 8);
         }
     }
+    return true;
 }
 
 /* An INIT pxHV delivers: the APIC as INIT leaves it, and the vCPU restarted. */
@@ -162,11 +199,15 @@ static void take_init(struct cpu *c, enum vcpu_start how)
     virt->guest_start(c, how, 0);
 }
 
-void ipi_park(struct cpu *c)
+bool ipi_park(struct cpu *c)
 {
     c->parked = true;
     for (;;) {
         u32 v = c->vipi;
+        if (v & VIPI_CELL) {
+            c->parked = false;
+            return false;
+        }
         if (v & VIPI_INIT) {
             take_init(c, START_WAIT_FOR_SIPI);
             continue;
@@ -175,7 +216,7 @@ void ipi_park(struct cpu *c)
             c->parked = false;
             __atomic_and_fetch(&c->vipi, ~(VIPI_SIPI | 0xFF00u), __ATOMIC_ACQ_REL);
             virt->guest_start(c, START_SIPI, (u8)(v >> 8));
-            return;
+            return true;
         }
         if (cpus_stopping())
             cpu_park();

@@ -5,6 +5,7 @@
 #include "core/apic.h"
 #include "core/cmos.h"
 #include "core/census.h"
+#include "core/cell.h"
 #include "core/console.h"
 #include "core/core.h"
 #include "core/cpu.h"
@@ -65,6 +66,7 @@ NORETURN void stage3_main(struct boot_info *bi)
 
     delay_calibrate();
     smp_plan();
+    cells_plan();
     chipset_lock_smram();
     cmos_start();
     u32 sleep = acpi_hide_sleep();
@@ -73,12 +75,17 @@ NORETURN void stage3_main(struct boot_info *bi)
                 "works under pxHV\n", sleep & BIT(1) ? " S1" : "", sleep & BIT(2) ? " S2" : "",
                 sleep & BIT(3) ? " S3" : "", sleep & BIT(4) ? " S4" : "");
     guest_plan_memory();
-    iommu_setup();
+    cells_keep();
+    iommu_setup();                  /* after the cells' memory is kept: no DMA into it */
+    guest_report_memory();
+    cells_hide_cpus();
     ipi_setup();
     virt->setup();
+    cells_tables();
     virt->cpu_init(c);
     core_cpu_init(c);
     smp_start(bi);
+    cells_go();
 
     virt->guest_start(c, START_BOOT_SECTOR, 0);
     guest_boot_regs(c->regs);

@@ -16,6 +16,7 @@
  * real mode, in virtual-8086 mode, at any CPL.
  */
 #include "core/core.h"
+#include "core/cell.h"
 #include "core/console.h"
 #include "core/hv.h"
 #include "lib/lib.h"
@@ -31,10 +32,10 @@ static bool a20_alias;              /* the A20 gate reaches VMX/SVM operation */
 
 /* Ranges the guest may not use as RAM, with the access it keeps and, where
  * set, the region page the second-level tables show at each of its pages
- * instead (the INT 15h page; the IOMMU's registers, stage3/iommu).  Sorted
- * by base, so that guest_hpa, on the exit path, stops at the first range
- * past the access. */
-#define KEPT_MAX 16
+ * instead (the INT 15h page; the IOMMU's registers, stage3/iommu); the
+ * cells' memory.  Sorted by base, so that guest_hpa, on the exit path, stops
+ * at the first range past the access. */
+#define KEPT_MAX 20
 static struct kept {
     u64 base, len, remap;
     u8 perms;
@@ -328,6 +329,14 @@ void guest_plan_memory(void)
     kprintf("pxHV: INT 15h hook at %04llx:%04x, a page of the upper memory area that only the "
             "second-level tables fill; conventional memory untouched (INT 12h %u KiB)\n",
             hook_gpa >> 4, HOOK_ENTRY, *(volatile u16 *)0x413);
+}
+
+/* The guest's memory as planned (after the cells took theirs). */
+void guest_report_memory(void)
+{
+    if (g_boot.flags & BI_FLAG_UEFI)
+        return;                     /* the firmware's map: nothing pxHV makes of its own */
+    e820_legacy(&guest_map, &legacy);
     for (u32 i = 0; i < guest_map.count; i++)
         kprintf("guest E820: %016llx-%016llx type %u\n", guest_map.e[i].base,
                 guest_map.e[i].base + guest_map.e[i].length, guest_map.e[i].type);
@@ -409,6 +418,9 @@ bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
 {
     if (gpa + len < gpa)
         return false;
+    const struct cell *cl = this_cpu()->cell;
+    if (cl)
+        return cell_hpa(cl, gpa, len, hpa);
     *hpa = gpa;
     for (u32 i = 0; i < nkept && kept[i].base < gpa + len; i++) {
         if (gpa >= kept[i].base + kept[i].len)

@@ -8,6 +8,7 @@
  * Everything else is executed for the guest, with the #GP the CPU raises
  * where it refuses.
  */
+#include "core/cell.h"
 #include "core/core.h"
 #include "core/apic.h"
 #include "core/ipi.h"
@@ -88,6 +89,34 @@ static bool is_mtrr(u32 msr)
     return false;
 }
 
+/* What a cell's CPU may write: the state of that CPU alone (segment bases,
+ * system-call entry points, the PAT, its own APIC's timer deadline,
+ * speculation controls).  Every other write could reach the root's CPUs or
+ * the machine (package-scope power, microcode, the memory controller's
+ * ranges) and ends the cell.  The MTRRs (the cell's own copy), IA32_APIC_BASE
+ * and the x2APIC's registers keep their own rules above. */
+static const u32 cell_writable[] = {
+    0x10,        /* TSC: this thread's counter                     */
+    0x48, 0x49,  /* SPEC_CTRL, PRED_CMD                            */
+    0x174, 0x175, 0x176,           /* SYSENTER_CS/ESP/EIP        */
+    0x1D9,       /* DEBUGCTL                                        */
+    0x277,       /* PAT                                             */
+    0x6E0,       /* TSC_DEADLINE                                    */
+    0xC0000080,  /* EFER (where the backend does not own it)        */
+    0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084,   /* STAR LSTAR CSTAR SFMASK */
+    0xC0000100, 0xC0000101, 0xC0000102, 0xC0000103,   /* FS/GS/KERNEL_GS base, TSC_AUX */
+};
+
+static bool cell_may_write(u32 msr)
+{
+    if (is_mtrr(msr) || msr_is_x2apic(msr) || msr == MSR_IA32_APIC_BASE)
+        return true;
+    for (u32 i = 0; i < ARRAY_SIZE(cell_writable); i++)
+        if (cell_writable[i] == msr)
+            return true;
+    return false;
+}
+
 void core_rdmsr(struct cpu *c)
 {
     struct guest_regs *r = c->regs;
@@ -122,6 +151,8 @@ void core_wrmsr(struct cpu *c)
     u64 v = (r->r[R_RDX] << 32) | (u32)r->r[R_RAX], *m;
 
     c->stats.event[EV_MSR_WRITE]++;
+    if (c->cell && !backend_owns(msr) && !cell_may_write(msr))
+        cell_end(c, "WRMSR 0x%x, which reaches beyond the cell's own CPUs", msr);
     if (backend_owns(msr)) {
         if (virt->own_msr(c, msr, true, &v) == MSR_FAULT)
             inject_gp0(c);
@@ -139,7 +170,8 @@ void core_wrmsr(struct cpu *c)
     }
     if (msr == MSR_X2APIC_ICR) {
         if (g_ipi_intercept) {
-            ipi_icr_write(c, (u32)(v >> 32), (u32)v, true);
+            if (!ipi_icr_write(c, (u32)(v >> 32), (u32)v, true))
+                cell_end(c, "an IPI to APIC %u, a CPU outside the cell (x2APIC)", (u32)(v >> 32));
             virt->skip(c, 0);
             return;
         }
@@ -179,4 +211,12 @@ void core_wrmsr(struct cpu *c)
 void msr_cpu_init(struct cpu *c)
 {
     x2apic_msrs(c);
+    if (!c->cell)
+        return;
+    /* A cell's CPU: every write exits but those above. */
+    virt->msr_intercept(c, 0, 0x1FFF, MSR_WRITE, true);
+    virt->msr_intercept(c, 0xC0000000, 0xC0001FFF, MSR_WRITE, true);
+    for (u32 i = 0; i < ARRAY_SIZE(cell_writable); i++)
+        if (!backend_owns(cell_writable[i]))
+            virt->msr_intercept(c, cell_writable[i], cell_writable[i], MSR_WRITE, false);
 }

@@ -9,6 +9,7 @@
  * the guest's INIT and SIPI then arrive as VM exits (core/events.c).
  */
 #include "core/smp.h"
+#include "core/cell.h"
 #include "core/stop.h"
 #include "core/apic.h"
 #include "core/console.h"
@@ -155,7 +156,7 @@ void smp_plan(void)
         hv_stop("too many CPUs");
     }
     struct region_parts p;
-    region_parts_of(g_boot.virt, g_boot.cpus, &p);
+    region_parts_of(g_boot.virt, g_boot.cpus, &g_boot.cells, &p);
     kprintf("pxHV: memory per CPU %llu KiB; region %llu KiB for %u CPU%s\n", p.cpu_bytes / 1024,
             g_hv_size / 1024, g_boot.cpus, g_boot.cpus == 1 ? "" : "s");
 }
@@ -171,6 +172,14 @@ void smp_start(struct boot_info *bi)
         struct cpu *c = cpu_alloc(next++, l->apic_id[i]);
         if (!c)
             panic("APIC %u has no per-CPU block (%u planned)", l->apic_id[i], g_boot.cpus);
+        struct cell *cl = cell_of_apic(c->apic_id);
+        if (cl) {
+            c->cell = cl;
+            c->slat = cl->slat;
+            for (u32 k = 0; k < cl->ncpus; k++)
+                if (cl->apic_id[k] == c->apic_id)
+                    cl->cpu[k] = c;
+        }
         u64 t0 = rdtsc();
         bool probing = next == 2 && !g_ipi_intercept;
         if (probing)
@@ -184,6 +193,11 @@ void smp_start(struct boot_info *bi)
             kprintf("pxHV: CPU %u (APIC %u) did not start\n", c->index, c->apic_id);
             hv_stop("a CPU did not start");
         }
+        if (c->cell) {
+            kprintf("pxHV: CPU %u (APIC %u) for cell %s (%llu TSC ticks to start)\n", c->index,
+                    c->apic_id, c->cell->name, rdtsc() - t0);
+            continue;
+        }
         kprintf("pxHV: CPU %u (APIC %u) %s (%llu TSC ticks to start)\n", c->index, c->apic_id,
                 !g_ipi_intercept ? "in VMX root, waiting for SIPI in its guest"
                 : virt->can_wait_for_sipi() ? "in VMX root, waiting in pxHV for the guest's SIPI"
@@ -196,6 +210,7 @@ void core_cpu_init(struct cpu *c)
 {
     ipi_cpu_init(c);
     msr_cpu_init(c);
+    cell_cpu_intercepts(c);
 }
 
 NORETURN void ap_main(struct cpu *c)
@@ -209,6 +224,8 @@ NORETURN void ap_main(struct cpu *c)
     }
     virt->cpu_init(c);
     core_cpu_init(c);
+    if (c->cell)
+        cell_cpu_start(c);
     virt->guest_start(c, START_WAIT_FOR_SIPI, 0);
     if (__atomic_load_n(&probe, __ATOMIC_ACQUIRE) == PROBE_ARMED) {
         c->probing = true;

@@ -17,6 +17,7 @@
 #include "core/ipi.h"
 #include "core/apic.h"
 #include "core/console.h"
+#include "core/cell.h"
 #include "core/core.h"
 #include "lib/insn.h"
 #include "lib/lib.h"
@@ -91,7 +92,8 @@ bool xapic_write(struct cpu *c, u64 gpa)
         *r = c->icr_high;
         break;
     case XAPIC_ICR_LOW:
-        ipi_icr_write(c, c->icr_high >> 24, v, false);
+        if (!ipi_icr_write(c, c->icr_high >> 24, v, false))
+            cell_end(c, "an IPI to APIC %u, a CPU outside the cell", c->icr_high >> 24);
         break;
     case XAPIC_ID:
         if ((v ^ *r) & 0xFF000000) {

@@ -1,11 +1,20 @@
 /* The few libc routines the freestanding build needs (GCC may emit calls
  * to memset/memcpy/memcmp itself, so the names are the standard ones).
- * The string instructions make copies and fills one step per byte. */
+ * The string instructions make copies and fills, large fills eight bytes a
+ * step. */
 #include "lib/lib.h"
 
 void *memset(void *d, int c, usize n)
 {
     void *p = d;
+    if (n >= 64 && !((usize)d & 7)) {
+        /* Eight bytes a step: a cell's memory is cleared in a quarter of a
+         * second under an emulator counting instructions, not two. */
+        usize q = n / 8;
+        u64 v = 0x0101010101010101ULL * (u8)c;
+        __asm__ volatile("rep stosq" : "+D"(p), "+c"(q) : "a"(v) : "memory");
+        n &= 7;
+    }
     __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
     return d;
 }

@@ -122,7 +122,8 @@ static bool large_ok(const struct pt_builder *b, int level)
 /*
  * Fill `table` (a level-`level` structure mapping [base, base + 512 slots))
  * for [0, top).  `known` is the parent's answer when the parent's whole range
- * was uniform: the classifier need not be asked again for its pieces.
+ * (from `base`) was uniform: the classifier need not be asked again for its
+ * pieces, whose remapped address moves along with them.
  * Returns false when the allocator ran out.
  */
 static bool fill(struct pt_builder *b, u64 *table, int level, u64 base, u64 top,
@@ -138,6 +139,8 @@ static bool fill(struct pt_builder *b, u64 *table, int level, u64 base, u64 top,
         bool whole = se <= top;
         u64 len = (whole ? se : top) - sb;
         struct pt_attr a = known ? *known : b->classify(b->ctx, sb, len);
+        if (known && a.remap)
+            a.remap += sb - base;          /* the parent's range, offset by this slot */
 
         if (!a.mixed && (a.perms & PT_RWX) == 0) {
             /* Uniformly not present: a zero entry at any level covers it,
@@ -145,7 +148,7 @@ static bool fill(struct pt_builder *b, u64 *table, int level, u64 base, u64 top,
             table[i] = 0;
             continue;
         }
-        if (!a.mixed && whole && large_ok(b, level) && (!a.remap || level == 1)) {
+        if (!a.mixed && whole && large_ok(b, level) && (a.remap & (size - 1)) == 0) {
             table[i] = b->fmt->leaf(a.remap ? a.remap : sb, level, &a);
             b->leaves[level - 1]++;
             continue;

@@ -27,6 +27,8 @@ u64 region_span(const struct region_parts *p)
     for (u32 i = 0; i < p->cpus; i++)
         region_take(&c, p->cpu_bytes);
     region_take(&c, p->pool);
+    if (p->cells)
+        region_take(&c, p->cells);
     if (p->iommu)                   /* the region ends where this piece ends */
         region_take(&c, p->iommu);
     return c.next;
@@ -109,4 +111,32 @@ u32 region_hidden(u64 base, u64 span, bool alias, u64 start[2], u64 len[2])
     start[1] = base + REGION_WINDOW;
     len[1] = span;
     return 2;
+}
+
+#define CELL_ALIGN (2 * REGION_WINDOW)
+
+u32 region_cells_place(const struct e820_map *m, u64 below, u32 n, const u64 len[], u64 base[])
+{
+    u64 ceiling = below & ~(CELL_ALIGN - 1);
+    for (u32 k = 0; k < n; k++) {
+        u64 best = 0;
+        if (!len[k] || (len[k] & (CELL_ALIGN - 1)))
+            return k;
+        for (u32 i = 0; i < m->count; i++) {
+            const struct e820_entry *e = &m->e[i];
+            if (e->type != E820_RAM)
+                continue;
+            u64 top = min64(entry_end(e), ceiling) & ~(CELL_ALIGN - 1);
+            u64 lo = max64(e->base, HV_REGION_MIN_BASE);
+            if (top < len[k] || top - len[k] < lo)
+                continue;
+            u64 b = top - len[k];             /* 2 MiB-aligned: top and len are */
+            best = max64(best, b);
+        }
+        if (!best)
+            return k;
+        base[k] = best;
+        ceiling = best;
+    }
+    return n;
 }

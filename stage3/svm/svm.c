@@ -99,6 +99,13 @@ static void svm_io_intercept(struct cpu *c, u16 port, bool on)
     *b = on ? *b | bit : *b & (u8)~bit;
 }
 
+/* The IOPM's 65536 bits, and the bits of the three ports a 4-byte access
+ * from 0xFFFF reaches past the end (15.10.1 "I/O Permissions Map"). */
+static void svm_io_intercept_all(struct cpu *c)
+{
+    memset(svm_page(c, SVM_PAGE_IOPM), 0xFF, 3 * 4096);
+}
+
 /* This CPU's maps from the core's lists and the MSRs SVM itself owns. */
 void svm_setup_maps(struct cpu *c)
 {
@@ -125,6 +132,17 @@ static void setup_npt(void)
     svm_setup_info.ncr3 = (u64)(usize)root;
     kprintf("NPT: %u tables, %llu 1G + %llu 2M + %llu 4K leaves, map up to 0x%llx\n",
             b.tables, b.leaves[2], b.leaves[1], b.leaves[0], top);
+}
+
+/* A cell's NPT: the same builder with the core's classifier for that cell. */
+static u64 npt_build_cell(struct pt_attr (*classify)(void *ctx, u64 base, u64 len), void *ctx,
+                          u64 top)
+{
+    struct pt_builder b = {
+        .fmt = &pt_npt, .classify = classify, .alloc = page_alloc, .ctx = ctx,
+        .allow_1g = has_1g_pages(), .allow_2m = true,
+    };
+    return (u64)(usize)pt_build(&b, top);
 }
 
 /* No CPU runs the guest yet; each VMRUN that follows flushes its ASID's
@@ -167,6 +185,7 @@ const struct virt_ops svm_ops = {
     .cpu_init = svm_cpu_init,
     .guest_start = svm_guest_start,
     .guest_set_state = svm_guest_set_state,
+    .slat_build = npt_build_cell,
     .run = svm_run,
     .cpu_disable = svm_cpu_disable,
     .get = svm_get,
@@ -190,5 +209,6 @@ const struct virt_ops svm_ops = {
     .can_wait_for_sipi = svm_can_wait_for_sipi,
     .msr_intercept = svm_msr_intercept,
     .io_intercept = svm_io_intercept,
+    .io_intercept_all = svm_io_intercept_all,
     .page_update = npt_page_update,
 };

@@ -29,7 +29,7 @@ void svm_cpu_init(struct cpu *c)
     v->ctl.msrpm_base_pa = (u64)(usize)svm_page(c, SVM_PAGE_MSRPM);
     v->ctl.asid = c->index + 1;                 /* 0 is the host's (15.16) */
     v->ctl.np_enable = 1;
-    v->ctl.n_cr3 = svm_setup_info.ncr3;
+    v->ctl.n_cr3 = c->slat ? c->slat : svm_setup_info.ncr3;   /* the root cell's, or its cell's */
     v->save.g_pat = PAT_POWER_ON;
     /* pxHV's own FS, GS, TR, LDTR and syscall MSRs, which VMRUN leaves to
      * VMLOAD/VMSAVE (15.5.2): saved once, loaded after every exit. */
@@ -95,6 +95,15 @@ void svm_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
         u32 a, b, ecx, d;
         cpuid(1, 0, &a, &b, &ecx, &d);
         r->r[R_RDX] = a;                        /* the processor signature */
+    }
+    if (how == START_FLAT32) {
+        s->cr0 = CR0_PE | CR0_ET;
+        set_seg(&s->cs, 0x08, 0, 0xC9B);       /* G and D in attribute bits 11 and 10 */
+        s->cs.limit = 0xFFFFFFFF;
+        set_seg(&s->es, 0x10, 0, 0xC93);
+        s->es.limit = 0xFFFFFFFF;
+        s->ss = s->ds = s->fs = s->gs = s->es;
+        s->rsp = s->rip = 0;
     }
 }
 

@@ -54,6 +54,17 @@ u64 ept_setup(void)
     return ept_make_eptp(ept_root, false);
 }
 
+/* A cell's EPT: the same builder with the core's classifier for that cell. */
+u64 ept_build_cell(struct pt_attr (*classify)(void *ctx, u64 base, u64 len), void *ctx, u64 top)
+{
+    struct pt_builder b = {
+        .fmt = &pt_ept, .classify = classify, .alloc = page_alloc, .ctx = ctx,
+        .allow_1g = vmx_caps.ept_vpid & EPT_CAP_1G, .allow_2m = vmx_caps.ept_vpid & EPT_CAP_2M,
+    };
+    u64 *root = pt_build(&b, top);
+    return root ? ept_make_eptp(root, false) : 0;
+}
+
 /* A kept page's leaf again; every CPU invalidates its EPT-derived
  * translations at its next launch (vmcs.c setup_controls, 28.3.3.4), and
  * this one now. */

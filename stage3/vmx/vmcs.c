@@ -83,10 +83,12 @@ static void setup_controls(struct cpu *c)
         vmx_write(NULL, VMCS_VPID, vpid);
     vmx_write(NULL, VMCS_CR0_GUEST_HOST_MASK, vmx_ctl.cr0_mask);
     vmx_write(NULL, VMCS_CR4_GUEST_HOST_MASK, vmx_ctl.cr4_mask);
-    vmx_write(NULL, VMCS_EPT_POINTER, vmx_ctl.eptp);
+    /* The root cell's EPT, or the cell's own (c->slat). */
+    u64 eptp = c->slat ? c->slat : vmx_ctl.eptp;
+    vmx_write(NULL, VMCS_EPT_POINTER, eptp);
     /* Flush anything cached for this EPTP and VPID (28.3.3.4). */
     if (vmx_caps.ept_vpid & EPT_CAP_INVEPT)
-        invept(vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, vmx_ctl.eptp);
+        invept(vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE ? INVEPT_SINGLE : INVEPT_ALL, eptp);
     if (vmx_ctl.cpu2 & PROC2_ENABLE_VPID)
         invvpid(vmx_caps.ept_vpid & VPID_CAP_SINGLE ? INVVPID_SINGLE : INVVPID_ALL, vpid);
 }
@@ -107,13 +109,18 @@ void vmx_cpu_init(struct cpu *c)
     setup_host_state(c);
 }
 
-static void set_seg(enum seg_reg s, u16 sel, u64 base, u32 ar)
+static void set_seg_limit(enum seg_reg s, u16 sel, u64 base, u32 limit, u32 ar)
 {
     /* Field encodings step by 2 from ES in the order of enum seg_reg (Appendix B). */
     vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_SEL + 2 * s), sel);
     vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * s), base);
-    vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * s), 0xFFFF);
+    vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * s), limit);
     vmx_write(NULL, (enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * s), ar);
+}
+
+static void set_seg(enum seg_reg s, u16 sel, u64 base, u32 ar)
+{
+    set_seg_limit(s, sel, base, 0xFFFF, ar);
 }
 
 /*
@@ -184,6 +191,18 @@ void vmx_guest_start(struct cpu *c, enum vcpu_start how, u8 vector)
         r->r[R_RDX] = a;
         __asm__ volatile("mov %0, %%dr0; mov %0, %%dr1; mov %0, %%dr2; mov %0, %%dr3; mov %1, %%dr6"
                          :: "r"(0ULL), "r"(0xFFFF0FF0ULL));
+    }
+    if (how == START_FLAT32) {
+        /* Protected mode, caches on: the shadow shows what the guest set. */
+        cr0 = CR0_PE | CR0_ET;
+        vmcs_set(c, VC_CR0, (cr0 | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1 & ~(u64)CR0_PG);
+        vmcs_set(c, VC_CR0_SHADOW, cr0);
+        set_seg_limit(SEG_CS, 0x08, 0, 0xFFFFFFFF, 0xC09B);
+        for (enum seg_reg sr = SEG_ES; sr <= SEG_GS; sr++)
+            if (sr != SEG_CS)
+                set_seg_limit(sr, 0x10, 0, 0xFFFFFFFF, 0xC093);
+        vmcs_set(c, VC_RSP, 0);
+        vmcs_set(c, VC_RIP, 0);
     }
 }
 
@@ -265,6 +284,10 @@ NORETURN void vmx_run(struct cpu *c)
     struct guest_regs *frame = (struct guest_regs *)(usize)(cpu_stack_top(c) - sizeof *frame);
     *frame = *c->regs;
     c->launched = true;
+    /* A CPU whose VMCS was launched before (a cell starting again) resumes:
+     * VMLAUNCH needs a clear VMCS (30.3 "VMLAUNCH/VMRESUME"). */
+    if (vmx_of(c)->resumed)
+        vmx_resume(frame);
     vmx_launch(frame);
 }
 

@@ -278,6 +278,12 @@ static void vmx_io_intercept(struct cpu *c, u16 port, bool on)
     *b = on ? *b | bit : *b & (u8)~bit;
 }
 
+static void vmx_io_intercept_all(struct cpu *c)
+{
+    memset(bitmap(c, VMX_PAGE_IO_A), 0xFF, 4096);
+    memset(bitmap(c, VMX_PAGE_IO_B), 0xFF, 4096);
+}
+
 /* This CPU's bitmaps from the core's lists (vmcs.c points its VMCS at them). */
 void vmx_setup_bitmaps(struct cpu *c)
 {
@@ -348,6 +354,7 @@ const struct virt_ops vmx_ops = {
     .cpu_init = vmx_cpu_init,
     .guest_start = vmx_guest_start,
     .guest_set_state = vmx_guest_set_state,
+    .slat_build = ept_build_cell,
     .run = vmx_run,
     .cpu_disable = vmx_cpu_disable,
     .get = vmx_get,
@@ -372,5 +379,6 @@ const struct virt_ops vmx_ops = {
     .can_wait_for_sipi = vmx_can_wait_for_sipi,
     .msr_intercept = vmx_msr_intercept,
     .io_intercept = vmx_io_intercept,
+    .io_intercept_all = vmx_io_intercept_all,
     .page_update = ept_page_update,
 };

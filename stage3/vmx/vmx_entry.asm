@@ -7,13 +7,20 @@ bits 64
 default rel
 %include "gprs.inc"
 section .text
-global vmx_exit_stub, vmx_launch
+global vmx_exit_stub, vmx_launch, vmx_resume
 extern core_exit, vmx_entry_failed
 
 vmx_exit_stub:
     PUSH_GPRS
     mov rdi, rsp                ; 16 pushes keep the 16-byte alignment
     call core_exit              ; returns when the guest is to be resumed
+    POP_GPRS
+    vmresume
+    jmp failed
+
+; vmx_resume(struct guest_regs *regs): the same for a VMCS launched before.
+vmx_resume:
+    mov rsp, rdi
     POP_GPRS
     vmresume
     jmp failed

@@ -92,6 +92,7 @@ static inline void vmcs_flush(struct cpu *c)
 /* vmx_entry.asm */
 void vmx_exit_stub(void);
 NORETURN void vmx_launch(struct guest_regs *regs);
+NORETURN void vmx_resume(struct guest_regs *regs);
 NORETURN void vmx_entry_failed(struct guest_regs *regs, u64 rflags);
 
 /* vmx.c */
@@ -116,6 +117,7 @@ void vmx_inject(struct cpu *c, u8 vector, bool has_code, u32 code);
 
 /* ept.c */
 u64  ept_setup(void);                      /* builds the EPT, returns the EPTP */
+u64  ept_build_cell(struct pt_attr (*classify)(void *ctx, u64 base, u64 len), void *ctx, u64 top);
 void ept_page_update(u64 gpa);
 void vmx_ept_violation(struct cpu *c);
 void vmx_ept_misconfig(struct cpu *c);

@@ -432,13 +432,42 @@ void console_guest_write(const char *s, usize n)
         fake.console[fake.console_len++] = s[i];
 }
 
-void ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2apic)
+bool ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2apic)
 {
     (void)c;
     fake.icr_writes++;
     fake.icr_dest = dest;
     fake.icr_low = low;
     fake.icr_x2apic = x2apic;
+    return true;
+}
+
+/* Cells: the fake's CPUs are the root's; nothing here may reach a cell. */
+const struct cell *cell_owning_port(u16 port)
+{
+    (void)port;
+    return NULL;
+}
+
+u32 cell_port_in(struct cpu *c, u16 port, u8 size)
+{
+    (void)c, (void)port, (void)size;
+    fprintf(stderr, "fake: cell_port_in on a root CPU\n");
+    abort();
+}
+
+void cell_port_out(struct cpu *c, u16 port, u8 size, u32 v)
+{
+    (void)c, (void)port, (void)size, (void)v;
+    fprintf(stderr, "fake: cell_port_out on a root CPU\n");
+    abort();
+}
+
+NORETURN void cell_end(struct cpu *c, const char *fmt, ...)
+{
+    (void)c, (void)fmt;
+    fprintf(stderr, "fake: cell_end on a root CPU\n");
+    abort();
 }
 
 bool cpus_stopping(void)

@@ -194,8 +194,63 @@ static void test_checksum(void)
     CHECK(acpi_checksum_ok(t, 8));
 }
 
+/* CPUs given to cells: gone from the root's MADT and MP table, checksums good. */
+static void test_disable(void)
+{
+    struct acpi_cpus c;
+    struct acpi_madt *m = madt_begin();
+    add_lapic(m, 0, 0, MADT_ENABLED);
+    add_lapic(m, 1, 1, MADT_ENABLED);
+    add_lapic(m, 2, 2, MADT_ONLINE_CAPABLE);
+    add_x2apic(m, 300, MADT_ENABLED);
+    add_lapic(m, 3, 3, 0);
+    u8 sum = 0;
+    for (u32 i = 0; i < m->h.length; i++)
+        sum = (u8)(sum + buf[i]);
+    m->h.checksum = (u8)-sum;
+    const u32 ids[] = { 1, 2, 300, 3 };
+    const u32 before = m->h.length;
+    CHECK_EQ(acpi_madt_disable(m, ids, 4), 4);        /* removed, usable or not */
+    CHECK_EQ(m->h.length, before - 3 * sizeof(struct madt_lapic) - sizeof(struct madt_x2apic));
+    CHECK(acpi_checksum_ok(m, m->h.length));
+    acpi_parse_madt(m, &c);
+    CHECK_EQ(c.count, 1);
+    CHECK_EQ(c.apic_id[0], 0);
+    CHECK_EQ(acpi_madt_disable(m, ids, 4), 0);        /* again: nothing left to change */
+    CHECK(acpi_checksum_ok(m, m->h.length));
+    /* A truncated entry ends the walk without touching what follows. */
+    m = madt_begin();
+    add_lapic(m, 0, 0, MADT_ENABLED);
+    add_lapic(m, 1, 1, MADT_ENABLED);
+    buf[sizeof *m + sizeof(struct madt_lapic) + 1] = 0;    /* second entry: length 0 */
+    CHECK_EQ(acpi_madt_disable(m, ids, 1), 0);
+
+    memset(buf, 0, sizeof buf);
+    struct mp_config *cfg = (struct mp_config *)buf;
+    memcpy(cfg->sig, "PCMP", 4);
+    u8 *p = buf + sizeof *cfg;
+    for (int i = 0; i < 3; i++) {
+        struct mp_processor *e = (struct mp_processor *)p;
+        e->apic_id = (u8)i;
+        e->flags = i == 0 ? 3 : 1;
+        p += sizeof *e;
+    }
+    *p = 2;                               /* an I/O APIC entry after them */
+    p += 8;
+    cfg->entries = 4;
+    cfg->length = (u16)(p - buf);
+    CHECK_EQ(mp_config_disable(cfg, ids, 1), 1);   /* APIC 1 only */
+    CHECK(acpi_checksum_ok(cfg, cfg->length));
+    mp_parse_config(cfg, &c);
+    CHECK_EQ(c.count, 2);
+    CHECK_EQ(c.apic_id[0], 0);
+    CHECK_EQ(c.apic_id[1], 2);
+    CHECK_EQ(((struct mp_processor *)(buf + sizeof *cfg))->flags, 3);   /* the BSP's untouched */
+}
+
 int main(void)
 {
+    test_disable();
     test_madt();
     test_s5();
     test_hide_sleep();

@@ -142,8 +142,74 @@ static void test_length(void)
     CHECK_EQ(len(16, "e6"), 0);                    /* imm8 missing */
 }
 
+static u32 any(u32 mode, const char *hex)
+{
+    u8 b[32];
+    u32 n = 0;
+    for (const char *p = hex; *p; ) {
+        if (*p == ' ') { p++; continue; }
+        unsigned v;
+        sscanf(p, "%2x", &v);
+        b[n++] = (u8)v;
+        p += 2;
+    }
+    return insn_length_any(b, n, mode);
+}
+
+/* Any instruction's length, encodings from SDM Vol. 2 (as assemblers emit them). */
+static void test_length_any(void)
+{
+    CHECK_EQ(any(16, "8b 07"), 2);                             /* mov ax, [bx]              */
+    CHECK_EQ(any(16, "a1 34 12"), 3);                          /* mov ax, [0x1234]          */
+    CHECK_EQ(any(16, "c7 06 00 03 34 12"), 6);                 /* mov word [0x300], 0x1234  */
+    CHECK_EQ(any(16, "66 c7 06 00 03 78 56 34 12"), 9);        /* mov dword [0x300], imm32  */
+    CHECK_EQ(any(16, "f6 06 00 03 01"), 5);                    /* test byte [0x300], 1      */
+    CHECK_EQ(any(16, "f7 46 02 34 12"), 5);                    /* test word [bp+2], 0x1234  */
+    CHECK_EQ(any(16, "f7 5e 02"), 3);                          /* neg word [bp+2]: no imm   */
+    CHECK_EQ(any(16, "e8 00 00"), 3);                          /* call rel16                */
+    CHECK_EQ(any(16, "ea 00 00 00 f0"), 5);                    /* jmp f000:0000             */
+    CHECK_EQ(any(16, "c8 10 00 01"), 4);                       /* enter 16, 1               */
+    CHECK_EQ(any(16, "0f b6 07"), 3);                          /* movzx ax, byte [bx]       */
+    CHECK_EQ(any(16, "f3 a4"), 2);                             /* rep movsb                 */
+    CHECK_EQ(any(16, "67 8b 04 24"), 4);                       /* mov ax, [esp]             */
+    CHECK_EQ(any(16, "26 8a 86 00 10"), 5);                    /* mov al, es:[bp+0x1000]    */
+    CHECK_EQ(any(32, "8b 83 00 03 00 00"), 6);                 /* mov eax, [ebx+0x300]      */
+    CHECK_EQ(any(32, "a1 00 00 e0 fe"), 5);                    /* mov eax, [0xfee00000]     */
+    CHECK_EQ(any(32, "c7 05 00 00 e0 fe 01 00 00 00"), 10);    /* mov dword [abs], 1        */
+    CHECK_EQ(any(32, "8b 04 25 00 03 00 00"), 7);              /* mov eax, [disp32] via SIB */
+    CHECK_EQ(any(32, "66 0f 3a 0f c1 08"), 6);                 /* palignr xmm0, xmm1, 8     */
+    CHECK_EQ(any(32, "0f 38 00 c1"), 4);                       /* pshufb mm0, mm1           */
+    CHECK_EQ(any(32, "c5 f8 77"), 3);                          /* vzeroupper                */
+    CHECK_EQ(any(32, "c5 fa 6f 06"), 4);                       /* vmovdqu xmm0, [esi]       */
+    CHECK_EQ(any(32, "c4 e3 79 0f c1 08"), 6);                 /* vpalignr xmm0, xmm0, xmm1, 8 */
+    CHECK_EQ(any(32, "c4 06"), 2);                             /* les eax, [esi]            */
+    CHECK_EQ(any(32, "0f 84 00 01 00 00"), 6);                 /* je rel32                  */
+    CHECK_EQ(any(32, "69 c0 10 27 00 00"), 6);                 /* imul eax, eax, 10000      */
+    CHECK_EQ(any(32, "6b c0 10"), 3);                          /* imul eax, eax, 16         */
+    CHECK_EQ(any(32, "0f ba 20 05"), 4);                       /* bt dword [eax], 5         */
+    CHECK_EQ(any(64, "48 8b 05 10 00 00 00"), 7);              /* mov rax, [rip+0x10]       */
+    CHECK_EQ(any(64, "48 b8 88 77 66 55 44 33 22 11"), 10);    /* mov rax, imm64            */
+    CHECK_EQ(any(64, "b8 01 00 00 00"), 5);                    /* mov eax, 1                */
+    CHECK_EQ(any(64, "48 c7 c0 01 00 00 00"), 7);              /* mov rax, 1 (imm32)        */
+    CHECK_EQ(any(64, "48 a1 00 00 00 00 00 00 00 00"), 10);    /* mov rax, [moffs64]        */
+    CHECK_EQ(any(64, "67 a1 00 00 00 00"), 6);                 /* mov eax, [moffs32]        */
+    CHECK_EQ(any(64, "62 f1 7c 48 10 06"), 6);                 /* vmovups zmm0, [rsi]       */
+    CHECK_EQ(any(64, "0f 01 d9"), 3);                          /* vmmcall                   */
+    CHECK_EQ(any(64, "f3 48 a5"), 3);                          /* rep movsq                 */
+    CHECK_EQ(any(64, "66 89 04 24"), 4);                       /* mov [rsp], ax             */
+    CHECK_EQ(any(64, "41 0f b7 44 24 08"), 6);                 /* movzx eax, word [r12+8]   */
+    CHECK_EQ(any(64, "0f 05"), 2);                             /* syscall                   */
+    CHECK_EQ(any(64, "f0 48 0f b1 0e"), 5);                    /* lock cmpxchg [rsi], rcx   */
+    /* Cut short: 0. */
+    CHECK_EQ(any(64, "48"), 0);
+    CHECK_EQ(any(32, "c7 05 00 00"), 0);
+    CHECK_EQ(any(64, "c4 e3"), 0);
+    CHECK_EQ(any(16, "0f"), 0);
+}
+
 int main(void)
 {
+    test_length_any();
     test_length();
     /* 32-bit code: what Linux and the test guests emit for APIC writes. */
     STORE(32, "89 83 00 03 00 00", INSN_STORE_REG, 6, 4, 0);      /* mov [ebx+0x300], eax   */

@@ -720,9 +720,65 @@ static void test_remap(void)
     CHECK_EQ(pt_lookup(&pt_npt, pml4, 0xDE000, &size), 0xDE000 | PTE_P | PTE_U | PTE_W);
 }
 
+/* A cell's memory: guest-physical [0, 16 MiB) at host 0x0DE00000 (2 MiB
+ * aligned), the local APIC page identity and read-only, nothing else. */
+#define CELL_HPA 0x0DE00000ULL
+static struct pt_attr classify_cell(void *p, u64 base, u64 len)
+{
+    (void)p;
+    u64 m = 16 * MiB;
+    if (base + len <= m) {
+        struct pt_attr a = attr(false, PT_RWX, MT_WB);
+        a.remap = CELL_HPA + base;
+        return a;
+    }
+    if (base < m)
+        return attr(true, 0, 0);
+    if (base <= 0xFEE00000ULL && 0xFEE00000ULL < base + len)
+        return len > PAGE ? attr(true, 0, 0) : attr(false, PT_R, MT_UC);
+    return attr(false, 0, 0);
+}
+
+static void test_remap_range(void)
+{
+    struct ctx c;
+    struct pt_builder b;
+    u64 size;
+    setup(&c, &b, true, true);
+    b.classify = classify_cell;
+    u64 *pml4 = pt_build(&b, 4 * GiB);
+    CHECK(pml4 != NULL);
+    /* 2 MiB leaves that follow the range; never a 1 GiB leaf (0x0DE00000 is
+     * not 1 GiB aligned). */
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0, &size), CELL_HPA | EPT_RWX | EPT_MT(MT_WB) | EPT_LARGE);
+    CHECK_EQ(size, 2 * MiB);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0x200123, &size),
+             (CELL_HPA + 0x200000) | EPT_RWX | EPT_MT(MT_WB) | EPT_LARGE);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 16 * MiB - 1, &size),
+             (CELL_HPA + 14 * MiB) | EPT_RWX | EPT_MT(MT_WB) | EPT_LARGE);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 16 * MiB, &size), 0);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0xFEE00000ULL, &size), 0xFEE00000ULL | EPT_R | EPT_MT(MT_UC));
+    CHECK_EQ(size, PAGE);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0xFEE01000ULL, &size), 0);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0xFEDFF000ULL, &size), 0);
+    CHECK_EQ(b.leaves[2], 0);
+    CHECK_EQ(b.leaves[1], 8);
+    CHECK_EQ(b.leaves[0], 1);
+
+    /* Without 2 MiB pages the same range in 4 KiB leaves, each where it belongs. */
+    setup(&c, &b, false, false);
+    b.classify = classify_cell;
+    pml4 = pt_build(&b, 4 * GiB);
+    CHECK(pml4 != NULL);
+    CHECK_EQ(pt_lookup(&pt_ept, pml4, 0x3FF000, &size), (CELL_HPA + 0x3FF000) | EPT_RWX | EPT_MT(MT_WB));
+    CHECK_EQ(size, PAGE);
+    CHECK_EQ(b.leaves[0], 4096 + 1);
+}
+
 int main(void)
 {
     test_remap();
+    test_remap_range();
     test_host_format();
     test_all_ram();
     test_hole();

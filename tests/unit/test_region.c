@@ -194,8 +194,89 @@ static void test_random(void)
     CHECK_EQ(bad, 0);
 }
 
+/* Cells: 2 MiB-aligned RAM below the region, highest first, stacked down. */
+static void test_cells(void)
+{
+    struct e820_map m;
+    e820_from_bios(&m, bochs256, sizeof bochs256 / sizeof bochs256[0]);
+    u64 base[4], len[4] = { 16 * MiB, 4 * MiB, 2 * MiB, 64 * MiB };
+    u64 region = region_place(&m, 260 * 1024);
+    CHECK_EQ(region & ~(2 * MiB - 1), 0xFE00000);
+    CHECK_EQ(region_cells_place(&m, region, 2, len, base), 2);
+    CHECK_EQ(base[0], 0xEE00000);           /* the even MiB below the region, less 16 MiB */
+    CHECK_EQ(base[1], 0xEA00000);
+    /* Everything from 16 MiB up: exactly what fits, then no more. */
+    u64 all[1] = { 0xFE00000 - 16 * MiB };
+    CHECK_EQ(region_cells_place(&m, region, 1, all, base), 1);
+    CHECK_EQ(base[0], 16 * MiB);
+    all[0] += 2 * MiB;
+    CHECK_EQ(region_cells_place(&m, region, 1, all, base), 0);
+    /* Not a multiple of 2 MiB: refused, as is 0. */
+    u64 odd[2] = { 16 * MiB, 3 * MiB };
+    CHECK_EQ(region_cells_place(&m, region, 2, odd, base), 1);
+    u64 none[1] = { 0 };
+    CHECK_EQ(region_cells_place(&m, region, 1, none, base), 0);
+    /* The third of four does not fit once the first two took their room. */
+    u64 big[3] = { 128 * MiB, 64 * MiB, 64 * MiB };
+    CHECK_EQ(region_cells_place(&m, region, 3, big, base), 2);
+    CHECK_EQ(base[0], 0xFE00000 - 128 * MiB);
+    CHECK_EQ(base[1], 0xFE00000 - 192 * MiB);
+
+    /* QEMU's 128 MiB: RAM ends at 0x7FE0000, a hole above; the cell stays in RAM. */
+    e820_from_bios(&m, qemu128, sizeof qemu128 / sizeof qemu128[0]);
+    region = region_place(&m, 260 * 1024);
+    CHECK(region != 0);
+    CHECK_EQ(region_cells_place(&m, region, 1, len, base), 1);
+    CHECK_EQ(base[0] % (2 * MiB), 0);
+    CHECK(base[0] + len[0] <= region);
+    CHECK(is_ram(&m, base[0], len[0]));
+    CHECK(base[0] + len[0] + 2 * MiB > region);   /* as high as it goes */
+
+    /* Random maps against a 2 MiB-step model. */
+    u32 bad = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        static const u32 types[] = { RAM, RAM, RAM, RES, ACPI };
+        struct e820_entry raw[8];
+        u32 n = 1 + rnd() % 8;
+        for (u32 i = 0; i < n; i++) {
+            raw[i].base = 0x800000 + (rnd() % 256) * 0x100000;
+            raw[i].length = (1 + rnd() % 128) * 0x100000;
+            raw[i].type = types[rnd() % 5];
+            raw[i].attr = 1;
+        }
+        e820_from_bios(&m, raw, n);
+        u64 below = 0x800000 + (rnd() % 300) * 0x100000 + (rnd() % 256) * 0x1000;
+        u64 l[2] = { (1 + rnd() % 8) * 2 * MiB, (1 + rnd() % 8) * 2 * MiB }, got[2], want[2];
+        u32 placed = region_cells_place(&m, below, 2, l, got), model = 0;
+        u64 ceiling = below & ~(2 * MiB - 1);
+        for (u32 k = 0; k < 2; k++) {
+            want[k] = 0;
+            for (u64 b = ceiling >= l[k] ? ceiling - l[k] : 0; b >= HV_REGION_MIN_BASE && b + l[k] <= ceiling;
+                 b -= 2 * MiB) {
+                bool one = false;
+                for (u32 i = 0; i < m.count; i++)
+                    one |= m.e[i].type == RAM && m.e[i].base <= b && b + l[k] <= m.e[i].base + m.e[i].length;
+                if (one) {
+                    want[k] = b;
+                    break;
+                }
+                if (b < 2 * MiB)
+                    break;
+            }
+            if (!want[k])
+                break;
+            model++;
+            ceiling = want[k];
+        }
+        if (placed != model || (placed > 0 && got[0] != want[0]) || (placed > 1 && got[1] != want[1]))
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+}
+
 int main(void)
 {
+    test_cells();
     test_take();
     test_known_maps();
     test_hidden();
