@@ -76,6 +76,7 @@ u32 efi_pool_extra(const struct e820_map *map, bool has_1g)
 bool efi_region_parts(const struct stage3_header *h, u32 virt, u32 cpus, u32 pool_extra,
                       struct region_parts *p)
 {
+    memset(p, 0, sizeof *p);            /* no cells' images, no IOMMU tables under UEFI */
     p->image = ((u64)h->mem_size + 4095) & ~4095ULL;
     p->cpus = cpus;
     p->cpu_bytes = virt & VIRT_VMX ? h->cpu_bytes_vmx : h->cpu_bytes_svm;
