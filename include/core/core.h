@@ -68,6 +68,10 @@ void guest_refuse(struct cpu *c, const char *fmt, ...) __attribute__((format(pri
 bool guest_read(u64 gpa, void *dst, u64 len);   /* false where pxHV's memory is touched */
 bool guest_write(u64 gpa, const void *src, u64 len);
 bool guest_linear_to_phys(struct cpu *c, u64 gla, u64 *gpa); /* the guest's own paging */
+struct insn;
+/* Where a decoded store (lib/insn.h) begins, as a guest-physical address:
+ * its operand, segment and the guest's paging (core/xapic.c). */
+bool guest_store_gpa(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa);
 /* A data access of the guest's at seg:off, checked and faulted as the CPU
  * would (segment limit, paging rights, A/D flags); false: a fault was
  * injected.  An access to pxHV's memory ends the guest. */

@@ -23,8 +23,9 @@
 #include "lib/lib.h"
 #include "hw/x86.h"
 
-/* The start of the store as a guest-physical address, from its operand. */
-static bool store_start(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa)
+/* The start of the store as a guest-physical address, from its operand (also
+ * the IOMMU's register pages, stage3/iommu). */
+bool guest_store_gpa(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa)
 {
     u64 gpr[16];
     memcpy(gpr, c->regs->r, sizeof gpr);
@@ -65,7 +66,7 @@ bool xapic_write(struct cpu *c, u64 gpa)
         guest_end(c, "unsupported local APIC access", false);
     }
     u64 start;
-    if (!store_start(c, &in, mode, &start))
+    if (!guest_store_gpa(c, &in, mode, &start))
         start = gpa;
     if (start < g_xapic_page || start + in.size > g_xapic_page + 4096) {
         guest_refuse(c, "a %u-byte write across the edge of the local APIC's page at GPA 0x%llx; "

@@ -348,22 +348,6 @@ void iommu_regs_keep(void)
 
 /* ---- stores the second-level tables stopped ---- */
 
-bool iommu_store_gpa(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa)
-{
-    u64 gpr[16];
-    memcpy(gpr, c->regs->r, sizeof gpr);
-    gpr[R_RSP] = virt->get(c, GR_RSP);
-    u64 off = insn_store_offset(in, gpr, virt->get(c, GR_RIP));
-    struct segment s;
-    virt->get_seg(c, (enum seg_reg)in->mem.seg, &s);
-    u64 la = off;
-    if (mode != 64)
-        la = (s.base + off) & 0xFFFFFFFFULL;
-    else if (in->mem.seg == SEG_FS || in->mem.seg == SEG_GS)
-        la = s.base + off;
-    return guest_linear_to_phys(c, la, gpa);
-}
-
 u64 iommu_store_value(struct cpu *c, const struct insn *in)
 {
     if (in->kind == INSN_STORE_IMM)
@@ -416,7 +400,7 @@ bool iommu_write(struct cpu *c, u64 gpa)
         guest_end(c, "unsupported write to the IOMMU's registers", false);
     }
     u64 start;
-    if (!iommu_store_gpa(c, &in, mode, &start))
+    if (!guest_store_gpa(c, &in, mode, &start))
         start = gpa;
     if (!reg_writes[u]++)
         kprintf("pxHV: IOMMU: the guest wrote %u bytes to unit %u's registers at 0x%llx: dropped, "

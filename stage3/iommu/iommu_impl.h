@@ -77,11 +77,10 @@ void pci_protect_setup(void);
 bool pci_ecam_write(struct cpu *c, u64 gpa);
 void pci_report(void);
 
-/* For the write handlers (iommu.c, pci.c): the decoded store's first byte
- * as a guest-physical address (false: the guest's paging does not map it),
- * and the register an XCHG gives the old value to. */
+/* For the write handlers (iommu.c, pci.c; the store's first byte comes from
+ * guest_store_gpa, core/core.h): the value a decoded store writes, and the
+ * register an XCHG gives the old value to. */
 struct insn;
-bool iommu_store_gpa(struct cpu *c, const struct insn *in, u32 mode, u64 *gpa);
 void iommu_set_reg(struct cpu *c, const struct insn *in, u64 v, u32 mode);
 u64  iommu_store_value(struct cpu *c, const struct insn *in);
 

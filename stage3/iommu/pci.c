@@ -329,7 +329,7 @@ bool pci_ecam_write(struct cpu *c, u64 gpa)
         guest_end(c, "unsupported write to a PCI configuration page pxHV keeps", false);
     }
     u64 start;
-    if (!iommu_store_gpa(c, &in, mode, &start))
+    if (!guest_store_gpa(c, &in, mode, &start))
         start = gpa;
     u64 rel = page - ecam;
     u8 bus = (u8)(rel >> 20), dev = (u8)((rel >> 15) & 0x1F), fn = (u8)((rel >> 12) & 7);
