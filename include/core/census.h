@@ -19,4 +19,7 @@ u32 census_take(void);
  * (the boot CPU); returns how many APs the tables did not list. */
 u32 census_merge(struct acpi_cpus *cpus, u32 self);
 
+/* The APs' real-mode start code (core/census_entry.asm), copied to low memory. */
+extern const u8 census_code[], census_code_end[];
+
 #endif

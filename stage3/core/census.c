@@ -5,8 +5,6 @@
 #include "lib/lib.h"
 #include "hw/x86.h"
 
-extern const u8 census_code[], census_code_end[];
-
 static volatile u32 *census_count(void)
 {
     return (volatile u32 *)(usize)(LOW_CENSUS + CENSUS_COUNT);
