@@ -26,13 +26,20 @@
 #                         packaged defaults; needs --machine q35)
 #   Options common to both:
 #       --cpus N          processors (Bochs cpu: count=N, QEMU -smp N; default 1)
-#       --timeout SEC     hard bound of the run (default 60)
+#       --timeout SEC     bound of the run in the emulator's own CPU time (default 60): SEC
+#                         seconds of the emulator's CPU time (times the CPUs QEMU may run
+#                         at once), so a busy machine, which gives the emulator less of a
+#                         core, does not end a run that is making progress; a wall-clock
+#                         bound of PXHV_WALL_FACTOR (4) times SEC plus 60 s stays as the
+#                         last resort for an emulator that sleeps
 #       --done TEXT       the run ends as soon as TEXT has appeared on COM1; repeatable: the run
 #                         ends when all of them have appeared
 #       --fail TEXT       the run ends as soon as TEXT appears (repeatable; default "PANIC")
-#       --stall SEC       the run ends (RUN_END=stall) when COM1 has not grown for SEC seconds:
-#                         a guest or pxHV that stopped making progress (a livelock) ends the run
-#                         early without a tight --timeout
+#       --stall SEC       the run ends (RUN_END=stall) when COM1 has not grown while the
+#                         emulator spent SEC seconds of CPU time (as --timeout), or for
+#                         PXHV_WALL_FACTOR times SEC of wall time: a guest or pxHV that stopped
+#                         making progress (a livelock, or a halt) ends the run early without a
+#                         tight --timeout
 #       --chat FILE       drive COM1 interactively with FILE, lines of:
 #                            wait TEXT     wait until TEXT appears after the previous match
 #                            send TEXT     type TEXT and Enter (CR)
@@ -40,7 +47,8 @@
 #                            sleep SEC
 #                         Bochs: com1 is a TCP server on a free 127.0.0.1 port; QEMU: a FIFO pair.
 #   After a run: RUN_DIR, SERIAL_LOG (all COM1 output), EMU_LOG (the emulator's own log),
-#   RUN_END = done | fail | exit (the emulator ended by itself) | timeout | stall, RUN_SECS.
+#   RUN_END = done | fail | exit (the emulator ended by itself) | timeout | stall, RUN_SECS
+#   (wall), RUN_CPU (the emulator's CPU seconds).
 #   The exit status of the emulator is not used: Bochs exits 1 even on a clean guest shutdown.
 #
 # Checks (print why and return 1 on failure; use as `check || fail "why"`)
@@ -48,7 +56,7 @@
 #                                   other lines may come between.  -E: LINEs are EREs
 #                                   (anchored to the whole line), -F: LINEs are substrings.
 #   expect_line LOG ERE             some line matches ERE; the first such line goes in MATCH
-#   expect_absent LOG TEXT          TEXT is nowhere in LOG
+#   expect_absent LOG TEXT          TEXT is nowhere in LOG (which must not be empty)
 #   expect_end STATE                RUN_END is STATE (e.g. exit: the guest stopped the machine)
 # Results
 #   fail MSG   prints MSG, the last 40 COM1 lines and the emulator log tail, exits 1
@@ -61,6 +69,12 @@
 #   guest_bin NAME    path of build/guests/NAME.bin (make test-guests), fails if missing
 
 PXHV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The engines this run covers: a test names all it runs on in a "# engines: ..." line
+# (Bochs CPU models such as corei7_skylake_x or ryzen, and qemu); tests/run.sh gives each
+# engine a job of its own through ENGINE, a test run by hand covers them all.
+ENGINES=${ENGINE:-${ENGINES:-$(sed -n 's/^# engines: *//p' "$0" | head -n 1)}}
+PXHV_WALL_FACTOR=${PXHV_WALL_FACTOR:-4}
+_NPROC=$(nproc 2>/dev/null || echo 1)
 # The layout and configuration constants of the C headers (DISK_*, CFG_FLAG_*...).
 . "$PXHV_ROOT/scripts/consts.sh"
 PXHV_IMG=${PXHV_IMG:-$PXHV_ROOT/build/pxhv.img}
@@ -137,23 +151,37 @@ _parse_run_opts() {
     [ ${#o_fail[@]} -gt 0 ] || o_fail=(PANIC)
 }
 
-# Start "$@" in a new session (its own process group) under timeout; sets _pid.
+# Start "$@" in a new session (its own process group) under timeout; sets _pid.  The wall
+# bound is only a last resort: _watch ends the run on the emulator's CPU time.
 _start() {
-    setsid timeout -s HUP -k 5 "$o_timeout" "$@" </dev/null &
+    setsid timeout -s HUP -k 5 "$(( o_timeout * PXHV_WALL_FACTOR + 60 ))" "$@" </dev/null &
     _pid=$!
     _pgroups+=("$_pid")
+}
+
+# CPU seconds the emulator (timeout's child, all its threads) has used so far.
+_emu_cpu() {
+    ps -o times= --ppid "$_pid" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'
 }
 
 # Watch the serial log until the emulator exits, a fail marker or all done markers appear,
 # or the time runs out; then stop the emulator and set RUN_END and RUN_SECS.
 _watch() {
-    local start=$SECONDS t all rc size last_size=-1 last_change=$SECONDS
+    local start=$SECONDS t all rc size last_size=-1 last_change=$SECONDS tick=0
+    local cpu=0 cpu_change=0 scale=1
+    # QEMU runs a thread per processor (Bochs one thread for all): as many cores as it may use.
+    [ "$_emu" != qemu ] || scale=$(( o_cpus < _NPROC ? o_cpus : _NPROC ))
     RUN_END=
     while kill -0 "$_pid" 2>/dev/null; do
+        if (( tick++ % 5 == 0 )); then
+            cpu=$(_emu_cpu)
+            if (( cpu > o_timeout * scale )); then RUN_END=timeout; break; fi
+        fi
         if [ "$o_stall" -gt 0 ]; then
             size=$(stat -c %s "$SERIAL_LOG" 2>/dev/null || echo 0)
-            if [ "$size" != "$last_size" ]; then last_size=$size last_change=$SECONDS
-            elif (( SECONDS - last_change > o_stall )); then RUN_END=stall; break; fi
+            if [ "$size" != "$last_size" ]; then last_size=$size last_change=$SECONDS cpu_change=$cpu
+            elif (( cpu - cpu_change > o_stall * scale ||
+                    SECONDS - last_change > o_stall * PXHV_WALL_FACTOR )); then RUN_END=stall; break; fi
         fi
         for t in "${o_fail[@]}"; do
             if grep -aqF -- "$t" "$SERIAL_LOG" 2>/dev/null; then RUN_END=fail; break 2; fi
@@ -165,9 +193,11 @@ _watch() {
             done
             [ $all = 0 ] || { RUN_END="done"; break; }
         fi
-        if (( SECONDS - start > o_timeout + 10 )); then RUN_END=timeout; break; fi
+        if (( SECONDS - start > o_timeout * PXHV_WALL_FACTOR + 70 )); then RUN_END=timeout; break; fi
         sleep 0.2
     done
+    t=$(_emu_cpu); (( t > cpu )) && cpu=$t
+    RUN_CPU=$cpu
     if [ -n "$RUN_END" ]; then
         sleep 0.5                      # let the line that held the marker finish
         _kill_group "$_pid"
@@ -180,7 +210,7 @@ _watch() {
     for g in "${_pgroups[@]}"; do [ "$g" = "$_pid" ] || left+=("$g"); done
     _pgroups=(${left[@]+"${left[@]}"})
     RUN_SECS=$(( SECONDS - start ))
-    echo "[$TEST_NAME] run ended: $RUN_END after ${RUN_SECS}s (logs in $RUN_DIR)"
+    echo "[$TEST_NAME] run ended: $RUN_END after ${RUN_SECS}s, emulator CPU ${RUN_CPU}s (logs in $RUN_DIR)"
 }
 
 # Background COM1 driver for --chat: reads the script, writes keystrokes to fd $1.
@@ -217,6 +247,7 @@ _free_port() {
 
 run_bochs() {
     _parse_run_opts "$@" || return 2
+    _emu=bochs
     _new_run_dir
     SERIAL_LOG=$RUN_DIR/com1.log EMU_LOG=$RUN_DIR/bochs.log
     : >"$SERIAL_LOG"
@@ -263,6 +294,7 @@ run_bochs() {
 
 run_qemu() {
     _parse_run_opts "$@" || return 2
+    _emu=qemu
     _new_run_dir
     SERIAL_LOG=$RUN_DIR/com1.log EMU_LOG=$RUN_DIR/qemu.log
     : >"$SERIAL_LOG"
@@ -355,6 +387,8 @@ expect_line() {
 }
 
 expect_absent() {
+    # Absent from nothing proves nothing: an empty log is a failed run.
+    [ -s "$1" ] || { echo "FAILED: serial log $1 is empty"; return 1; }
     if grep -aqF -- "$2" "$1"; then echo "FAILED: \"$2\" present in $1"; return 1; fi
 }
 
