@@ -9,6 +9,7 @@
 # shell answered), and the power-off ends the run through pxHV.
 # timeout: 3300
 # needs: guest-linux cells
+# engines: qemu bochs
 . "$(dirname "$0")/lib.sh"
 linux=$PXHV_ROOT/build/guests/linux.img
 [ -s "$linux" ] || fail "$linux missing (make guest-linux)"
@@ -49,7 +50,7 @@ ticks_before() {
     sed -nE "/$1/q; s/^\[rt\] tick ([0-9]+)$/\1/p" "$LOG" | tail -1
 }
 
-for engine in qemu bochs; do
+for engine in $ENGINES; do
     # tick.asm takes the x2APIC where the CPU offers it: Bochs's Skylake does, QEMU's does not.
     [ $engine = qemu ] && apic=xAPIC || apic=x2APIC
     img=$(pxhv_image --drive 0x81) || fail "image"

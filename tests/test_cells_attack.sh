@@ -7,12 +7,13 @@
 # (VT-x), 2 CPUs, 256 MiB: cell rt's 16 MiB lie at 0x0EE00000, where the guest aims.
 # timeout: 600
 # needs: cells
+# engines: qemu bochs
 . "$(dirname "$0")/lib.sh"
 tick=$PXHV_ROOT/build/cells/tick.bin
 [ -s "$tick" ] || fail "$tick missing (make cells)"
 guest=$(guest_bin cellattack)
 
-for engine in qemu bochs; do
+for engine in $ENGINES; do
     img=$(pxhv_image --builtin "$guest" --name cellattack) || fail "image"
     bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --cell rt --cpus 1 --mem 16 --image "$tick" \
         --policy stop >/dev/null || fail "pxhv-config.sh --cell"

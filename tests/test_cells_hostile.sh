@@ -14,6 +14,7 @@
 # cell's own PM1a_CNT, a triple fault, and an INIT to the cell's own CPU.
 # timeout: 1800
 # needs: guest-linux cells
+# engines: qemu bochs
 . "$(dirname "$0")/lib.sh"
 hostile=$PXHV_ROOT/build/cells/hostile.bin
 [ -s "$hostile" ] || fail "$hostile missing (make cells)"
@@ -134,7 +135,7 @@ run_cells() {
     expect_absent "$LOG" "PANIC" || fail "$engine: pxHV panicked"
 }
 
-for engine in qemu bochs; do
+for engine in $ENGINES; do
     HI=0
     run_cells $engine rmem wmem tf
     expect_line "$LOG" '^Hypervisor region at 0x[0-9A-Fa-f]{16}$' || fail "no region line"

@@ -8,13 +8,14 @@
 # (VT-x, cpu count=1:4:1, x2APIC).
 # timeout: 600
 # needs: cells
+# engines: qemu bochs
 . "$(dirname "$0")/lib.sh"
 mb=$PXHV_ROOT/build/cells/mbtest.elf
 [ -s "$mb" ] || fail "$mb missing (make cells)"
 root=$(guest_bin cellroot)
 cmdline="cell=mb two words"
 
-for engine in qemu bochs; do
+for engine in $ENGINES; do
     img=$(pxhv_image --builtin "$root" --name cellroot) || fail "image"
     bash "$PXHV_ROOT/scripts/pxhv-config.sh" "$img" --cell mb --cpus 2 --mem 16 --format multiboot \
         --image "$mb" --cmdline "$cmdline" >/dev/null || fail "pxhv-config.sh --cell"

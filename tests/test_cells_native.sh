@@ -14,6 +14,7 @@
 # The x2APIC paths (tick, hostile route 6, mbtest in the simulated cell) run on Bochs: QEMU
 # 7.2's TCG has no x2APIC.
 # timeout: 300
+# needs: cells
 . "$(dirname "$0")/lib.sh"
 
 make -s -C "$PXHV_ROOT" cells >"$TEST_TMP/make.log" 2>&1 || { cat "$TEST_TMP/make.log"; fail "make cells"; }

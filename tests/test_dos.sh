@@ -6,6 +6,7 @@
 # and exit at it.  Under pxHV on Bochs VT-x and QEMU TCG AMD-V (not Bochs AMD-V: Bochs 2.7
 # panics at any #VMEXIT from v86 mode, see test_hostile_v86.sh), and bare on Bochs: the same
 # prompt lines.  What "mem" prints is what pxHV says the guest has.
+# engines: corei7_skylake_x qemu
 . "$(dirname "$0")/lib.sh"
 g=dosboot
 cat >"$TEST_TMP/dos.chat" <<'CHAT'
@@ -36,7 +37,7 @@ session() { # the prompt's lines, the same bare and under pxHV
     expect_absent "$SERIAL_LOG" "v86 mode: #" || return 1
 }
 
-for engine in ${ENGINES:-corei7_skylake_x qemu}; do
+for engine in $ENGINES; do
     if [ "$engine" = qemu ]; then
         guest_run_qemu $g --chat "$TEST_TMP/dos.chat" --stall 90 --timeout 300
     else
@@ -57,8 +58,10 @@ for engine in ${ENGINES:-corei7_skylake_x qemu}; do
         "Usable memory: $usable KiB (INT 15h E820)" || fail "$g under pxHV on $engine: mem"
 done
 
-# Bare, on Bochs: the guest is a DOS-like boot sector of its own.
-run_bochs --disk "$(guest_bin $g)" --chat "$TEST_TMP/dos.chat" --stall 90 --timeout 300 \
-    --done "Shutting down"
-session || fail "$g bare"
+# Bare, on Bochs (with the Bochs engine's job): the guest is a DOS-like boot sector of its own.
+if [[ " $ENGINES " == *" corei7_skylake_x "* ]]; then
+    run_bochs --disk "$(guest_bin $g)" --chat "$TEST_TMP/dos.chat" --stall 90 --timeout 300 \
+        --done "Shutting down"
+    session || fail "$g bare"
+fi
 pass "the DOS-like boot reaches its prompt and answers under pxHV"

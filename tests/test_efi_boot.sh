@@ -18,6 +18,7 @@
 #      back to the firmware's boot manager, which goes on with its next boot option; no CPU
 #      is virtualized;
 #   4. four CPUs: three APs virtualized one after the other, Linux on all four.
+# needs: esp guest-linux
 . "$(dirname "$0")/lib.sh"
 esp=$PXHV_ROOT/build/esp.img
 [ -s "$esp" ] || fail "$esp missing (make esp)"

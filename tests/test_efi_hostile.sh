@@ -13,6 +13,7 @@
 #          can be fooled, the memory still cannot be reached;
 #   cr3    CR3 pointing into the region (the CPU's own page walk);
 #   alias  the region's A20 alias, kept from the guest as well.
+# needs: esp efi-tests
 . "$(dirname "$0")/lib.sh"
 esp=$PXHV_ROOT/build/esp.img
 app=$PXHV_ROOT/build/tests/hostile.efi

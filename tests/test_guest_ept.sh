@@ -2,8 +2,9 @@
 # Test guest "ept": a guest access to the hypervisor's own memory is an EPT
 # violation; pxHV reports GPA, GLA and access, stops the guest, and survives to
 # print its statistics.
+# engines: corei7_skylake_x corei7_haswell_4770
 . "$(dirname "$0")/lib.sh"
-for cpu in corei7_skylake_x corei7_haswell_4770; do
+for cpu in $ENGINES; do
     guest_run ept "$cpu"
     guest_expect ept || fail "$cpu: guest lines"
     expect_line "$SERIAL_LOG" '^ept: touching 0x([0-9A-F]{8})$' || fail "$cpu: target line"

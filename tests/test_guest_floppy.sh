@@ -6,6 +6,7 @@
 # booting from A: would.  At boot: the "hd1" label (chain.c32) chains the
 # next guest, GRUB on the second hard disk (build/guests/grub.img), whose
 # halt pxHV must catch: pxHV -> floppy SYSLINUX -> GRUB, all on the BIOS.
+# needs: guest-floppy guest-grub
 . "$(dirname "$0")/lib.sh"
 FLOPPY=$PXHV_ROOT/build/guests/floppy.img
 GRUB_IMG=$PXHV_ROOT/build/guests/grub.img

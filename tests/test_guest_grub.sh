@@ -13,6 +13,7 @@
 # `halt` is an ACPI S5 request (PM1a_CNT.SLP_EN): pxHV must catch it.
 # (`reboot` is not used: GRUB's i386-pc reboot is a far jump to F000:FFF0;
 # what follows depends on the BIOS, see test_guest_syslinux.sh.)
+# needs: guest-grub
 . "$(dirname "$0")/lib.sh"
 GRUB_IMG=$PXHV_ROOT/build/guests/grub.img
 [ -s "$GRUB_IMG" ] || fail "$GRUB_IMG missing (make guest-grub)"

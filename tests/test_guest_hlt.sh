@@ -2,8 +2,9 @@
 # Test guest "hlt": STI;HLT resumes on the next interrupt (HLT activity state);
 # after CLI;HLT only an NMI, INIT or SMI would wake the CPU: pxHV says so, prints its
 # statistics and leaves the CPU halted, as hardware would (nothing else happens).
+# engines: corei7_skylake_x corei7_haswell_4770
 . "$(dirname "$0")/lib.sh"
-for cpu in corei7_skylake_x corei7_haswell_4770; do
+for cpu in $ENGINES; do
     guest_run hlt "$cpu" --done "pxHV: core events"
     guest_expect hlt || fail "$cpu: guest lines"
     expect_in_order -E "$SERIAL_LOG" \

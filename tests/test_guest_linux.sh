@@ -4,6 +4,7 @@
 # Commands typed on COM1 must be answered by the shell, so the test cannot
 # pass on kernel output alone.  Then `poweroff -f` must end the run through
 # pxHV, which prints its exit statistics (tests/lib.sh: linux_run, linux_expect).
+# needs: guest-linux
 . "$(dirname "$0")/lib.sh"
 linux=$PXHV_ROOT/build/guests/linux.img
 [ -s "$linux" ] || fail "$linux missing (make guest-linux)"

@@ -14,6 +14,7 @@
 # moving inversions 1s & 0s.  That takes 15-60 s depending on the host's load.
 # memtest mirrors its screen on COM1 with VT100 sequences, refreshed about
 # once a second, so quick tests (#1) may never be shown: only "#4  [" is used.
+# needs: guest-memtest
 . "$(dirname "$0")/lib.sh"
 MT_IMG=$PXHV_ROOT/build/guests/memtest.img
 [ -s "$MT_IMG" ] || fail "$MT_IMG missing (make guest-memtest)"

@@ -4,6 +4,7 @@
 # sits at the top of RAM, inside what memtest tests) a pass takes about 2-4
 # minutes of Bochs.  test_guest_memtest.sh checks the memory it is given
 # on a larger machine.
+# needs: guest-memtest
 . "$(dirname "$0")/lib.sh"
 MT_IMG=$PXHV_ROOT/build/guests/memtest.img
 [ -s "$MT_IMG" ] || fail "$MT_IMG missing (make guest-memtest)"

@@ -19,6 +19,7 @@
 #              which boots pxHV's own MBR again; that stage 2 finds pxHV
 #              beneath it (CPUID) and asks it, by hypercall, to reset the
 #              machine.
+# needs: guest-syslinux
 . "$(dirname "$0")/lib.sh"
 SL_IMG=$PXHV_ROOT/build/guests/syslinux.img
 SEABIOS=/usr/share/seabios/bios.bin

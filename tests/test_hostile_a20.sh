@@ -6,10 +6,11 @@
 # again through the same path.  Then, with A20 off, the guest reads (hostile_a20) or writes
 # (hostile_a20w) base | 1 MiB, the region's A20 alias: pxHV stops it there, naming the page.
 # On Bochs VT-x, Bochs AMD-V (ryzen) and QEMU TCG AMD-V (ENGINES="..." picks some).
+# engines: corei7_skylake_x ryzen qemu
 . "$(dirname "$0")/lib.sh"
 
 paths=("port 92h" "keyboard controller" "int 15h")
-for engine in ${ENGINES:-corei7_skylake_x ryzen qemu}; do
+for engine in $ENGINES; do
     sl=$(second_level "$engine")
     for g in hostile_a20 hostile_a20w; do
         guest_run_engine "$engine" "$g" --stall 90

@@ -10,6 +10,7 @@
 # to absent logical IDs, clusters and APIC IDs nothing happens and the boot CPU is never the
 # one reset.  x2APIC MSRs in xAPIC mode #GP; in x2APIC mode (where the CPU has it) an INIT to
 # an absent cluster reaches nobody.  On Bochs VT-x, Bochs AMD-V (ryzen), QEMU TCG AMD-V.
+# engines: corei7_skylake_x ryzen qemu
 . "$(dirname "$0")/lib.sh"
 g=hostile_apic
 # pxHV's refusal of a store it does not perform (stage3/core/xapic.c).
@@ -20,7 +21,7 @@ edge="pxHV: refused: a 4-byte write across the edge of the local APIC's page at 
 running() { echo "$g: $1: cpu 1 starts $2, running"; }
 stopped() { echo "$g: $1: cpu 1 starts $2, stopped"; }
 
-for engine in ${ENGINES:-corei7_skylake_x ryzen qemu}; do
+for engine in $ENGINES; do
     guest_run_engine "$engine" $g --cpus 2 --stall 120 --timeout 600
     # pxHV must hold both CPUs (a CPU it does not know runs the guest natively).
     want=('pxHV: 2 CPUs .*' "$g: start" "$g: cpu 1 started: starts 1")

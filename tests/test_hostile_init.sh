@@ -13,10 +13,11 @@
 # anyone's reach. There each INIT gets a fresh 2-CPU machine: hostile_init for the INIT to
 # the boot CPU's own ID, hostile_initall for the all-including-self shorthand, each run
 # until pxHV has booted again.
+# engines: corei7_skylake_x ryzen qemu
 . "$(dirname "$0")/lib.sh"
 g=hostile_init
 
-for engine in ${ENGINES:-corei7_skylake_x ryzen qemu}; do
+for engine in $ENGINES; do
     for cpus in 1 2; do
         if [ "$engine" != qemu ] && [ $cpus = 2 ]; then
             for v in hostile_init hostile_initall; do

@@ -5,11 +5,12 @@
 # and data, and prints them again.  Booted bare (its image as the disk's MBR) and under pxHV
 # on the same engine, the two runs print the same lines, and the pxHV run reaches "done".
 # On Bochs VT-x and QEMU TCG AMD-V.
+# engines: corei7_skylake_x qemu
 . "$(dirname "$0")/lib.sh"
 g=lowmem
 lines() { tr -d '\r' <"$1" | grep -a "^$g: " | grep -v "^$g: done"; }
 
-for engine in ${ENGINES:-corei7_skylake_x qemu}; do
+for engine in $ENGINES; do
     if [ "$engine" = qemu ]; then
         run_qemu --disk "$(guest_bin $g)" --timeout 120 --stall 60 --done "$g: done" --fail "$g: FAIL"
     else

@@ -10,6 +10,7 @@
 # BIOS fails its keyboard test after a reset of a 2-CPU machine), QEMU with its
 # multi-threaded TCG (the default round-robin one runs CPU 0's whole loop in one time slice,
 # so the CPUs would not interleave at all).
+# engines: qemu corei7_skylake_x ryzen
 . "$(dirname "$0")/lib.sh"
 ROUNDS=10000
 refused='pxHV: refused: CMOS shutdown code 0x0a \(after a reset the BIOS would resume guest code outside pxHV\); 0x00 written instead at [0-9a-f]{4}:[0-9a-f]+'
@@ -22,7 +23,7 @@ refusals() {
     echo $(( ${m:-0} > n ? ${m:-0} : n ))
 }
 
-for engine in ${ENGINES:-qemu corei7_skylake_x ryzen}; do
+for engine in $ENGINES; do
     if [ "$engine" = qemu ]; then
         guest_run_qemu hostile_race --cpus 2 --reboot --arg -accel --arg tcg,thread=multi \
             --timeout 600 --stall 120 --done "pxHV: stopping" --fail "hostile_race: FAIL"

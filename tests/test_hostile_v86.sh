@@ -8,10 +8,11 @@
 # panics at any #VMEXIT from a virtual-8086-mode guest ("VM is set in long mode !": its
 # VMEXIT loads the host's EFER before it clears the guest's EFLAGS.VM), with or without pxHV's
 # INT 15h page, so AMD-V is covered by QEMU.
+# engines: corei7_skylake_x qemu
 . "$(dirname "$0")/lib.sh"
 g=v86int15
 
-for engine in ${ENGINES:-corei7_skylake_x qemu}; do
+for engine in $ENGINES; do
     guest_run_engine "$engine" $g --stall 90
     expect_in_order -E "$SERIAL_LOG" "$g: start" \
         "$g: real mode: e820: [1-9][0-9]* entries" \

@@ -12,6 +12,7 @@
 #             than 1 MiB, a partition image, a gap too small, unknown data in the gap, no boot
 #             code, a GPT disk without EF02, a read-only file, a block device without --yes,
 #             pxHV's own image (not an install).
+# needs: guest-grub guest-syslinux
 . "$(dirname "$0")/lib.sh"
 G=$PXHV_ROOT/build/guests
 INSTALL=(python3 "$PXHV_ROOT/scripts/pxhv-install")

@@ -10,6 +10,7 @@
 #   entry      a mounted ESP of a running system, --dry-run only (this machine has no UEFI
 #              variables): the files and the efibootmgr command it would run.
 #   refusals   each with its exact message, the image unchanged.
+# needs: esp
 . "$(dirname "$0")/lib.sh"
 INSTALL=(python3 "$PXHV_ROOT/scripts/pxhv-install" --efi)
 esp=$PXHV_ROOT/build/esp.img

@@ -4,6 +4,7 @@
 # (SYSLINUX's mbr.bin) as the guest, SYSLINUX, Linux to the busybox shell with the usual
 # checks (tests/lib.sh: linux_run, linux_expect).  Then --uninstall on a copy gives back
 # the Linux disk byte for byte.
+# needs: usb
 . "$(dirname "$0")/lib.sh"
 usb=$PXHV_ROOT/build/usb.img
 linux=$PXHV_ROOT/build/guests/linux.img

@@ -14,6 +14,7 @@
 # The IOMMU device is given first: amd-iommu then takes 00:02.0 and edu 00:03.0 (the order
 # only decides the slots; edu given first is translated too).
 # timeout: 1500
+# needs: guest-linux
 . "$(dirname "$0")/lib.sh"
 SVM_CPU=qemu64,+svm,+npt
 G=$PXHV_ROOT/build/guests

@@ -8,6 +8,7 @@
 # with exits on every CPU.  Bochs runs its CPUs in turn on one host thread: the 4-CPU
 # boot takes about four times the 1-CPU one.
 # timeout: 2700
+# needs: guest-linux
 . "$(dirname "$0")/lib.sh"
 linux=$PXHV_ROOT/build/guests/linux.img
 [ -s "$linux" ] || fail "$linux missing (make guest-linux)"

@@ -1,18 +1,25 @@
 # Tests (included by the top-level Makefile).  tests/run.sh does the work and prints
 # "N passed, M failed"; tests/lib.sh documents the emulator-test helpers.
-#   make test [T=filter]   unit tests, image checks, then emulator tests
+#   make test [T=filter] [J=n]   unit tests, image checks, then emulator tests, J at a time
+#                          (default one per CPU; J=1 one after another)
+#   make check             the edit loop's set: unit tests, image checks and the emulator
+#                          tests marked "# check:" (tests/run.sh --help)
 #   make test-unit         host C tests in tests/unit (// sources: line names what to link)
 #   make test-emu          emulator tests (tests/test_*.sh) only
 #   make test-boot         emulator tests whose name contains "boot"
 #   make check-layers      lib, core and the backends include and name only what their layer may
 
 T ?=
-TEST_ENV = MAKE="$(MAKE)" BUILD="$(BUILD)" HOSTCC="$(HOSTCC)"
+J ?=
+TEST_ENV = MAKE="$(MAKE)" BUILD="$(BUILD)" HOSTCC="$(HOSTCC)" $(if $(J),J="$(J)")
 
 # On a fresh machine the packages come first (scripts/deps.sh installs them as root).
 test:
 	@scripts/deps.sh
 	@$(TEST_ENV) tests/run.sh $(T)
+
+check:
+	@$(TEST_ENV) tests/run.sh --check $(T)
 
 test-unit:
 	@$(TEST_ENV) tests/run.sh --unit $(T)
@@ -27,4 +34,4 @@ test-boot:
 check-layers:
 	@bash scripts/check-layers.sh
 
-.PHONY: test test-unit test-emu test-boot check-layers
+.PHONY: test check test-unit test-emu test-boot check-layers
