@@ -12,7 +12,10 @@ fi
 _pxhv_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _pxhv_consts=${PXHV_GEN:-$_pxhv_root/build/gen}/layout.sh
 if [ ! -s "$_pxhv_consts" ]; then
-    make -s --no-print-directory -C "$_pxhv_root" "$_pxhv_consts" >&2 ||
+    # BUILD spelled absolute as well: make knows the file as $(BUILD)/gen/layout.sh, and the
+    # absolute path asked for names that target only then.
+    make -s --no-print-directory -C "$_pxhv_root" BUILD="${_pxhv_consts%/gen/layout.sh}" \
+        "$_pxhv_consts" >&2 ||
         { echo "cannot generate $_pxhv_consts (make gen)" >&2; exit 1; }
 fi
 # shellcheck disable=SC1090
