@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Build build/pxhv.img: the same build as `make`, for those who prefer one script.
-#   ./build_pxhv.sh           check the tools, build the image, report its parts
-#   ./build_pxhv.sh --deps    install missing Debian packages first (as root)
-#   ./build_pxhv.sh clean     remove build/
+# usage: ./build_pxhv.sh           check the tools, build the image, report its parts
+#        ./build_pxhv.sh --deps    install missing Debian packages first (as root)
+#        ./build_pxhv.sh clean     remove build/
 # The build rules live in one place (Makefile and the */build.mk fragments); this script
 # checks that every tool is there first and explains what is missing.
 set -euo pipefail
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+# Before the cd: $0 may be a relative path.
+case ${1:-} in -h|--help) usage; exit 0 ;; esac
 cd "$(dirname "$0")"
 
 case ${1:-} in
     clean) exec make clean ;;
     --deps) bash scripts/deps.sh ;;
     "") ;;
-    *) echo "usage: $0 [--deps|clean]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--deps|clean] (--help)" >&2; exit 2 ;;
 esac
 
 missing=()

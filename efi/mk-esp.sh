@@ -10,7 +10,15 @@
 #   \vmlinuz \initrd.gz     the Linux guest's kernel and busybox initramfs, taken from
 #                           build/guests/linux.img (guest_images/mk-linux.sh)
 # No pxhv.cfg: pxhv.efi's defaults.  tests/test_efi_boot.sh adds one to a copy.
+# usage: [BUILD=build] [ESP_APPEND=TEXT] bash efi/mk-esp.sh   (make esp)
+#        ESP_APPEND: the Linux guest's kernel command line (default: mk-linux.sh's)
 TAG=esp
+# --help before guest_images/lib.sh, which creates $BUILD and builds the generated constants.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ?*) echo "mk-esp.sh: no arguments (--help)" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/../guest_images/lib.sh"
 
 OUT=$BUILD/esp.img

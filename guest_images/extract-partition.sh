@@ -1,11 +1,14 @@
 #!/bin/bash
-# extract-partition.sh IMG OUT [N]: copy partition N (default 1) of the MBR
-# disk image IMG to OUT, e.g. to place it at LBA 2048 of the pxHV disk.
+# usage: guest_images/extract-partition.sh IMG OUT [N]
+# Copies partition N (default 1) of the MBR disk image IMG to OUT, e.g. to
+# place it at LBA 2048 of the pxHV disk.
 # Every image here puts partition 1 at LBA 2048, so where the copy lands at
 # LBA 2048 again, absolute sector numbers recorded inside it stay right
 # (this matters for guest-grub, see README.md).
 set -euo pipefail
-[ $# -ge 2 ] || { echo "usage: extract-partition.sh IMG OUT [N]" >&2; exit 2; }
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in -h|--help) usage; exit 0 ;; esac
+[ $# -ge 2 ] || { usage >&2; exit 2; }
 img=$1 out=$2 n=${3:-1}
 [ "$n" -ge 1 ] && [ "$n" -le 4 ] || { echo "partition number 1..4" >&2; exit 2; }
 # u32 little endian at byte offset $1 of the image

@@ -4,11 +4,20 @@
 # `apt-get download` into $DEBS and unpacked with `dpkg -x` under $PKGROOT,
 # so the recipes run unprivileged: no mounts, no loop devices, no mknod.
 # The host only needs coreutils, apt/dpkg, mtools and dosfstools.
+# usage: . guest_images/lib.sh   (in a recipe; run as a command it only prints this)
 
 # Variables here are used by the recipes that source this file, and the
 # byte lists of put_bytes are split into words on purpose.
 # shellcheck disable=SC2034,SC2046
 set -euo pipefail
+
+# Run rather than sourced (BASH_SOURCE is then $0): the header above, on stdout for --help.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    case ${1:-} in
+        -h|--help) sed -n '/^#/!q; s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) sed -n '/^#/!q; s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    esac
+fi
 
 GUEST_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=${BUILD:-build}

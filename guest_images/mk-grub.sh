@@ -9,8 +9,15 @@
 #                partition also boots on its own when a standard MBR chains
 #                its VBR.
 # GRUB ends at its grub> prompt with the serial port as terminal.
+# usage: [BUILD=build] guest_images/mk-grub.sh   (make guest-grub): $BUILD/guests/grub.img
 # shellcheck disable=SC2046 # put_bytes takes its bytes as separate words
 TAG=guest-grub
+# --help before lib.sh, which creates $BUILD and builds the generated constants.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ?*) echo "mk-grub.sh: no arguments (--help)" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/lib.sh"
 
 CYL=16

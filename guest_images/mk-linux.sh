@@ -3,7 +3,16 @@
 # initramfs, booted by SYSLINUX from FAT16 partition 1 (LBA 2048) of a disk
 # whose MBR is mbr.bin.  /init (linux/init) prints a marker and runs a
 # shell on ttyS0 with the prompt "~ # "; "poweroff -f" turns it off (ACPI).
+# usage: [BUILD=build] [LINUX_KERNEL=PACKAGE] [LINUX_APPEND=TEXT] guest_images/mk-linux.sh
+#        (make guest-linux): $BUILD/guests/linux.img.  LINUX_KERNEL: the kernel's Debian
+#        package (default linux-image-amd64); LINUX_APPEND: its command line.
 TAG=guest-linux
+# --help before lib.sh, which creates $BUILD and builds the generated constants.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ?*) echo "mk-linux.sh: no arguments (--help)" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/lib.sh"
 
 OUT=$GUESTS/linux.img

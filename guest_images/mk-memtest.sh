@@ -3,7 +3,14 @@
 # disk laid out like guest-syslinux (mbr.bin, FAT16 partition 1 at 2048).
 # /boot/memtest86+x64.bin is the BIOS build that follows the Linux zImage
 # boot protocol, so SYSLINUX's LINUX directive loads it.
+# usage: [BUILD=build] guest_images/mk-memtest.sh   (make guest-memtest): $BUILD/guests/memtest.img
 TAG=guest-memtest
+# --help before lib.sh, which creates $BUILD and builds the generated constants.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ?*) echo "mk-memtest.sh: no arguments (--help)" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/lib.sh"
 
 CYL=16

@@ -1,7 +1,8 @@
 #!/bin/bash
-# mkcpio.sh LIST OUT: write a "newc" cpio archive (the initramfs format,
-# Linux Documentation/driver-api/early-userspace/buffer-format.rst) from a
-# list in the style of the kernel's usr/gen_init_cpio:
+# usage: guest_images/mkcpio.sh LIST OUT
+# Writes a "newc" cpio archive (the initramfs format, Linux
+# Documentation/driver-api/early-userspace/buffer-format.rst) from a list
+# in the style of the kernel's usr/gen_init_cpio:
 #     dir   NAME MODE
 #     file  NAME SOURCE MODE
 #     slink NAME TARGET MODE
@@ -9,7 +10,9 @@
 # Everything is owned by root; device nodes are recorded without root
 # privileges because nothing is created on the host.
 set -euo pipefail
-[ $# = 2 ] || { echo "usage: mkcpio.sh LIST OUT" >&2; exit 2; }
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in -h|--help) usage; exit 0 ;; esac
+[ $# = 2 ] || { usage >&2; exit 2; }
 list=$1 out=$2
 ino=1000
 : > "$out"

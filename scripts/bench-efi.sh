@@ -11,10 +11,18 @@
 #   2. Linux to its init through GRUB EFI, with and without pxhv.efi (multi-threaded TCG,
 #      no -icount): host wall seconds from QEMU's start to init's line, and the kernel's
 #      own clock (init's "up", /proc/uptime) there.
-#   BENCH_EFI_LINUX=0  skips 2.
+# usage: [VARIABLE=VALUE]... scripts/bench-efi.sh   (no arguments; the variables:)
+#   BENCH_EFI_LINUX=0   skips 2.
+#   BENCH_EFI_REPEAT=N  runs of each Linux boot in 2., the least kept (default 2)
 # One emulator at a time, each bounded and headless (tests/lib.sh); the table goes to
 # build/bench/efi-table.txt, the serial logs beside it.
 set -u
+# --help before tests/lib.sh, which makes the run directories, and before build/bench/.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ?*) echo "bench-efi.sh: no arguments (--help)" >&2; exit 2 ;;
+esac
 TEST_NAME=bench-efi
 . "$(dirname "$0")/../tests/lib.sh"
 B=$PXHV_ROOT/build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench.sh: measure pxHV under Bochs and print a table (`make bench`).
 # docs/performance.md explains every figure and records a run.
+# usage: [VARIABLE=VALUE]... scripts/bench.sh   (no arguments; the variables:)
 #
 #   BENCH_LINUX=0   skip the Linux boots (one and two CPUs, native and pxHV, Bochs and QEMU:
 #                   most of the 16 minutes a run takes on an idle 2-CPU machine)
@@ -20,6 +21,12 @@
 # Runs one emulator at a time, each bounded and headless (tests/lib.sh), and
 # leaves the table and the serial logs in build/bench/.
 set -u
+# --help before tests/lib.sh, which makes the run directories, and before build/bench/.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ?*) echo "bench.sh: no arguments (--help)" >&2; exit 2 ;;
+esac
 TEST_NAME=bench
 . "$(dirname "$0")/../tests/lib.sh"
 . "$(dirname "$0")/consts.sh"

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Print a bochsrc for Bochs 2.7 on stdout.  Used by tests/lib.sh and scripts/run.sh.
 #
-#   scripts/bochsrc.sh --disk IMG [--disk2 IMG] [--floppy IMG] [--cpu MODEL] [--cpus N] [--mem MB]
-#                      [--bios latest|legacy|FILE] [--boot disk|floppy|"floppy, disk"]
-#                      [--com1 file:PATH|socket:PORT|term:DEV|null] [--log PATH] [--rc LINE]...
-#                      [--display term|x|sdl2]
+# usage: scripts/bochsrc.sh --disk IMG [--disk2 IMG] [--floppy IMG] [--cpu MODEL] [--cpus N]
+#                           [--mem MB] [--bios latest|legacy|FILE]
+#                           [--boot disk|floppy|"floppy, disk"]
+#                           [--com1 file:PATH|socket:PORT|term:DEV|null] [--log PATH]
+#                           [--rc LINE]... [--display term|x|sdl2]
 #
 # Defaults: corei7_skylake_x (VMX + EPT + unrestricted guest), 1 CPU, 256 MB, BIOS-bochs-latest
 # (which leaves IA32_FEATURE_CONTROL locked with VMX enabled), boot from the disk.
 set -euo pipefail
+
+# The header above is the usage text (--help, and after a wrong option).
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
 
 disk= disk2= floppy= cpu=corei7_skylake_x cpus=1 mem=256 bios=latest boot=disk
 com1=null log=/dev/null extra=() display=term
@@ -19,7 +23,8 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=$2 ;;
         --boot) boot=$2 ;;      --com1) com1=$2 ;;     --log) log=$2 ;;
         --rc) extra+=("$2") ;;  --display) display=$2 ;;
-        *) echo "bochsrc.sh: unknown option $1" >&2; exit 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "bochsrc.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
     shift 2
 done

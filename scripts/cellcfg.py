@@ -3,10 +3,10 @@
 configuration sector after struct pxhv_config; include/boot/pxhv_config.h).
 Called by scripts/pxhv-config.sh, which documents the options:
 
-  cellcfg.py CONSTS IMG CONFIG_LBA [--show] [--cell-remove NAME]...
-             [--cell NAME [--cpus N | --cpu-ids A,B] [--mem MIB] [--image FILE]
-                          [--format flat|multiboot] [--policy stop|restart]
-                          [--ports FIRST-LAST|FIRST+COUNT[,...]] [--cmdline TEXT]]...
+usage: cellcfg.py CONSTS IMG CONFIG_LBA [--show] [--cell-remove NAME]...
+                  [--cell NAME [--cpus N | --cpu-ids A,B] [--mem MIB] [--image FILE]
+                               [--format flat|multiboot] [--policy stop|restart]
+                               [--ports FIRST-LAST|FIRST+COUNT[,...]] [--cmdline TEXT]]...
 
 A new cell needs --image; a cell named again keeps what is not given.  Images
 go to pxHV's own sectors, DISK_CELL_IMAGES_LBA up to DISK_BUILTIN_LBA, packed
@@ -153,8 +153,12 @@ def parse_ports(text, C):
 
 
 def main(argv):
+    # Before CONSTS is read: --help needs no build.
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return
     if len(argv) < 3:
-        raise Refusal("usage: cellcfg.py CONSTS IMG CONFIG_LBA [options]")
+        raise Refusal("usage: cellcfg.py CONSTS IMG CONFIG_LBA [options] (--help)")
     C = load_consts(argv[0])
     t = Cells(C, argv[1], int(argv[2]))
     args, show, changed = argv[3:], False, False

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # check-layers.sh: the layers of stage 3 stay apart (docs/architecture.md).
+# usage: scripts/check-layers.sh   (make check-layers; no options)
 #
 #   lib/   pure logic: includes only lib/, hw/ and boot/ headers, names no core state.
 #   core/  vendor-neutral policy: includes no backend header and, outside comments,
@@ -10,6 +11,12 @@
 #
 # Prints every breach as FILE:LINE: text, and exits non-zero if there is one.
 set -uo pipefail
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+# Before the cd: $0 may be a relative path.
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ?*) echo "check-layers.sh: no options (--help)" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 bad=0
 

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian packages pxHV needs to build, run and test (make deps).
-#   scripts/deps.sh [EXTRA_PACKAGE]...
+# usage: scripts/deps.sh [EXTRA_PACKAGE]...
 # Installs only what is missing: as root through apt-get (one `apt-get update` first, and only
 # when something is missing); otherwise prints the exact command to run and fails.
 set -euo pipefail
+
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+# Options first: each argument is a package for apt-get, and no package name starts with '-'.
+for a in "$@"; do
+    case $a in
+        -h|--help) usage; exit 0 ;;
+        -*) echo "deps: unknown option '$a' (--help)" >&2; exit 2 ;;
+    esac
+done
 
 PACKAGES=(
     nasm gcc binutils make              # build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debug pxHV with gdb on QEMU (make gdb, make gdb-real).
-#   scripts/gdb.sh [--batch]          stop at stage3_main with stage 3's symbols
-#   scripts/gdb.sh --real [--batch]   stop at 0000:7C00 (stage 1) with 16-bit disassembly
+# usage: scripts/gdb.sh [--batch]          stop at stage3_main with stage 3's symbols
+#        scripts/gdb.sh --real [--batch]   stop at 0000:7C00 (stage 1) with 16-bit disassembly
 # --batch: no prompt; run to the breakpoint, print a backtrace (or the next instructions),
 # quit; exit 0 only if the breakpoint was hit.  Interactive runs send COM1 to a file whose
 # path is printed.  Environment: IMG (build/pxhv.img), ELF (build/stage3.elf), MEM (MB, 256),
@@ -20,6 +20,7 @@
 # for code outside segment 0 use  x/8i $cs*16+$pc ; break on linear addresses (break *0x10000).
 set -euo pipefail
 
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 IMG=${IMG:-$ROOT/build/pxhv.img}
 ELF=${ELF:-$ROOT/build/stage3.elf}
@@ -28,7 +29,8 @@ batch=0 real=0
 for a in "$@"; do
     case $a in
         --batch) batch=1 ;; --real) real=1 ;;
-        *) echo "usage: scripts/gdb.sh [--real] [--batch]" >&2; exit 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "gdb.sh: unknown option '$a'; usage: scripts/gdb.sh [--real] [--batch] (--help)" >&2; exit 2 ;;
     esac
 done
 

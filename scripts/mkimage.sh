@@ -1,9 +1,9 @@
 #!/bin/bash
 # mkimage.sh: assemble the raw pxHV disk image (layout in include/boot/layout.h).
 #
-#   mkimage.sh OUT --stage1 F --stage2 F --stage3 F
-#              [--builtin GUESTBIN [--name NAME]] [--partition DISKIMG]
-#              [--drive 0xNN] [--source none|partition|drive|builtin] [--flags N]
+# usage: mkimage.sh OUT --stage1 F --stage2 F --stage3 F
+#                   [--builtin GUESTBIN [--name NAME]] [--partition DISKIMG]
+#                   [--drive 0xNN] [--source none|partition|drive|builtin] [--flags N]
 #
 #   LBA 0       stage 1 + partition table     LBA 42..    stage 3
 #   LBA 1..40   stage 2                       LBA 1536..  built-in guest
@@ -22,7 +22,14 @@ prog=mkimage.sh
 here=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "$prog: $*" >&2; exit 1; }
-usage() { sed -n '4,6p' "$0" | sed 's/^#//' >&2; exit 2; }
+# The header above is the usage text: --help prints it, a wrong command line gets it on stderr.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+bad_usage() { usage >&2; exit 2; }
+# Before consts.sh, which builds the generated constants: OUT comes first.
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ""|-*) bad_usage ;;
+esac
 
 . "$here/consts.sh"
 STAGE2_LBA=$DISK_STAGE2_LBA
@@ -64,8 +71,6 @@ put() {
     fi
 }
 
-[ $# -ge 1 ] || usage
-case $1 in -*) usage ;; esac
 out=$1; shift
 stage1= stage2= stage3= builtin= name= part= drive= source= flags=0
 while [ $# -gt 0 ]; do

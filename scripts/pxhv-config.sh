@@ -2,8 +2,8 @@
 # pxhv-config.sh: show or change the configuration block (struct pxhv_config,
 # include/boot/pxhv_config.h) of a pxHV disk image in place.  No rebuild needed.
 #
-#   pxhv-config.sh IMG [--source none|partition|drive|builtin|mbr] [--drive 0xNN]
-#                      [--flags N] [--name NAME] [--show] [CELL OPTIONS]
+# usage: pxhv-config.sh IMG [--source none|partition|drive|builtin|mbr] [--drive 0xNN]
+#                           [--flags N] [--name NAME] [--show] [CELL OPTIONS]
 #
 # Cells (docs/cells.md), each --cell NAME followed by what to set for it:
 #   --cell NAME [--cpus N | --cpu-ids A,B] [--mem MIB] [--image FILE]
@@ -28,10 +28,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "$prog: $*" >&2; exit 1; }
 
-usage() {
-    sed -n '5,16p' "$0" | sed 's/^#//' >&2
-    exit 2
-}
+# The header above is the usage text: --help prints it, a wrong command line gets it on stderr.
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+bad_usage() { usage >&2; exit 2; }
+# Before consts.sh, which builds the generated constants: IMG comes first.
+case ${1:-} in
+    -h|--help) usage; exit 0 ;;
+    ""|-*) bad_usage ;;
+esac
 
 # The layout and struct pxhv_config's offsets, generated from the C headers.
 . "$here/consts.sh"
@@ -65,7 +69,6 @@ u32le() {
     printf "\\$(printf %03o $((v >> 16 & 255)))\\$(printf %03o $((v >> 24 & 255)))"
 }
 
-[ $# -ge 1 ] || usage
 img=$1; shift
 [ -f "$img" ] || die "$img: no such file"
 
@@ -73,15 +76,15 @@ init=0 show=0 changed=0 cell_args=()
 new_source= new_drive= new_flags= new_name= name_set=0 new_s3= new_gs=
 while [ $# -gt 0 ]; do
     case $1 in
-    --source)  [ $# -ge 2 ] || usage; new_source=$2; shift 2 ;;
-    --drive)   [ $# -ge 2 ] || usage; new_drive=$2; shift 2 ;;
-    --flags)   [ $# -ge 2 ] || usage; new_flags=$2; shift 2 ;;
-    --name)    [ $# -ge 2 ] || usage; new_name=$2; name_set=1; shift 2 ;;
+    --source)  [ $# -ge 2 ] || bad_usage; new_source=$2; shift 2 ;;
+    --drive)   [ $# -ge 2 ] || bad_usage; new_drive=$2; shift 2 ;;
+    --flags)   [ $# -ge 2 ] || bad_usage; new_flags=$2; shift 2 ;;
+    --name)    [ $# -ge 2 ] || bad_usage; new_name=$2; name_set=1; shift 2 ;;
     --show)    show=1; shift ;;
     --init)    init=1; shift ;;
-    --stage3-sectors) [ $# -ge 2 ] || usage; new_s3=$2; shift 2 ;;
-    --guest-sectors)  [ $# -ge 2 ] || usage; new_gs=$2; shift 2 ;;
-    -h|--help) usage ;;
+    --stage3-sectors) [ $# -ge 2 ] || bad_usage; new_s3=$2; shift 2 ;;
+    --guest-sectors)  [ $# -ge 2 ] || bad_usage; new_gs=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
     --cell|--cell-remove) cell_args=("$@"); break ;;
     *) die "unknown option '$1' (try --help)" ;;
     esac

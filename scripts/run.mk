@@ -6,6 +6,7 @@
 #   make run-efi    the UEFI path: OVMF boots build/esp.img, pxhv.efi -> GRUB -> Linux (CPUS=, EFI_MEM=)
 #   make gdb        QEMU + gdb stopped at stage3_main;  make gdb-real: stopped at 0000:7C00
 #   make deps       install the Debian packages the build and the tests need
+#   make check-help every script answers --help without a build (scripts/check-help.sh)
 
 GUEST ?=
 MEM   ?= 256
@@ -47,6 +48,10 @@ gdb-real: $(BUILD)/pxhv.img
 deps:
 	@scripts/deps.sh
 
+# Scripts are found by scripts/check-help.sh itself, so a new one is covered unlisted.
+check-help:
+	@scripts/check-help.sh
+
 help:
 	@echo "pxHV make targets:"
 	@echo "  all (default)     build $(BUILD)/pxhv.img"
@@ -82,6 +87,7 @@ help:
 	@echo "  usb               $(BUILD)/usb.img: the Linux disk with pxHV installed, for a USB stick"
 	@echo "  cells             the cell test programs in $(BUILD)/cells/ (docs/cells.md)"
 	@echo "  deps              install missing Debian packages (root), else print the command"
+	@echo "  check-help        every script answers --help with its usage, without a build"
 	@echo "  help              this list"
 
-.PHONY: run run-prepare run-bochs run-qemu run-kvm run-efi gdb gdb-real deps help
+.PHONY: run run-prepare run-bochs run-qemu run-kvm run-efi gdb gdb-real deps check-help help

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boot pxHV with COM1 on this terminal (make run, run-bochs, run-qemu, run-kvm, run-efi).
-#   scripts/run.sh [auto|bochs|qemu|kvm|efi]
+# usage: scripts/run.sh [auto|bochs|qemu|kvm|efi]
 # efi: the UEFI path, build/esp.img (make esp) under OVMF on QEMU q35: KVM with -cpu host when
 # usable, else TCG with AMD-V; GUEST and IMG do not apply (the ESP carries the Linux guest).
 # Environment: IMG (default build/pxhv.img), GUEST (image to attach: a floppy-sized image becomes
@@ -8,13 +8,21 @@
 # default 2), CPU (Bochs model), BIOS (Bochs: latest|legacy).
 set -euo pipefail
 
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+# The argument before consts.sh, which builds the generated constants.
+engine=${1:-auto}
+case $engine in
+    -h|--help) usage; exit 0 ;;
+    auto|bochs|qemu|kvm|efi) ;;
+    *) echo "run: unknown engine '$engine' (auto, bochs, qemu, kvm, efi; --help)" >&2; exit 2 ;;
+esac
+
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/consts.sh"
 IMG=${IMG:-$ROOT/build/pxhv.img}
 GUEST=${GUEST:-}
 MEM=${MEM:-256}
 CPUS=${CPUS:-2}
-engine=${1:-auto}
 
 die() { echo "run: $*" >&2; exit 1; }
 

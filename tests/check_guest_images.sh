@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# tests/check_guest_images.sh [CHECK...]: the guest disks of guest_images/ booted
-# directly by the emulator, without pxHV (`make guests-check`): each must reach its own
-# prompt and answer on COM1, so a failure under pxHV is known to be pxHV's.  Not part of
-# `make test` (a few minutes); every run goes through tests/lib.sh like the tests do.
+# usage: tests/check_guest_images.sh [CHECK...]   (make guests-check: all of them)
+# The guest disks of guest_images/ booted directly by the emulator, without pxHV: each must
+# reach its own prompt and answer on COM1, so a failure under pxHV is known to be pxHV's.
+# Not part of `make test` (a few minutes); every run goes through tests/lib.sh like the
+# tests do.  The CHECKs:
 #   syslinux, floppy, grub, memtest, linux   each image alone (Linux also under QEMU:
 #                                            linux-qemu)
 #   grub-vbr, syslinux-moved                 the partition behind SYSLINUX's MBR, at LBA
@@ -11,6 +12,9 @@
 #   grub-hd1, grub-hd1p1, syslinux-hd1, linux-hd1
 #                                            the image as BIOS disk 0x81, chained from the
 #                                            floppy's SYSLINUX (chain.c32)
+usage() { sed -n '/^#!/d; /^#/!q; /^# shellcheck/d; s/^# \{0,1\}//p' "$0"; }
+# --help before tests/lib.sh, which makes the run directories.
+case ${1:-} in -h|--help) usage; exit 0 ;; esac
 TEST_NAME=guest-images
 . "$(dirname "$0")/lib.sh"
 
