@@ -12,7 +12,7 @@
  * The guest cannot undo it: the table is gone from its RSDT/XSDT, the units'
  * register pages show it a page of all ones that it may read and whose
  * writes are dropped (regs.c), and where a unit lives in PCI space its
- * configuration is kept from the guest's writes (pci.c).
+ * configuration is kept from the guest's writes (pci.c, ecam.c).
  *
  * Hook points in the rest of stage 3 (kept small so that they move easily):
  *   core/early.c    the region grows by iommu_early_pages() pages

@@ -82,11 +82,28 @@ bool amdvi_sane(u32 unit);
 /* The register pages the guest sees (regs.c: reads give all ones, writes exit). */
 void iommu_regs_keep(void);
 
-/* PCI configuration space (pci.c): the AMD IOMMU's function and the register
- * holding the ECAM window's base are kept from the guest's writes. */
+/* PCI configuration space (pci.c, ecam.c): the AMD IOMMU's function and the
+ * register holding the ECAM window's base are kept from the guest's writes. */
 void pci_protect_setup(void);
 bool pci_ecam_write(struct cpu *c, u64 gpa);
 void pci_report(void);
+
+/* Between pci.c and ecam.c.  pci.c: the lock on the configuration address
+ * register (pci_lock), a configuration address, one access through the
+ * ports under the lock (the guest's address put back), whether a write
+ * reaches what is kept, and a dropped write counted. */
+void lock(void);
+void unlock(void);
+u32  cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg);
+u32  cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v);
+enum kept_kind { KEPT_NONE, KEPT_IOMMU_FN, KEPT_EXBAR };
+enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size);
+void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route);
+/* ecam.c: the ECAM window of segment 0, bus 0 (find_ecam, from the MCFG
+ * table), a function's page watched (and its A20 alias), the writes there. */
+extern u64 ecam, ecam_writes;
+void find_ecam(void);
+void watch(u8 bus, u8 dev, u8 fn, const char *what);
 
 /* For the write handlers (regs.c, pci.c; the store's first byte comes from
  * guest_store_gpa, core/core.h): the value a decoded store writes, and the
