@@ -9,10 +9,10 @@
  * does ends that cell only (stop or restart, per its policy), with a line
  * naming the cell, the cause and CS:RIP.
  *
- * Owner: core/cell.c.  A cell's fixed part is written while pxHV starts and
- * read-only afterwards; its run state (state, generation, restarts) changes
- * under the cell's own lock; its console line under its uart_lock, as its
- * CPUs write it at once.
+ * Owners: core/cellplan.c writes a cell's fixed part while pxHV starts; it
+ * is read-only afterwards.  core/cell.c: its run state (state, generation,
+ * restarts) changes under the cell's own lock; core/cellio.c: its console
+ * line under its uart_lock, as its CPUs write it at once.
  */
 #ifndef PXHV_CELL_H
 #define PXHV_CELL_H
@@ -67,7 +67,8 @@ struct cell {
 extern struct cell g_cells[CELLS_MAX];
 extern u32 g_ncells;                 /* cells besides the root                     */
 
-/* While pxHV starts, on the boot CPU, in this order: */
+/* While pxHV starts, on the boot CPU, in this order (core/cellplan.c;
+ * cells_go: core/cell.c): */
 void cells_plan(void);               /* check the configuration, CPUs, memory, images */
 void cells_keep(void);               /* their memory gone from the root's view        */
 void cells_hide_cpus(void);          /* their CPUs gone from the root's ACPI/MP tables */

@@ -85,7 +85,7 @@ u32 guest_fetch(struct cpu *c, u8 *bytes, u32 max, u32 *mode);
  * segment at hand saves the calls for it on its exit path. */
 u32 guest_fetch_at(struct cpu *c, u64 gla, bool lm, u8 *bytes, u32 max);
 
-/* ---- the guest's memory map and INT 15h hook (core/memmap.c, core/int15.c) ---- */
+/* ---- the guest's memory and INT 15h hook (core/memmap.c, core/kept.c, core/int15.c) ---- */
 void guest_plan_memory(void);       /* before the EPT is built */
 void guest_report_memory(void);     /* then, once the cells took theirs: the guest's map */
 const struct mtrr_state *host_mtrrs(void);   /* as the firmware set them */

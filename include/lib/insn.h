@@ -3,7 +3,8 @@
  * second-level tables stopped, where the CPU reports no instruction length:
  * stores to the local APIC's registers (MOV r/m, reg; MOV r/m, imm; MOV moffs,
  * AL/eAX; XCHG).
- * Pure code, unit-tested on the host (tests/unit/test_insn.c).
+ * Pure code (lib/insn.c; the instruction lengths below: lib/insnlen.c),
+ * unit-tested on the host (tests/unit/test_insn.c).
  * SDM Vol. 2A 2.1 "Instruction Format", 2.2.1 "REX Prefixes", Tables 2-1
  * to 2-3 (ModR/M and SIB), "MOV", "XCHG".
  */

@@ -17,7 +17,7 @@ static u32 ncpus;
 
 /* A cell's second-level tables: the top table, one for the first 512 GiB,
  * one per GiB of its memory, and the table and page-table page that reach
- * the local APIC's page at 0xFEE00000 (core/cell.c). */
+ * the local APIC's page at 0xFEE00000 (core/cellplan.c). */
 #define CELL_PT_PAGES(mib) (5 + ((mib) + 1023) / 1024)
 
 void region_parts_of(u32 virt, u32 cpus, const struct pxhv_cells *cells, struct region_parts *p)

@@ -20,7 +20,7 @@ static bool reachable(u64 gpa, u64 len)
     return len <= host_map_end && gpa <= host_map_end - len;
 }
 
-/* Page by page, where the guest would reach it (core/memmap.c guest_hpa). */
+/* Page by page, where the guest would reach it (core/kept.c guest_hpa). */
 static bool copy(u64 gpa, u8 *buf, u64 len, bool write)
 {
     if (!reachable(gpa, len))

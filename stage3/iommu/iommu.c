@@ -1,17 +1,18 @@
 /*
  * DMA protection: the IOMMU keeps every device the guest programs out of pxHV's
- * memory (docs/security.md, route 7).  The vendor-neutral part: discovery from
- * the firmware's DMAR or IVRS table (lib/iommu_acpi.c), the size of the tables
- * (part of the region, sized by the early start), one identity map of
- * everything the guest may reach, built by the page-table builder from the
- * guest's own classifier (so DMA sees exactly what EPT/NPT lets the guest's
- * CPUs see), the table hidden from the guest, fault reports and the image
- * check at the guest's end.  vtd.c and amdvi.c program the units.
+ * memory (docs/security.md, route 7).  The vendor-neutral part's set-up:
+ * discovery from the firmware's DMAR or IVRS table (lib/iommu_acpi.c), the
+ * size of the tables (part of the region, sized by the early start), one
+ * identity map of everything the guest may reach, built by the page-table
+ * builder from the guest's own classifier (so DMA sees exactly what EPT/NPT
+ * lets the guest's CPUs see), and the table hidden from the guest.  vtd.c and
+ * amdvi.c program the units; faults.c reports their faults and checks pxHV's
+ * image at the guest's end.
  *
  * The guest cannot undo it: the table is gone from its RSDT/XSDT, the units'
  * register pages show it a page of all ones that it may read and whose
- * writes are dropped (iommu_write), and where a unit lives in PCI space its
- * configuration is kept from the guest's writes (pci.c).
+ * writes are dropped (regs.c), and where a unit lives in PCI space its
+ * configuration is kept from the guest's writes (pci.c, ecam.c).
  *
  * Hook points in the rest of stage 3 (kept small so that they move easily):
  *   core/early.c    the region grows by iommu_early_pages() pages
@@ -28,23 +29,13 @@
 #include "core/core.h"
 #include "core/early.h"
 #include "core/hv.h"
-#include "lib/insn.h"
 #include "lib/lib.h"
 #include "core/power.h"
-#include "core/virt.h"
 #include "hw/x86.h"
 
 struct iommu_state iommu;
 static const struct acpi_header *fw_table;
-static bool active;
-static u64 image_hash, image_len;
-static u64 blocked_total;
-static u64 ones_page;                  /* what the guest reads at the registers */
-static u64 reg_writes[IOMMU_MAX_UNITS];     /* guest writes dropped, per unit */
-static u64 deferred[IOMMU_MAX_UNITS];       /* polls put off: registers not sane */
-#define SEEN_MAX 32
-static struct { u16 rid; bool write; u64 page; } seen[SEEN_MAX];
-static u32 nseen;
+bool active;
 
 /* ---- PCI configuration mechanism #1, for the bridges a DMAR path crosses ---- */
 
@@ -201,25 +192,6 @@ static u32 hide_table(const struct acpi_header *t)
     return removed;
 }
 
-/* ---- the image check ---- */
-
-/* FNV-1a, 64 bits: a change of any byte changes it; not a defence against a
- * forger who can also rewrite the code that checks, which is the IOMMU's job. */
-static u64 fnv1a(const u8 *p, u64 n)
-{
-    u64 h = 0xCBF29CE484222325ULL;
-    for (u64 i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001B3ULL;
-    return h;
-}
-
-/* The image as relocated: header, code, read-only data, the relocated
- * pointers; not .data and .bss, which pxHV changes itself. */
-static u64 image_now(void)
-{
-    return fnv1a((const u8 *)__image_start, image_len);
-}
-
 /* ---- set-up ---- */
 
 static void describe_lines(const struct iommu_desc *d)
@@ -325,168 +297,4 @@ void iommu_setup(void)
     kprintf("pxHV: IOMMU on: DMA cannot reach %016llx-%016llx; %llu KiB of tables in the region; "
             "%.4s %s\n", g_hv_base, g_hv_base + g_hv_size, (iommu.next - iommu.area) / 1024,
             fw_table->sig, hidden ? "hidden from the guest" : "still listed (not found in RSDT/XSDT)");
-}
-
-/* ---- the units' registers as the guest sees them ---- */
-
-/*
- * A device that answers nothing: reads give all ones, writes go nowhere.
- * Every register page of every unit shows one region page of 0xFF bytes,
- * readable (and executable, as MMIO is), not writable: a read costs the
- * guest nothing, a write exits to iommu_write, which drops it.
- */
-void iommu_regs_keep(void)
-{
-    ones_page = (u64)(usize)iommu_page(NULL);
-    if (!ones_page)
-        panic("IOMMU: no page left for its registers' stand-in");
-    memset((void *)(usize)ones_page, 0xFF, 4096);
-    for (u32 u = 0; u < iommu.desc.nunits; u++)
-        guest_keep_shown(iommu.desc.unit[u].base, (iommu.desc.unit[u].reg_size + 0xFFF) & ~0xFFFULL,
-                         PT_R | PT_X, ones_page, "the IOMMU's registers");
-}
-
-/* ---- stores the second-level tables stopped ---- */
-
-u64 iommu_store_value(struct cpu *c, const struct insn *in)
-{
-    if (in->kind == INSN_STORE_IMM)
-        return in->imm;
-    u64 r = in->reg == R_RSP ? virt->get(c, GR_RSP) : c->regs->r[in->reg];
-    return in->high_byte ? r >> 8 : r;
-}
-
-/* The register of an XCHG gets `v` as a MOV of that size would leave it
- * (SDM Vol. 1 3.4.1.1: a 32-bit result in 64-bit mode clears bits 63:32;
- * 8- and 16-bit results keep the rest). */
-void iommu_set_reg(struct cpu *c, const struct insn *in, u64 v, u32 mode)
-{
-    u64 cur = in->reg == R_RSP ? virt->get(c, GR_RSP) : c->regs->r[in->reg];
-    u64 nv;
-    if (in->size == 8)
-        nv = v;
-    else if (in->size == 4)
-        nv = mode == 64 ? (u32)v : (cur & ~0xFFFFFFFFULL) | (u32)v;
-    else if (in->size == 2)
-        nv = (cur & ~0xFFFFULL) | (u16)v;
-    else if (in->high_byte)
-        nv = (cur & ~0xFF00ULL) | (u64)(u8)v << 8;
-    else
-        nv = (cur & ~0xFFULL) | (u8)v;
-    if (in->reg == R_RSP)
-        virt->set(c, GR_RSP, nv);
-    else
-        c->regs->r[in->reg] = nv;
-}
-
-bool iommu_write(struct cpu *c, u64 gpa)
-{
-    u32 u = 0;
-    for (; u < iommu.desc.nunits; u++)
-        if (gpa - iommu.desc.unit[u].base < ((iommu.desc.unit[u].reg_size + 0xFFF) & ~0xFFFULL))
-            break;
-    if (!ones_page)
-        return false;                 /* nothing kept: not pxHV's page */
-    if (u == iommu.desc.nunits)
-        return pci_ecam_write(c, gpa);
-
-    u8 bytes[INSN_MAX_LEN];
-    u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
-    struct insn in;
-    if (!insn_decode_write(bytes, n, mode, &in)) {
-        /* Without its length the instruction cannot be skipped. */
-        guest_refuse(c, "a write to the IOMMU's registers at GPA 0x%llx by an instruction pxHV "
-                     "does not decode", gpa);
-        guest_end(c, "unsupported write to the IOMMU's registers", false);
-    }
-    u64 start;
-    if (!guest_store_gpa(c, &in, mode, &start))
-        start = gpa;
-    if (!reg_writes[u]++)
-        kprintf("pxHV: IOMMU: the guest wrote %u bytes to unit %u's registers at 0x%llx: dropped, "
-                "as every later write (reads give all ones)\n", in.size, u, start);
-    if (in.kind == INSN_XCHG)
-        iommu_set_reg(c, &in, ~0ULL, mode);    /* what a read of the page gives */
-    virt->skip(c, in.len);
-    return true;
-}
-
-/* ---- faults ---- */
-
-void iommu_blocked(u16 rid, bool write, u64 addr, const char *why)
-{
-    blocked_total++;
-    u64 page = addr & ~0xFFFULL;
-    for (u32 i = 0; i < nseen; i++)
-        if (seen[i].rid == rid && seen[i].write == write && seen[i].page == page)
-            return;
-    if (nseen == SEEN_MAX) {
-        if (blocked_total == SEEN_MAX + 1)
-            kprintf("pxHV: DMA blocked: more than %u kinds; the rest only counted\n", SEEN_MAX);
-        return;
-    }
-    seen[nseen].rid = rid, seen[nseen].write = write, seen[nseen].page = page;
-    nseen++;
-    /* A kept range by its name ("hypervisor memory" for the region), else
-     * what the unit said. */
-    const char *what = guest_kept_name(addr);
-    if (!what)
-        what = why;
-    kprintf("pxHV: DMA blocked: device %02x:%02x.%x %s at 0x%016llx (%s)\n", IOMMU_BUS(rid),
-            IOMMU_DEV(rid), IOMMU_FN(rid), write ? "write" : "read", addr, what);
-}
-
-/* Any CPU may poll; one at a time reads the units, the others go on (what
- * they would have seen is reported by the one polling).  A unit whose known
- * register does not read back (the guest's A20 gate, iommu_impl.h) is left
- * for a later poll. */
-void iommu_poll(void)
-{
-    static u8 busy;
-    if (!active || __atomic_test_and_set(&busy, __ATOMIC_ACQUIRE))
-        return;
-    bool vtd = iommu.desc.kind == IOMMU_VTD;
-    for (u32 u = 0; u < iommu.desc.nunits; u++) {
-        if (!(vtd ? vtd_sane(u) : amdvi_sane(u))) {
-            if (!deferred[u]++)
-                kprintf("pxHV: IOMMU: unit %u's registers do not read as they must (the guest's "
-                        "A20 gate off?): its faults are read at a later poll\n", u);
-            continue;
-        }
-        if (vtd)
-            vtd_poll(u);
-        else
-            amdvi_poll(u);
-    }
-    __atomic_clear(&busy, __ATOMIC_RELEASE);
-}
-
-/* At the guest's end: the last faults, and whether pxHV's image is what it
- * was when the guest started (on every machine: without an IOMMU this is
- * where a device's write into pxHV shows). */
-void iommu_end(void)
-{
-    if (!image_len)
-        return;
-    if (active) {
-        iommu_poll();
-        kprintf("pxHV: DMA blocked by the IOMMU: %llu report%s\n", blocked_total,
-                blocked_total == 1 ? "" : "s");
-        for (u32 u = 0; u < iommu.desc.nunits; u++) {
-            if (reg_writes[u])
-                kprintf("pxHV: IOMMU: %llu guest write%s to unit %u's registers dropped\n",
-                        reg_writes[u], reg_writes[u] == 1 ? "" : "s", u);
-            if (deferred[u])
-                kprintf("pxHV: IOMMU: %llu poll%s of unit %u put off while its registers did not "
-                        "answer\n", deferred[u], deferred[u] == 1 ? "" : "s", u);
-        }
-        pci_report();
-    }
-    u64 now = image_now();
-    if (now == image_hash)
-        kprintf("pxHV: hypervisor image unchanged since the guest started (%llu KiB checked)\n",
-                image_len / 1024);
-    else
-        kprintf("pxHV: hypervisor image CHANGED since the guest started (%llu KiB checked)\n",
-                image_len / 1024);
 }

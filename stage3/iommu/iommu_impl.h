@@ -1,6 +1,8 @@
 /*
- * What the IOMMU code shares between its vendor-neutral part (iommu.c) and the
- * two drivers (vtd.c, amdvi.c).  Nothing outside stage3/iommu/ includes it.
+ * What the IOMMU code shares between its vendor-neutral parts (iommu.c the
+ * set-up, regs.c the registers the guest sees, faults.c the reports and the
+ * end, pci.c the PCI configuration) and the two drivers (vtd.c, amdvi.c).
+ * Nothing outside stage3/iommu/ includes it.
  */
 #ifndef PXHV_IOMMU_IMPL_H
 #define PXHV_IOMMU_IMPL_H
@@ -25,8 +27,17 @@ extern struct iommu_state iommu;
 
 u64 *iommu_page(void *unused);   /* a zeroed page of the IOMMU's area (a pt_alloc_fn) */
 
-/* A blocked DMA the unit reported: one line per device, kind and page. */
+/* A blocked DMA the unit reported: one line per device, kind and page (faults.c). */
 void iommu_blocked(u16 rid, bool write, u64 addr, const char *why);
+
+/* A unit is on: set by iommu_setup (iommu.c); faults.c polls it then. */
+extern bool active;
+/* The image check (faults.c): pxHV's image as iommu_setup hashed it, and
+ * its hash now. */
+extern u64 image_hash, image_len;
+u64 image_now(void);
+/* Guest writes dropped at each unit's registers (regs.c), for iommu_end. */
+extern u64 reg_writes[IOMMU_MAX_UNITS];
 
 /* The drivers: false with a line on COM1 when the unit cannot be used. */
 bool vtd_enable(void);
@@ -68,16 +79,33 @@ static inline void mmio_write64(u64 a, u64 v) { *(volatile u64 *)(usize)a = v; }
 bool vtd_sane(u32 unit);
 bool amdvi_sane(u32 unit);
 
-/* The register pages the guest sees (reads give all ones, writes exit). */
+/* The register pages the guest sees (regs.c: reads give all ones, writes exit). */
 void iommu_regs_keep(void);
 
-/* PCI configuration space (pci.c): the AMD IOMMU's function and the register
- * holding the ECAM window's base are kept from the guest's writes. */
+/* PCI configuration space (pci.c, ecam.c): the AMD IOMMU's function and the
+ * register holding the ECAM window's base are kept from the guest's writes. */
 void pci_protect_setup(void);
 bool pci_ecam_write(struct cpu *c, u64 gpa);
 void pci_report(void);
 
-/* For the write handlers (iommu.c, pci.c; the store's first byte comes from
+/* Between pci.c and ecam.c.  pci.c: the lock on the configuration address
+ * register (pci_lock), a configuration address, one access through the
+ * ports under the lock (the guest's address put back), whether a write
+ * reaches what is kept, and a dropped write counted. */
+void lock(void);
+void unlock(void);
+u32  cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg);
+u32  cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v);
+enum kept_kind { KEPT_NONE, KEPT_IOMMU_FN, KEPT_EXBAR };
+enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size);
+void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route);
+/* ecam.c: the ECAM window of segment 0, bus 0 (find_ecam, from the MCFG
+ * table), a function's page watched (and its A20 alias), the writes there. */
+extern u64 ecam, ecam_writes;
+void find_ecam(void);
+void watch(u8 bus, u8 dev, u8 fn, const char *what);
+
+/* For the write handlers (regs.c, pci.c; the store's first byte comes from
  * guest_store_gpa, core/core.h): the value a decoded store writes, and the
  * register an XCHG gives the old value to. */
 struct insn;

@@ -31,6 +31,9 @@
  *                      are watched too, and their writes are performed by
  *                      pxHV through the ports, which A20 does not touch.
  *
+ * This file: the ports, the lock, what is kept, the set-up; ecam.c: the ECAM
+ * window and its watched pages.
+ *
  * The address register is state every CPU shares: one owner (this file), one
  * lock (pci_lock), as core/cmos.c does for the CMOS index.  Every dword write
  * to 0xCF8 and every data access is performed under the lock, so what a data
@@ -47,11 +50,7 @@
  */
 #include "iommu_impl.h"
 #include "core/console.h"
-#include "core/core.h"
-#include "lib/insn.h"
-#include "lib/lib.h"
 #include "core/stop.h"
-#include "core/virt.h"
 #include "hw/x86.h"
 
 #define PORT_ADDR     0xCF8
@@ -59,7 +58,6 @@
 #define ADDR_ENABLE   BIT(31)
 #define EXBAR_REG     0x60          /* PCIEXBAR, 64 bits */
 #define EXBAR_END     0x68
-#define A20_BIT       (1ULL << 20)
 
 static bool on;                     /* the ports are intercepted */
 static volatile u32 pci_lock;
@@ -67,14 +65,9 @@ static u32 addr;                    /* what the chipset's address register holds
 static u16 fns[IOMMU_MAX_UNITS];    /* the IOMMU functions (bus 0 requester IDs) */
 static u32 nfns;
 static bool exbar;                  /* 00:00.0's PCIEXBAR is kept too */
-static u64 ecam;                    /* the ECAM window of segment 0, bus 0 */
-static u8 ecam_last_bus;
-#define WATCHED_MAX 4
-static u64 watched[WATCHED_MAX];    /* ECAM pages whose writes exit */
-static u32 nwatched;
-static u64 port_accesses, ecam_writes;   /* what the intercepts cost, in exits */
+static u64 port_accesses;           /* what the port intercepts cost, in exits */
 
-static void lock(void)
+void lock(void)
 {
     while (__atomic_exchange_n(&pci_lock, 1, __ATOMIC_ACQUIRE))
         while (pci_lock) {
@@ -84,19 +77,19 @@ static void lock(void)
         }
 }
 
-static void unlock(void)
+void unlock(void)
 {
     __atomic_store_n(&pci_lock, 0, __ATOMIC_RELEASE);
 }
 
-static u32 cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg)
+u32 cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg)
 {
     return ADDR_ENABLE | (u32)bus << 16 | (u32)dev << 11 | (u32)fn << 8 | (reg & 0xFC);
 }
 
 /* Under the lock: one configuration access of `size` bytes at `reg`
  * through the ports, the guest's address put back afterwards. */
-static u32 cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v)
+u32 cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v)
 {
     outl(PORT_ADDR, a);
     u16 port = (u16)(PORT_DATA + (reg & 3));
@@ -121,12 +114,11 @@ static u16 read_vendor(u8 bus, u8 dev, u8 fn)
 }
 
 /* Is [reg, reg + size) of bus:dev.fn kept from the guest's writes? */
-enum kept_kind { KEPT_NONE, KEPT_IOMMU_FN, KEPT_EXBAR };
 static const char *const kept_name[] = { "", "the AMD IOMMU's PCI function",
                                          "the chipset's ECAM base (PCIEXBAR)" };
 static u64 kept_writes[3];
 
-static enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size)
+enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size)
 {
     u16 rid = IOMMU_RID(bus, dev, fn);
     for (u32 i = 0; i < nfns; i++)
@@ -138,7 +130,7 @@ static enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size)
 }
 
 /* Counted; the first of each kind named. */
-static void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route)
+void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route)
 {
     if (!kept_writes[k]++)
         kprintf("pxHV: IOMMU: the guest wrote to %s, %02x:%02x.%x offset 0x%02x, through %s: "
@@ -146,38 +138,6 @@ static void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char
 }
 
 /* ---- set-up ---- */
-
-struct mcfg_entry { u64 base; u16 segment; u8 first_bus, last_bus; u32 reserved; } PACKED;
-
-static void find_ecam(void)
-{
-    const struct acpi_header *t = acpi_find("MCFG", 0);
-    if (!t || t->length < sizeof *t + 8)
-        return;
-    const struct mcfg_entry *e = (const struct mcfg_entry *)((const u8 *)t + sizeof *t + 8);
-    u32 n = (t->length - sizeof *t - 8) / sizeof *e;
-    for (u32 i = 0; i < n; i++)
-        if (e[i].segment == 0 && e[i].first_bus == 0) {
-            ecam = e[i].base;
-            ecam_last_bus = e[i].last_bus;
-            return;
-        }
-}
-
-/* A function's ECAM page and, where it lies in the window, its A20 alias
- * (the page of the next bus): read-only for the guest. */
-static void watch(u8 bus, u8 dev, u8 fn, const char *what)
-{
-    if (!ecam || bus > ecam_last_bus)
-        return;
-    u64 page = ecam + ((u64)bus << 20 | (u64)dev << 15 | (u64)fn << 12);
-    for (u32 k = 0; k < 2 && nwatched < WATCHED_MAX; k++, page |= A20_BIT) {
-        if (k && ((bus & 1) || bus + 1 > ecam_last_bus))
-            break;
-        guest_keep(page, 4096, PT_R, false, what);
-        watched[nwatched++] = page;
-    }
-}
 
 void pci_protect_setup(void)
 {
@@ -306,69 +266,5 @@ bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v)
             *v = got;
     }
     unlock();
-    return true;
-}
-
-/* ---- the watched ECAM pages ---- */
-
-bool pci_ecam_write(struct cpu *c, u64 gpa)
-{
-    u64 page = gpa & ~0xFFFULL;
-    u32 w = 0;
-    while (w < nwatched && watched[w] != page)
-        w++;
-    if (w == nwatched)
-        return false;
-    __atomic_add_fetch(&ecam_writes, 1, __ATOMIC_RELAXED);
-    u8 bytes[INSN_MAX_LEN];
-    u32 mode, n = guest_fetch(c, bytes, INSN_MAX_LEN, &mode);
-    struct insn in;
-    if (!insn_decode_write(bytes, n, mode, &in)) {
-        guest_refuse(c, "a write to PCI configuration space at GPA 0x%llx by an instruction pxHV "
-                     "does not decode", gpa);
-        guest_end(c, "unsupported write to a PCI configuration page pxHV keeps", false);
-    }
-    u64 start;
-    if (!guest_store_gpa(c, &in, mode, &start))
-        start = gpa;
-    u64 rel = page - ecam;
-    u8 bus = (u8)(rel >> 20), dev = (u8)((rel >> 15) & 0x1F), fn = (u8)((rel >> 12) & 7);
-    u32 reg = (u32)(start - page);
-    enum kept_kind what = protected(bus, dev, fn, reg, in.size);
-    if (start < page || start + in.size > page + 4096) {
-        guest_refuse(c, "a %u-byte write across the edge of a PCI configuration page pxHV keeps, "
-                     "at GPA 0x%llx; dropped", in.size, start);
-    } else if (what) {
-        dropped(what, bus, dev, fn, reg, page & A20_BIT ? "its ECAM page's A20 alias" : "ECAM");
-        if (in.kind == INSN_XCHG) {       /* the old contents, as a read gives them */
-            lock();
-            u32 lo = cfg_access(cfg_addr(bus, dev, fn, reg), reg, in.size > 4 ? 4 : in.size, true, 0);
-            u32 hi = in.size > 4 ? cfg_access(cfg_addr(bus, dev, fn, reg + 4), reg + 4, 4, true, 0) : 0;
-            unlock();
-            iommu_set_reg(c, &in, (u64)hi << 32 | lo, mode);
-        }
-    } else if (in.kind == INSN_RMW || reg + in.size > 0x100 || ((reg & 3) + in.size > 4 && in.size != 8) ||
-               (in.size == 8 && (reg & 7))) {
-        /* Only plain stores that the ports can carry are performed. */
-        guest_refuse(c, "a %u-byte write to %02x:%02x.%x offset 0x%x through a PCI configuration "
-                     "page pxHV keeps, which it performs only as aligned stores to the first "
-                     "256 bytes; dropped", in.size, bus, dev, fn, reg);
-    } else {
-        /* Not a kept register: performed as the guest meant it, through the
-         * ports (an A20 alias page names the bus it names with A20 on). */
-        u64 v = iommu_store_value(c, &in);
-        lock();
-        u64 old = 0;
-        if (in.kind == INSN_XCHG)
-            old = cfg_access(cfg_addr(bus, dev, fn, reg), reg, in.size > 4 ? 4 : in.size, true, 0) |
-                  (in.size > 4 ? (u64)cfg_access(cfg_addr(bus, dev, fn, reg + 4), reg + 4, 4, true, 0) << 32 : 0);
-        cfg_access(cfg_addr(bus, dev, fn, reg), reg, in.size > 4 ? 4 : in.size, false, (u32)v);
-        if (in.size > 4)
-            cfg_access(cfg_addr(bus, dev, fn, reg + 4), reg + 4, 4, false, (u32)(v >> 32));
-        unlock();
-        if (in.kind == INSN_XCHG)
-            iommu_set_reg(c, &in, old, mode);
-    }
-    virt->skip(c, in.len);
     return true;
 }

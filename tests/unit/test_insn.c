@@ -1,10 +1,11 @@
-// sources: stage3/lib/insn.c
+// sources: stage3/lib/insn.c stage3/lib/insnlen.c
 /*
  * Unit tests for the store decoder (stage3/lib/insn.c): the encodings
  * guests use to write local APIC registers, in 16-, 32- and 64-bit code,
  * with prefixes, SIB, displacements and immediates (SDM Vol. 2A ch. 2);
- * and the length decoder SVM uses without NRIP save, with what the prefixes
- * say (segment override, address size: SDM Vol. 1 Table 3-3).
+ * and the length decoder SVM uses without NRIP save (stage3/lib/insnlen.c),
+ * with what the prefixes say (segment override, address size: SDM Vol. 1
+ * Table 3-3).
  */
 #include "unit.h"
 #include "lib/insn.h"
