@@ -17,10 +17,18 @@
 
 static struct mtrr_state mtrr;
 
-/* The kept ranges (core/memmap.h). */
 #define KEPT_MAX 20
-struct kept kept[KEPT_MAX];
-u32 nkept;
+/* Ranges the guest may not use as RAM, with the access it keeps and, where
+ * set, the region page the second-level tables show at each of its pages
+ * instead (the INT 15h page; the IOMMU's registers, stage3/iommu); the
+ * cells' memory.  Sorted by base, so that guest_hpa, on the exit path, stops
+ * at the first range past the access. */
+static struct kept {
+    u64 base, len, remap;
+    u8 perms;
+    const char *what;
+} kept[KEPT_MAX];
+static u32 nkept;
 
 void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what)
 {
@@ -32,7 +40,7 @@ void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what)
     for (; i && kept[i - 1].base > base; i--)
         kept[i] = kept[i - 1];
     kept[i] = (struct kept){ base, len, 0, perms, what };
-    if (in_map && !e820_set_range(&guest_map, base, len, E820_RESERVED))
+    if (in_map && !e820_set_range(&g_guest_map, base, len, E820_RESERVED))
         panic("guest memory map overflow");
 }
 

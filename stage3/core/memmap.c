@@ -22,7 +22,7 @@
 #include "lib/region.h"
 #include "hw/x86.h"
 
-struct e820_map guest_map;
+struct e820_map g_guest_map;
 static struct e820_legacy legacy;
 static bool a20_alias;              /* the A20 gate reaches VMX/SVM operation */
 
@@ -175,7 +175,7 @@ bool guest_a20_alias(void)
 /* Work out what the guest may use; must run before the second-level tables are built. */
 void guest_plan_memory(void)
 {
-    guest_map = g_host_map;
+    g_guest_map = g_host_map;
     read_mtrrs();
 
     u64 start[2], len[2];
@@ -207,11 +207,8 @@ void guest_plan_memory(void)
     hook_gpa = choose_hook_page();
     if (!hook_gpa)
         panic("no free page in the upper memory area for the INT 15h hook");
-    guest_keep(hook_gpa, 4096, PT_R | PT_W, false, "pxHV's INT 15h page");
-    for (u32 i = 0; i < nkept; i++)
-        if (kept[i].base == hook_gpa)
-            kept[i].remap = hook_contents();
-    e820_legacy(&guest_map, &legacy);
+    guest_keep_shown(hook_gpa, 4096, PT_R | PT_W, hook_contents(), "pxHV's INT 15h page");
+    e820_legacy(&g_guest_map, &legacy);
 
     kprintf("pxHV: INT 15h hook at %04llx:%04x, a page of the upper memory area that only the "
             "second-level tables fill; conventional memory untouched (INT 12h %u KiB)\n",
@@ -223,18 +220,18 @@ void guest_report_memory(void)
 {
     if (g_boot.flags & BI_FLAG_UEFI)
         return;                     /* the firmware's map: nothing pxHV makes of its own */
-    e820_legacy(&guest_map, &legacy);
-    for (u32 i = 0; i < guest_map.count; i++)
-        kprintf("guest E820: %016llx-%016llx type %u\n", guest_map.e[i].base,
-                guest_map.e[i].base + guest_map.e[i].length, guest_map.e[i].type);
+    e820_legacy(&g_guest_map, &legacy);
+    for (u32 i = 0; i < g_guest_map.count; i++)
+        kprintf("guest E820: %016llx-%016llx type %u\n", g_guest_map.e[i].base,
+                g_guest_map.e[i].base + g_guest_map.e[i].length, g_guest_map.e[i].type);
     kprintf("pxHV: guest memory: %llu KiB usable, INT 12h %u KiB, E801 %u KiB + %u x 64 KiB\n",
-            e820_ram_bytes(&guest_map) / 1024, *(volatile u16 *)0x413, legacy.e801_ax,
+            e820_ram_bytes(&g_guest_map) / 1024, *(volatile u16 *)0x413, legacy.e801_ax,
             legacy.e801_bx);
 }
 
 const struct e820_map *guest_memory_map(void)
 {
-    return &guest_map;
+    return &g_guest_map;
 }
 
 const struct e820_legacy *guest_legacy_sizes(void)

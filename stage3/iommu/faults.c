@@ -9,7 +9,7 @@
 #include "core/core.h"
 #include "core/hv.h"
 
-u64 image_hash, image_len;
+u64 iommu_image_hash, iommu_image_len;
 static u64 blocked_total;
 static u64 deferred[IOMMU_MAX_UNITS];       /* polls put off: registers not sane */
 #define SEEN_MAX 32
@@ -30,9 +30,9 @@ static u64 fnv1a(const u8 *p, u64 n)
 
 /* The image as relocated: header, code, read-only data, the relocated
  * pointers; not .data and .bss, which pxHV changes itself. */
-u64 image_now(void)
+u64 iommu_image_now(void)
 {
-    return fnv1a((const u8 *)__image_start, image_len);
+    return fnv1a((const u8 *)__image_start, iommu_image_len);
 }
 
 /* ---- faults ---- */
@@ -67,7 +67,7 @@ void iommu_blocked(u16 rid, bool write, u64 addr, const char *why)
 void iommu_poll(void)
 {
     static u8 busy;
-    if (!active || __atomic_test_and_set(&busy, __ATOMIC_ACQUIRE))
+    if (!iommu_active || __atomic_test_and_set(&busy, __ATOMIC_ACQUIRE))
         return;
     bool vtd = iommu.desc.kind == IOMMU_VTD;
     for (u32 u = 0; u < iommu.desc.nunits; u++) {
@@ -90,27 +90,27 @@ void iommu_poll(void)
  * where a device's write into pxHV shows). */
 void iommu_end(void)
 {
-    if (!image_len)
+    if (!iommu_image_len)
         return;
-    if (active) {
+    if (iommu_active) {
         iommu_poll();
         kprintf("pxHV: DMA blocked by the IOMMU: %llu report%s\n", blocked_total,
                 blocked_total == 1 ? "" : "s");
         for (u32 u = 0; u < iommu.desc.nunits; u++) {
-            if (reg_writes[u])
+            if (iommu_reg_writes[u])
                 kprintf("pxHV: IOMMU: %llu guest write%s to unit %u's registers dropped\n",
-                        reg_writes[u], reg_writes[u] == 1 ? "" : "s", u);
+                        iommu_reg_writes[u], iommu_reg_writes[u] == 1 ? "" : "s", u);
             if (deferred[u])
                 kprintf("pxHV: IOMMU: %llu poll%s of unit %u put off while its registers did not "
                         "answer\n", deferred[u], deferred[u] == 1 ? "" : "s", u);
         }
         pci_report();
     }
-    u64 now = image_now();
-    if (now == image_hash)
+    u64 now = iommu_image_now();
+    if (now == iommu_image_hash)
         kprintf("pxHV: hypervisor image unchanged since the guest started (%llu KiB checked)\n",
-                image_len / 1024);
+                iommu_image_len / 1024);
     else
         kprintf("pxHV: hypervisor image CHANGED since the guest started (%llu KiB checked)\n",
-                image_len / 1024);
+                iommu_image_len / 1024);
 }

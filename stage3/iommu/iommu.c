@@ -35,7 +35,7 @@
 
 struct iommu_state iommu;
 static const struct acpi_header *fw_table;
-bool active;
+bool iommu_active;
 
 /* ---- PCI configuration mechanism #1, for the bridges a DMAR path crosses ---- */
 
@@ -242,8 +242,8 @@ static void no_iommu(const char *why)
 
 void iommu_setup(void)
 {
-    image_len = (u64)((const u8 *)__relr_end - (const u8 *)__image_start);
-    image_hash = image_now();
+    iommu_image_len = (u64)((const u8 *)__relr_end - (const u8 *)__image_start);
+    iommu_image_hash = iommu_image_now();
     fw_table = describe(&iommu.desc, iommu.buses);
     if (!fw_table) {
         no_iommu("no DMAR/IVRS table");
@@ -292,7 +292,7 @@ void iommu_setup(void)
         no_iommu("the unit could not be enabled");
         return;
     }
-    active = true;
+    iommu_active = true;
     u32 hidden = hide_table(fw_table);
     kprintf("pxHV: IOMMU on: DMA cannot reach %016llx-%016llx; %llu KiB of tables in the region; "
             "%.4s %s\n", g_hv_base, g_hv_base + g_hv_size, (iommu.next - iommu.area) / 1024,

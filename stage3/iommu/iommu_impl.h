@@ -31,13 +31,13 @@ u64 *iommu_page(void *unused);   /* a zeroed page of the IOMMU's area (a pt_allo
 void iommu_blocked(u16 rid, bool write, u64 addr, const char *why);
 
 /* A unit is on: set by iommu_setup (iommu.c); faults.c polls it then. */
-extern bool active;
+extern bool iommu_active;
 /* The image check (faults.c): pxHV's image as iommu_setup hashed it, and
  * its hash now. */
-extern u64 image_hash, image_len;
-u64 image_now(void);
+extern u64 iommu_image_hash, iommu_image_len;
+u64 iommu_image_now(void);
 /* Guest writes dropped at each unit's registers (regs.c), for iommu_end. */
-extern u64 reg_writes[IOMMU_MAX_UNITS];
+extern u64 iommu_reg_writes[IOMMU_MAX_UNITS];
 
 /* The drivers: false with a line on COM1 when the unit cannot be used. */
 bool vtd_enable(void);
@@ -92,18 +92,18 @@ void pci_report(void);
  * register (pci_lock), a configuration address, one access through the
  * ports under the lock (the guest's address put back), whether a write
  * reaches what is kept, and a dropped write counted. */
-void lock(void);
-void unlock(void);
-u32  cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg);
-u32  cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v);
+void pci_cfg_lock(void);
+void pci_cfg_unlock(void);
+u32  pci_cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg);
+u32  pci_cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v);
 enum kept_kind { KEPT_NONE, KEPT_IOMMU_FN, KEPT_EXBAR };
-enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size);
-void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route);
-/* ecam.c: the ECAM window of segment 0, bus 0 (find_ecam, from the MCFG
+enum kept_kind pci_protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size);
+void pci_dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route);
+/* ecam.c: the ECAM window of segment 0, bus 0 (pci_find_ecam, from the MCFG
  * table), a function's page watched (and its A20 alias), the writes there. */
-extern u64 ecam, ecam_writes;
-void find_ecam(void);
-void watch(u8 bus, u8 dev, u8 fn, const char *what);
+extern u64 pci_ecam, pci_ecam_writes;
+void pci_find_ecam(void);
+void pci_ecam_watch(u8 bus, u8 dev, u8 fn, const char *what);
 
 /* For the write handlers (regs.c, pci.c; the store's first byte comes from
  * guest_store_gpa, core/core.h): the value a decoded store writes, and the

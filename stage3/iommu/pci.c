@@ -67,7 +67,7 @@ static u32 nfns;
 static bool exbar;                  /* 00:00.0's PCIEXBAR is kept too */
 static u64 port_accesses;           /* what the port intercepts cost, in exits */
 
-void lock(void)
+void pci_cfg_lock(void)
 {
     while (__atomic_exchange_n(&pci_lock, 1, __ATOMIC_ACQUIRE))
         while (pci_lock) {
@@ -77,19 +77,19 @@ void lock(void)
         }
 }
 
-void unlock(void)
+void pci_cfg_unlock(void)
 {
     __atomic_store_n(&pci_lock, 0, __ATOMIC_RELEASE);
 }
 
-u32 cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg)
+u32 pci_cfg_addr(u8 bus, u8 dev, u8 fn, u32 reg)
 {
     return ADDR_ENABLE | (u32)bus << 16 | (u32)dev << 11 | (u32)fn << 8 | (reg & 0xFC);
 }
 
 /* Under the lock: one configuration access of `size` bytes at `reg`
  * through the ports, the guest's address put back afterwards. */
-u32 cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v)
+u32 pci_cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v)
 {
     outl(PORT_ADDR, a);
     u16 port = (u16)(PORT_DATA + (reg & 3));
@@ -107,9 +107,9 @@ u32 cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v)
 
 static u16 read_vendor(u8 bus, u8 dev, u8 fn)
 {
-    lock();
-    u16 v = (u16)cfg_access(cfg_addr(bus, dev, fn, 0), 0, 2, true, 0);
-    unlock();
+    pci_cfg_lock();
+    u16 v = (u16)pci_cfg_access(pci_cfg_addr(bus, dev, fn, 0), 0, 2, true, 0);
+    pci_cfg_unlock();
     return v;
 }
 
@@ -118,7 +118,7 @@ static const char *const kept_name[] = { "", "the AMD IOMMU's PCI function",
                                          "the chipset's ECAM base (PCIEXBAR)" };
 static u64 kept_writes[3];
 
-enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size)
+enum kept_kind pci_protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size)
 {
     u16 rid = IOMMU_RID(bus, dev, fn);
     for (u32 i = 0; i < nfns; i++)
@@ -130,7 +130,7 @@ enum kept_kind protected(u8 bus, u8 dev, u8 fn, u32 reg, u32 size)
 }
 
 /* Counted; the first of each kind named. */
-void dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route)
+void pci_dropped(enum kept_kind k, u8 bus, u8 dev, u8 fn, u32 reg, const char *route)
 {
     if (!kept_writes[k]++)
         kprintf("pxHV: IOMMU: the guest wrote to %s, %02x:%02x.%x offset 0x%02x, through %s: "
@@ -159,37 +159,37 @@ void pci_protect_setup(void)
     }
     if (!nfns)
         return;
-    find_ecam();
+    pci_find_ecam();
     on = true;
     for (u32 i = 0; i < nfns; i++)
-        watch(0, (u8)IOMMU_DEV(fns[i]), (u8)IOMMU_FN(fns[i]), "the AMD IOMMU's PCI configuration");
+        pci_ecam_watch(0, (u8)IOMMU_DEV(fns[i]), (u8)IOMMU_FN(fns[i]), "the AMD IOMMU's PCI configuration");
     /* The window's base register on an Intel MCH (QEMU's q35 too): bit 0
      * enables the window, bits 35:26 hold its base, which must be the MCFG's
      * for this to be the register that places it. */
-    if (ecam && read_vendor(0, 0, 0) == 0x8086) {
-        lock();
-        u64 bar = cfg_access(cfg_addr(0, 0, 0, EXBAR_REG), EXBAR_REG, 4, true, 0) |
-                  (u64)cfg_access(cfg_addr(0, 0, 0, EXBAR_REG + 4), EXBAR_REG + 4, 4, true, 0) << 32;
-        unlock();
-        if ((bar & 1) && (bar & 0xFFC000000ULL) == ecam) {
+    if (pci_ecam && read_vendor(0, 0, 0) == 0x8086) {
+        pci_cfg_lock();
+        u64 bar = pci_cfg_access(pci_cfg_addr(0, 0, 0, EXBAR_REG), EXBAR_REG, 4, true, 0) |
+                  (u64)pci_cfg_access(pci_cfg_addr(0, 0, 0, EXBAR_REG + 4), EXBAR_REG + 4, 4, true, 0) << 32;
+        pci_cfg_unlock();
+        if ((bar & 1) && (bar & 0xFFC000000ULL) == pci_ecam) {
             exbar = true;
-            watch(0, 0, 0, "the chipset's ECAM base (PCIEXBAR)");
+            pci_ecam_watch(0, 0, 0, "the chipset's ECAM base (PCIEXBAR)");
         }
     }
     for (u32 i = 0; i < nfns; i++)
         kprintf("pxHV: IOMMU: the AMD IOMMU's PCI function %02x:%02x.%x is kept from the guest's "
                 "writes: ports 0xCF8/0xCFC%s\n", IOMMU_BUS(fns[i]), IOMMU_DEV(fns[i]),
-                IOMMU_FN(fns[i]), ecam ? " and its ECAM page" : "");
+                IOMMU_FN(fns[i]), pci_ecam ? " and its ECAM page" : "");
     if (exbar)
         kprintf("pxHV: IOMMU: the ECAM window's base (00:00.0 PCIEXBAR) is kept from the guest's "
-                "writes: the window stays at 0x%llx\n", ecam);
+                "writes: the window stays at 0x%llx\n", pci_ecam);
 }
 
 void pci_report(void)
 {
     if (on)
         kprintf("pxHV: IOMMU: PCI configuration intercepts: %llu port accesses, %llu ECAM "
-                "writes\n", port_accesses, ecam_writes);
+                "writes\n", port_accesses, pci_ecam_writes);
     for (u32 k = KEPT_IOMMU_FN; k <= KEPT_EXBAR; k++)
         if (kept_writes[k])
             kprintf("pxHV: IOMMU: %llu guest write%s to %s dropped\n", kept_writes[k],
@@ -213,9 +213,9 @@ static u32 data_access(u16 port, u8 size, bool in, u32 v)
 {
     u32 reg = (addr & 0xFC) + (port - PORT_DATA);
     u8 bus = (u8)(addr >> 16), dev = (u8)((addr >> 11) & 0x1F), fn = (u8)((addr >> 8) & 7);
-    enum kept_kind what = (addr & ADDR_ENABLE) && !in ? protected(bus, dev, fn, reg, size) : KEPT_NONE;
+    enum kept_kind what = (addr & ADDR_ENABLE) && !in ? pci_protected(bus, dev, fn, reg, size) : KEPT_NONE;
     if (what) {
-        dropped(what, bus, dev, fn, reg, "port 0xCFC");
+        pci_dropped(what, bus, dev, fn, reg, "port 0xCFC");
         return 0;
     }
     if (in)
@@ -234,7 +234,7 @@ bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v)
     (void)c;
     if (!on || port + size <= PORT_ADDR || port >= PORT_DATA + 4)
         return false;
-    lock();
+    pci_cfg_lock();
     port_accesses++;
     if (port == PORT_ADDR && size == 4) {
         if (in) {
@@ -265,6 +265,6 @@ bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v)
         if (in)
             *v = got;
     }
-    unlock();
+    pci_cfg_unlock();
     return true;
 }

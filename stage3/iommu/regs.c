@@ -13,7 +13,7 @@
 #include "core/virt.h"
 
 static u64 ones_page;                  /* what the guest reads at the registers */
-u64 reg_writes[IOMMU_MAX_UNITS];       /* guest writes dropped, per unit */
+u64 iommu_reg_writes[IOMMU_MAX_UNITS];       /* guest writes dropped, per unit */
 
 /*
  * A device that answers nothing: reads give all ones, writes go nowhere.
@@ -88,7 +88,7 @@ bool iommu_write(struct cpu *c, u64 gpa)
     u64 start;
     if (!guest_store_gpa(c, &in, mode, &start))
         start = gpa;
-    if (!reg_writes[u]++)
+    if (!iommu_reg_writes[u]++)
         kprintf("pxHV: IOMMU: the guest wrote %u bytes to unit %u's registers at 0x%llx: dropped, "
                 "as every later write (reads give all ones)\n", in.size, u, start);
     if (in.kind == INSN_XCHG)
