@@ -94,9 +94,10 @@ u64  guest_map_top(void);           /* the end of the EPT/NPT identity map */
 const struct e820_map *guest_memory_map(void);
 const struct e820_legacy *guest_legacy_sizes(void);
 void guest_install_hook(void);      /* into the guest's IVT, before launch */
-u64  guest_hook_entry(void);        /* the GPA an INT 15h executes first (~0: none) */
+#define HOOK_ENTRY 0x10             /* the IVT points at hook:0010 */
+u8  *guest_hook_page(void);         /* pxHV's page shown at the hook (NULL: none, UEFI) */
+u64  guest_hook_gpa(void);          /* where the guest sees it */
 bool guest_a20_alias(void);         /* the region's A20 alias is kept from the guest */
-void core_int15(struct cpu *c);     /* an INT 15h arrived at the hook's entry */
 /* A range the guest may only access as `perms` allow (pt.h PT_*), named
  * `what` in reports; in_map: the guest's memory map reports it reserved too. */
 void guest_keep(u64 base, u64 len, u8 perms, bool in_map, const char *what);

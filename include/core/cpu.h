@@ -25,7 +25,7 @@ struct guest_regs { u64 r[16]; };
 #define STAT_REASONS 80
 enum core_event {
     EV_CPUID, EV_IO, EV_MSR_READ, EV_MSR_WRITE, EV_HYPERCALL, EV_HLT, EV_CR, EV_XSETBV,
-    EV_INT15, EV_COUNT
+    EV_COUNT
 };
 struct exit_stats {
     u64 total;

@@ -59,15 +59,4 @@ struct e820_legacy {
 };
 void e820_legacy(const struct e820_map *m, struct e820_legacy *out);
 
-/*
- * INT 15h EAX=E820h as a BIOS answers it (ACPI spec, "E820h Interface"):
- *  cont = EBX from the caller (0 = first), bufsize = ECX (>= 20).
- *  Fills *out (20 bytes, or 24 with the extended attributes when bufsize >= 24)
- *  and returns the number of bytes written (20 or 24) and *next_cont (0 after
- *  the last entry).  Returns 0 if cont is out of range or bufsize < 20 (the
- *  caller then sets CF).
- */
-u32 e820_bios_query(const struct e820_map *m, u32 cont, u32 bufsize,
-                    struct e820_entry *out, u32 *next_cont);
-
 #endif

@@ -124,10 +124,6 @@ void core_mem_violation(struct cpu *c, const struct mem_violation *v)
 {
     if (v->access == PT_W && (xapic_write(c, v->gpa) || iommu_write(c, v->gpa)))
         return;
-    if (v->access == PT_X && v->gpa == guest_hook_entry()) {
-        core_int15(c);
-        return;
-    }
     struct segment cs;
     const char *kept = guest_kept_name(v->gpa);
     const char *access = v->access == PT_W ? "write" : v->access == PT_X ? "instruction fetch" : "read";

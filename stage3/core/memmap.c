@@ -9,9 +9,8 @@
  * map below 1 MiB stay what the firmware reported.  The INT 15h hook is a
  * page of the upper memory area that nothing occupies (no option ROM, no
  * firmware range), which only the second-level tables give contents to: a
- * page of the region that reads like a 4 KiB option ROM and cannot be
- * executed, so that the CPU leaves the guest when INT 15h arrives there, in
- * real mode, in virtual-8086 mode, at any CPL.
+ * page of the region that reads like a 4 KiB option ROM and holds a BIOS
+ * handler of pxHV's with the map (core/int15.c), which the guest executes.
  */
 #include "core/core.h"
 #include "core/memmap.h"
@@ -75,8 +74,8 @@ static bool a20_reaches_vmx(void)
 
 #define UMA_FIRST 0xC0000
 #define UMA_END   0xF0000                 /* the system BIOS's 64 KiB above */
-#define HOOK_ENTRY 0x10                   /* the IVT points at hook:0010 */
 static u64 hook_gpa;
+static u8 *hook_page;                  /* the region page shown there */
 
 /* A 2 KiB-aligned block of the upper memory area that holds an option ROM
  * (signature 55AAh, size in 512-byte units at offset 2): `end` gets its end. */
@@ -138,33 +137,14 @@ static u64 choose_hook_page(void)
     return 0;
 }
 
-/* The page's contents: the signature and size of a 4 KiB option ROM (so that
- * memory managers that look for free upper memory leave it alone) but a
- * checksum that is not zero (so that a BIOS starting over inside the guest
- * does not call it as one), an IRET at the entry (what the hook's INT 15h
- * handler amounts to, for a virtual-8086 monitor that emulates it,
- * core/int15.c), and its name. */
-static u64 hook_contents(void)
+u8 *guest_hook_page(void)
 {
-    u8 *p = (u8 *)page_alloc(NULL);
-    if (!p)
-        panic("out of pages for the INT 15h hook");
-    static const char name[] = "pxHV INT 15h memory-map services";
-    p[0] = 0x55;
-    p[1] = 0xAA;
-    p[2] = 4096 / 512;
-    p[HOOK_ENTRY] = 0xCF;                          /* IRET */
-    memcpy(p + HOOK_ENTRY + 2, name, sizeof name);
-    u8 sum = 0;
-    for (u32 i = 0; i < 4095; i++)
-        sum = (u8)(sum + p[i]);
-    p[4095] = (u8)(1 - sum);
-    return (u64)(usize)p;
+    return hook_page;                           /* none under UEFI */
 }
 
-u64 guest_hook_entry(void)
+u64 guest_hook_gpa(void)
 {
-    return hook_gpa ? hook_gpa + HOOK_ENTRY : ~0ULL;     /* none under UEFI */
+    return hook_gpa;
 }
 
 bool guest_a20_alias(void)
@@ -207,7 +187,13 @@ void guest_plan_memory(void)
     hook_gpa = choose_hook_page();
     if (!hook_gpa)
         panic("no free page in the upper memory area for the INT 15h hook");
-    guest_keep_shown(hook_gpa, 4096, PT_R | PT_W, hook_contents(), "pxHV's INT 15h page");
+    if (!(hook_page = (u8 *)page_alloc(NULL)))
+        panic("out of pages for the INT 15h hook");
+    /* Executable: the guest runs the handler there (core/int15.c); writable
+     * as the RAM that upper memory is, into pxHV's page, which serves only
+     * the guest. */
+    guest_keep_shown(hook_gpa, 4096, PT_R | PT_W | PT_X, (u64)(usize)hook_page,
+                     "pxHV's INT 15h page");
     e820_legacy(&g_guest_map, &legacy);
 
     kprintf("pxHV: INT 15h hook at %04llx:%04x, a page of the upper memory area that only the "

@@ -9,7 +9,7 @@
 static const char *const event_names[EV_COUNT] = {
     [EV_CPUID] = "CPUID", [EV_IO] = "I/O", [EV_MSR_READ] = "RDMSR", [EV_MSR_WRITE] = "WRMSR",
     [EV_HYPERCALL] = "hypercall", [EV_HLT] = "HLT", [EV_CR] = "CR write",
-    [EV_XSETBV] = "XSETBV", [EV_INT15] = "INT 15h",
+    [EV_XSETBV] = "XSETBV",
 };
 
 void stats_print(void)

@@ -291,25 +291,3 @@ void e820_legacy(const struct e820_map *m, struct e820_legacy *out)
         end = GiB4;
     out->e801_bx = (u32)((end - MiB16) / 0x10000);
 }
-
-u32 e820_bios_query(const struct e820_map *m, u32 cont, u32 bufsize,
-                    struct e820_entry *out, u32 *next_cont)
-{
-    if (bufsize < 20 || cont >= m->count)
-        return 0;
-    const struct e820_entry *e = &m->e[cont];
-
-    /* Field by field: with a 20-byte buffer the 4 bytes after it belong to
-     * the caller and must not be touched. */
-    out->base = e->base;
-    out->length = e->length;
-    out->type = e->type;
-    u32 written = 20;
-    if (bufsize >= 24) {
-        out->attr = e->attr;
-        written = 24;
-    }
-    *next_cont = cont + 1 < m->count ? cont + 1 : 0;
-    return written;
-}
-

@@ -167,81 +167,6 @@ static void test_bochs(void)
     CHECK_EQ(m.count, 8);
 }
 
-static void test_bios_query(void)
-{
-    struct e820_map m;
-    struct e820_entry out;
-    u32 next;
-
-    e820_from_bios(&m, bochs256, ARRAY_SIZE(bochs256));
-    CHECK(e820_set_range(&m, 0xFC00000, HV_REGION_SIZE, RES));
-    /* Make one attr distinguishable. */
-    m.e[2].attr = 3;
-
-    /* 20-byte buffers: the 4 bytes after them must stay untouched. */
-    u32 cont = 0, n = 0;
-    do {
-        memset(&out, 0xA5, sizeof(out));
-        next = 0x5A5A5A5A;
-        u32 r = e820_bios_query(&m, cont, 20, &out, &next);
-        CHECK_EQ(r, 20);
-        if (r != 20)
-            break;
-        CHECK_EQ(out.base, m.e[n].base);
-        CHECK_EQ(out.length, m.e[n].length);
-        CHECK_EQ(out.type, m.e[n].type);
-        CHECK_EQ(out.attr, 0xA5A5A5A5);
-        n++;
-        CHECK_EQ(next, n < m.count ? n : 0);
-        cont = next;
-    } while (cont != 0 && n < 100);
-    CHECK_EQ(n, 8);
-
-    /* 24-byte (and larger) buffers also get the extended attributes. */
-    cont = 0;
-    n = 0;
-    do {
-        memset(&out, 0xA5, sizeof(out));
-        u32 r = e820_bios_query(&m, cont, n & 1 ? 24 : 4096, &out, &next);
-        CHECK_EQ(r, 24);
-        if (r != 24)
-            break;
-        CHECK_EQ(out.base, m.e[n].base);
-        CHECK_EQ(out.length, m.e[n].length);
-        CHECK_EQ(out.type, m.e[n].type);
-        CHECK_EQ(out.attr, m.e[n].attr);
-        n++;
-        cont = next;
-    } while (cont != 0 && n < 100);
-    CHECK_EQ(n, 8);
-    CHECK_EQ(out.base, 0xFFFC0000);   /* the last one came last */
-
-    /* Bad calls: nothing written, 0 returned (the caller sets CF). */
-    static const u32 bad_cont[] = { 8, 9, 0x100, 0xFFFFFFFF };
-    for (u32 i = 0; i < ARRAY_SIZE(bad_cont); i++) {
-        memset(&out, 0xA5, sizeof(out));
-        next = 0x5A5A5A5A;
-        CHECK_EQ(e820_bios_query(&m, bad_cont[i], 24, &out, &next), 0);
-        CHECK_EQ(out.base, 0xA5A5A5A5A5A5A5A5ULL);
-        CHECK_EQ(next, 0x5A5A5A5A);
-    }
-    CHECK_EQ(e820_bios_query(&m, 0, 19, &out, &next), 0);
-    CHECK_EQ(e820_bios_query(&m, 0, 0, &out, &next), 0);
-    CHECK_EQ(out.base, 0xA5A5A5A5A5A5A5A5ULL);
-    CHECK_EQ(e820_bios_query(&m, 7, 20, &out, &next), 20);
-    CHECK_EQ(next, 0);
-
-    /* A one-entry map ends right away; an empty one answers nothing. */
-    struct e820_entry one = E(0, 0x9F000, RAM);
-    e820_from_bios(&m, &one, 1);
-    next = 77;
-    CHECK_EQ(e820_bios_query(&m, 0, 24, &out, &next), 24);
-    CHECK_EQ(next, 0);
-    e820_from_bios(&m, &one, 0);
-    CHECK_EQ(m.count, 0);
-    CHECK_EQ(e820_bios_query(&m, 0, 24, &out, &next), 0);
-}
-
 static void test_qemu(void)
 {
     struct e820_map m;
@@ -678,7 +603,6 @@ int main(void)
 {
     test_from_boot();
     test_bochs();
-    test_bios_query();
     test_qemu();
     test_legacy_edges();
     test_sanitize();
