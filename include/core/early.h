@@ -14,7 +14,7 @@
 extern const u64 __relr_start[], __relr_end[];
 extern u8 boot_stack[];                        /* the boot CPU's until its first VM entry */
 
-void reloc_apply(u8 *image, u64 delta);        /* entry.asm, then the copy in the region */
+void reloc_apply(u8 *image, u64 delta);        /* for the entries, then the copy in the region */
 NORETURN void stage3_early(struct boot_info *bi);
 
 NORETURN void stage3_main(struct boot_info *bi);

@@ -1,7 +1,7 @@
 /*
  * Stage 3's early start.  Stage 2 read stage 3 into a low bounce buffer and
- * jumps here in long mode with the first 2 MiB identity-mapped; entry.asm has
- * applied the relocations for the bounce address.  This code places the
+ * jumps here (entry.asm) in long mode with the first 2 MiB identity-mapped.
+ * This code applies the relocations for the bounce address and places the
  * hypervisor: it maps the low 4 GiB, sizes the region (the image, a block per
  * CPU the ACPI MADT lists, the page-table pool), takes the highest place the
  * memory map allows, copies and relocates itself there and continues in
@@ -29,7 +29,7 @@ STATIC_ASSERT(LOW_STAGE3_BOUNCE + DISK_STAGE3_MAX_SECTORS * SECTOR_SIZE <= LOW_S
               "stage 3 fits the bounce buffer");
 
 /* Move the pointers of the image copy at `image` by `delta`: from the link
- * address 0 to the bounce buffer (entry.asm), then from there to the region.
+ * address 0 to the bounce buffer (below), then from there to the region.
  * Runs before any relocation: only RIP-relative addressing. */
 void reloc_apply(u8 *image, u64 delta)
 {
@@ -76,6 +76,9 @@ static NORETURN void early_stop(const char *why)
 
 NORETURN void stage3_early(struct boot_info *bi)
 {
+    /* First the relocations for the address we run at (linked at 0: the delta
+     * is that address).  Until then only RIP-relative addressing. */
+    reloc_apply((u8 *)__image_start, (u64)(usize)__image_start);
     struct low_pool pool = { LOW_PAGE_TABLES + 3 * 4096, LOW_PAGE_TABLES_END };
     struct pt_builder b = {
         .fmt = &pt_host, .classify = pt_all_rw, .alloc = low_alloc, .ctx = &pool,
