@@ -156,7 +156,11 @@ disk_fatal:
 ; "Shutdown" string at 0x8900), so a failed run ends; hardware ignores it.
 stop16:
         call    print
-        call    serial_drain
+        mov     dx, COM1 + 5            ; wait (bounded) until the UART has
+        xor     cx, cx                  ; sent everything (LSR bit 6)
+.drain: in      al, dx
+        test    al, 0x40
+        loopz   .drain
         test    byte [bi + BI_CONFIG + CFG_FLAGS], CFG_FLAG_NO_POWEROFF
         jnz     .halt
         mov     si, msg_shutdown
@@ -166,21 +170,6 @@ stop16:
         cli
 .halt:  hlt
         jmp     .halt
-
-; serial_drain: wait (bounded) until the UART has sent everything (LSR bit 6).
-serial_drain:
-        push    ax
-        push    cx
-        push    dx
-        mov     dx, COM1 + 5
-        xor     cx, cx
-.l:     in      al, dx
-        test    al, 0x40
-        loopz   .l
-        pop     dx
-        pop     cx
-        pop     ax
-        ret
 
 %include "memory.asm"
 %include "disk.asm"
