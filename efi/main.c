@@ -6,7 +6,7 @@
  *
  *   the boot lines on COM1 and the firmware's consoles (console.c);
  *   its configuration file beside it (config.c, files.c);
- *   the CPU's virtualization support, as stage 2 reports it on the BIOS path;
+ *   the CPU's virtualization support, as stage 3 reports it on the BIOS path;
  *   the ACPI RSDP from the configuration table and the MADT's CPUs (acpi.c);
  *   the CPUs the firmware runs, through the MP services protocol (cpu.c);
  *   how far the physical address space reaches (memmap.c);
@@ -46,7 +46,7 @@ static void calibrate_tsc(void)
     app.tsc_per_ms = (rdtsc() - t0) / 10;
 }
 
-/* Stage 2's check on the BIOS path (stage2/cpu.asm): VT-x, else AMD-V. */
+/* Stage 3's check on the BIOS path (core/handoff.c): VT-x, else AMD-V. */
 static u32 virt_support(void)
 {
     u32 a, b, c, d;

@@ -87,11 +87,7 @@ disk_error:
         call    print
         db      "Disk error 0x", 0
         mov     al, ah
-        aam     16                      ; AH = high nibble, AL = low nibble
-        xchg    al, ah
-        call    hex_digit
-        mov     al, ah
-        call    hex_digit
+        call    hex_byte
         call    print
         db      13, 10, 0
         jmp     halt
@@ -188,13 +184,6 @@ kbc_wait:
         test    al, 2
         loopnz  .l
         ret
-
-; hex_digit: print AL (0..15) as a hex digit.
-hex_digit:
-        cmp     al, 10
-        sbb     al, 0x69
-        das                             ; 0..9 -> '0'..'9', 10..15 -> 'A'..'F'
-        ; fall through
 
 %include "putc.inc"
 

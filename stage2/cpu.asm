@@ -57,12 +57,12 @@ check_reentry:
 .bare:  popad
         ret
 
-; cpu_check: long mode is required; VMX, else SVM, is recorded in boot_info.virt.
+; cpu_check: long mode is required: CPUID.80000001h:EDX.LM (SDM Vol. 2A,
+; CPUID).  Stage 3 looks for VMX or SVM (core/handoff.c).
 cpu_check:
         pushad
         call    has_cpuid
         jz      .no_long_mode
-        ; CPUID.80000001h:EDX.LM (SDM Vol. 2A, CPUID).
         mov     eax, 0x80000000
         cpuid
         cmp     eax, 0x80000001
@@ -71,27 +71,6 @@ cpu_check:
         cpuid
         test    edx, CPUID_80000001_EDX_LM
         jz      .no_long_mode
-        ; CPUID.1:ECX.VMX (SDM Vol. 3C 23.6 "Discovering Support for VMX").
-        mov     eax, 1
-        cpuid
-        mov     si, msg_vmx_yes
-        test    ecx, CPUID_1_ECX_VMX
-        jz      .svm
-        or      dword [bi + BI_VIRT], VIRT_VMX
-        jmp     .report
-.svm:   ; CPUID.80000001h:ECX.SVM (AMD APM Vol. 2 15.4 "Enabling SVM").
-        mov     eax, 0x80000001
-        cpuid
-        mov     si, msg_svm_yes
-        test    ecx, CPUID_80000001_ECX_SVM
-        jz      .none
-        or      dword [bi + BI_VIRT], VIRT_SVM
-        jmp     .report
-.none:  mov     si, msg_vmx_no
-        call    print
-        mov     si, msg_svm_no
-.report:
-        call    print
         popad
         ret
 .no_long_mode:
@@ -100,8 +79,8 @@ cpu_check:
 
 ; boot_page_tables: identity-map the first 2 MiB at LOW_PAGE_TABLES: all that
 ; stage 3's early start touches before it builds its own map.  Sets the
-; boot CPU's way into long mode: that CR3, stage 2's stack, stage 3's entry
-; in the bounce buffer (checked in real mode, load.asm), RDI = &boot_info.
+; boot CPU's way into long mode with stage 3's entry (load.asm): that CR3,
+; stage 2's stack, RDI = &boot_info.
 boot_page_tables:
         push    es
         mov     ax, LOW_PAGE_TABLES >> 4
@@ -113,11 +92,6 @@ boot_page_tables:
         mov     dword [es:0], PT_PDPT | PTE_P | PTE_W
         mov     dword [es:0x1000], PT_PD | PTE_P | PTE_W
         mov     dword [es:0x2000], PTE_P | PTE_W | PTE_PS
-        mov     ax, LOW_STAGE3_BOUNCE >> 4
-        mov     es, ax
-        mov     eax, [es:S3H_ENTRY_OFFSET]
-        add     eax, LOW_STAGE3_BOUNCE
-        mov     [bi + BI_LM_ENTRY], eax
         pop     es
         mov     dword [bi + BI_LM_CR3], PT_PML4
         mov     dword [bi + BI_LM_STACK], LOW_STAGE2_STACK
@@ -164,10 +138,6 @@ long_mode:
 
         bits    16
 
-msg_vmx_yes:    db "VT-x supported", NL, 0
-msg_vmx_no:     db "VT-x not supported by this CPU", NL, 0
-msg_svm_yes:    db "AMD-V supported", NL, 0
-msg_svm_no:     db "AMD-V not supported by this CPU", NL, 0
 msg_no_lm:      db "Long mode not supported", NL, 0
 
 ; Flat GDT: 32-bit code, data, 64-bit code (L=1, D=0).  SDM Vol. 3A 3.4.5 "Segment Descriptors".

@@ -52,16 +52,10 @@ disk_select:
 %endif
 .done:
         pop     es
-        cmp     byte [dsk_ext], 0
-        jne     .present
-        cmp     word [dsk_spt], 0
-        jne     .present
-        stc
+        mov     al, [dsk_ext]
+        or      al, [dsk_spt]           ; 1..63 with a geometry
+        cmp     al, 1                   ; CF=1: neither
         popad                           ; POPAD leaves the flags alone
-        ret
-.present:
-        clc
-        popad
         ret
 
 ; disk_read: EAX = LBA, CX = sectors (1..64, the buffer must not cross a
@@ -74,8 +68,7 @@ disk_read:
 
         mov     [dap_buf], bx
         mov     [dap_buf + 2], es
-        mov     [dap_lba], eax
-        mov     dword [dap_lba + 4], 0
+        mov     [dap_lba], eax          ; the high dword stays 0
         mov     bp, DISK_RETRIES
 .ext_try:
         mov     [dap_count], cx         ; a failed call may have changed it
@@ -90,8 +83,7 @@ disk_read:
         jnz     .ext_try
         jmp     .fail
 
-.chs:
-.chs_next:
+.chs:                                   ; one sector per call
         mov     bp, DISK_RETRIES
 .chs_try:
         pushad
@@ -130,7 +122,7 @@ disk_read:
         mov     dx, es
         add     dx, 512 >> 4
         mov     es, dx
-        loop    .chs_next
+        loop    .chs
 
 .ok:
         pop     es

@@ -1,7 +1,9 @@
 ; stage2/load.asm: configuration block, stage 3 and the guest's first code
 ; (real mode), included by stage2.asm.  Reads go through disk.asm.
 
-; load_config: the sector stage 1 named -> boot_info.config (struct pxhv_config).
+; load_config: the sector stage 1 named -> boot_info.config (struct pxhv_config)
+; and boot_info.cells.  Only what stage 2 needs to go on is checked here;
+; stage 3 reports the configuration and checks the cells (core/handoff.c).
 load_config:
         pushad
         mov     eax, [bi + BI_CONFIG_LBA]
@@ -29,141 +31,74 @@ load_config:
         mov     di, bi + BI_CELLS
         mov     cx, CELLS_SIZE
         rep     movsb
-        ; The name is NUL padded; a full 16-byte name still ends at
-        ; boot_info.reserved[0], which is zero.
-        mov     si, msg_cfg
-        call    print
-        call    print_source
-        mov     si, msg_cfg_name
-        call    print
-        mov     si, bi + BI_CONFIG + CFG_GUEST_NAME
-        call    print
-        mov     si, msg_quote_nl
-        call    print
         popad
         ret
 .bad:
         mov     si, msg_cfg_bad
         jmp     stop16
 
-; print_source: the name of config.guest_source.
-print_source:
-        push    si
-        push    bx
-        mov     bx, [bi + BI_CONFIG + CFG_GUEST_SOURCE]
-        mov     si, msg_src_unknown
-        cmp     dword [bi + BI_CONFIG + CFG_GUEST_SOURCE], GUEST_SRC_MBR
-        ja      .p
-        add     bx, bx
-        mov     si, [src_names + bx]
-.p:     call    print
-        pop     bx
-        pop     si
-        ret
-
 ; load_stage3: config.stage3_sectors from config.stage3_lba to
-; LOW_STAGE3_BOUNCE, in 32 KiB chunks that never cross a 64 KiB boundary
-; (ISA DMA limit honoured by BIOS disk services).
+; LOW_STAGE3_BOUNCE, then its header checked and its entry taken: the header must
+; carry the magic, and the sectors read must hold the whole image with its
+; entry inside it: a configuration with too few sectors would have stage 3
+; relocate and run a partial image.  Anything else stops here, before the
+; jump into it.
 load_stage3:
         pushad
-        push    es
         mov     eax, [bi + BI_CONFIG + CFG_STAGE3_LBA]
         mov     edx, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]  ; 1..512, checked
-        mov     di, LOW_STAGE3_BOUNCE >> 4
-.chunk:
-        mov     cx, 64
-        cmp     edx, 64
-        jae     .read
-        mov     cx, dx
-.read:
-        mov     es, di
-        xor     bx, bx
-        call    disk_read
+        mov     edi, LOW_STAGE3_BOUNCE
+        call    read_to
         jc      disk_fatal
-        movzx   ecx, cx
-        add     eax, ecx
-        add     di, (64 * 512) >> 4
-        sub     edx, ecx
-        jnz     .chunk
-        pop     es
-        call    check_stage3
-        mov     si, msg_s3
-        call    print
-        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
-        call    print_dec
-        mov     si, msg_s3_lba
-        call    print
-        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_LBA]
-        call    print_dec
-        call    crlf
+        push    word LOW_STAGE3_BOUNCE >> 4
+        pop     fs                      ; FS: the header (ES stays = DS)
+        mov     eax, edx
+        shl     eax, 9                  ; the bytes read
+        mov     edx, [fs:S3H_IMAGE_SIZE]
+        mov     si, msg_s3_bad
+        cmp     dword [fs:S3H_MAGIC], STAGE3_MAGIC
+        jne     stop16
+        cmp     edx, eax
+        ja      .short                  ; the image is longer than what was read
+        cmp     edx, S3H_SIZE
+        jb      stop16
+        cmp     [fs:S3H_ENTRY_OFFSET], edx
+        jae     stop16                  ; the entry is not inside the image
+        cmp     [fs:S3H_MEM_SIZE], edx
+        jb      stop16                  ; image and bss smaller than the image
+        mov     eax, [fs:S3H_ENTRY_OFFSET]
+        add     eax, LOW_STAGE3_BOUNCE
+        mov     [bi + BI_LM_ENTRY], eax ; the boot CPU's way in (cpu.asm)
         popad
         ret
-
-; check_stage3: the struct stage3_header at LOW_STAGE3_BOUNCE must carry the
-; magic, and the sectors read must hold the whole image with its entry inside
-; it: a configuration with too few sectors would have stage 3 relocate and
-; run a partial image.  Anything else stops here, before the jump into it.
-check_stage3:
-        push    es
-        mov     ax, LOW_STAGE3_BOUNCE >> 4
-        mov     es, ax
-        mov     si, msg_s3_bad
-        cmp     dword [es:S3H_MAGIC], STAGE3_MAGIC
-        jne     .bad
-        mov     si, msg_s3_short
-        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
-        shl     eax, 9
-        mov     edx, [es:S3H_IMAGE_SIZE]
-        cmp     edx, eax
-        ja      .bad                    ; the image is longer than what was read
-        mov     si, msg_s3_bad
-        cmp     edx, S3H_SIZE
-        jb      .bad
-        cmp     [es:S3H_ENTRY_OFFSET], edx
-        jae     .bad                    ; the entry is not inside the image
-        cmp     [es:S3H_MEM_SIZE], edx
-        jb      .bad                    ; image and bss smaller than the image
-        pop     es
-        ret
-.bad:
-        pop     es
-        cmp     si, msg_s3_short
-        jne     stop16
+.short:
+        mov     si, msg_s3_short        ; "... names N sectors, the image needs M"
         call    print
-        mov     eax, [bi + BI_CONFIG + CFG_STAGE3_SECTORS]
+        shr     eax, 9
         call    print_dec
         mov     si, msg_s3_short2
         call    print
-        push    es
-        mov     ax, LOW_STAGE3_BOUNCE >> 4
-        mov     es, ax
-        mov     eax, [es:S3H_IMAGE_SIZE]
-        pop     es
-        add     eax, 511
+        lea     eax, [edx + 511]
         shr     eax, 9
         call    print_dec
-        mov     si, msg_s3_short3
+        mov     si, msg_nl
         jmp     stop16
 
 ; load_guest: the guest's first sector(s) to 0000:7C00 as config.guest_source
 ; says; the outcome goes to boot_info.guest_*.  Failures are recorded, not
-; fatal: stage 3 reports them.
+; fatal: stage 3 reports them, and what the sector holds (core/handoff.c).
 load_guest:
         pushad
         push    es
         xor     ax, ax
         mov     es, ax                  ; ES = 0 for the whole routine
-        mov     eax, [bi + BI_CONFIG + CFG_GUEST_SOURCE]
-        cmp     eax, GUEST_SRC_PARTITION
-        je      .partition
-        cmp     eax, GUEST_SRC_DRIVE
-        je      .drive
-        cmp     eax, GUEST_SRC_BUILTIN
-        je      .builtin
-        cmp     eax, GUEST_SRC_MBR
-        je      .mbr
+        mov     bx, [bi + BI_CONFIG + CFG_GUEST_SOURCE]
         mov     al, GUEST_NOT_CONFIGURED
-        jmp     .status
+        cmp     dword [bi + BI_CONFIG + CFG_GUEST_SOURCE], GUEST_SRC_MBR
+        ja      .status
+        add     bx, bx
+        jmp     [.sources + bx]
+.sources: dw    .status, .partition, .drive, .builtin, .mbr    ; by enum guest_source
 
 .partition:
         ; Like a standard MBR: the boot disk's MBR at 0000:0600, the active
@@ -205,12 +140,16 @@ load_guest:
         xor     eax, eax                ; sector 0 of the drive
 .read_one:                              ; EAX = LBA of the one sector to 0000:7C00
         mov     cx, 1
-        mov     bx, LOW_BOOT_SECTOR
+.read:                                  ; CX sectors
+        mov     bx, LOW_BOOT_SECTOR     ; 32 KiB at most: ends below 0x10000
         call    disk_read
         jc      .read_error
-.one_sector:
-        mov     dword [bi + BI_GUEST_LOAD_BYTES], SECTOR_SIZE
-        jmp     .check
+.loaded:                                ; CX sectors at 0000:7C00
+        movzx   ecx, cx
+        shl     ecx, 9
+        mov     [bi + BI_GUEST_LOAD_BYTES], ecx
+        mov     al, GUEST_OK
+        jmp     .status
 
 .mbr:
         ; The boot code pxHV's installer saved, over stage 1's in the sector
@@ -225,7 +164,8 @@ load_guest:
         mov     di, LOW_BOOT_SECTOR
         mov     cx, MBR_CODE_BYTES
         es rep  movsb
-        jmp     .one_sector
+        mov     cx, 1
+        jmp     .loaded
 .no_drive:
         mov     al, GUEST_NO_DRIVE
         jmp     .status
@@ -238,154 +178,100 @@ load_guest:
         mov     al, GUEST_NOT_CONFIGURED
         jecxz   .status
         mov     eax, [bi + BI_CONFIG + CFG_GUEST_LBA]
-        mov     bx, LOW_BOOT_SECTOR     ; 32 KiB at most: ends below 0x10000
-        call    disk_read
-        jc      .read_error
-        shl     ecx, 9
-        mov     [bi + BI_GUEST_LOAD_BYTES], ecx
-
-.check:
-        mov     di, LOW_BOOT_SECTOR
-        mov     cx, 512
-        xor     al, al
-        repe    scasb
-        mov     al, GUEST_EMPTY
-        je      .status
-        mov     al, GUEST_UNSIGNED
-        cmp     word [es:LOW_BOOT_SECTOR + 510], 0xAA55
-        jne     .status
-        mov     al, GUEST_OK
-        jmp     .status
+        jmp     .read
 .read_error:
         movzx   edx, ah
         mov     [bi + BI_GUEST_BIOS_ERR], edx
         mov     al, GUEST_READ_ERROR
-
 .status:
         movzx   eax, al
         mov     [bi + BI_GUEST_STATUS], eax
         pop     es
-        ; "Guest: builtin, 512 bytes at 0x7C00" or "Guest: partition, status 6"
-        mov     si, msg_guest
-        call    print
-        call    print_source
-        cmp     dword [bi + BI_GUEST_STATUS], GUEST_OK
-        jne     .bad
-        mov     si, msg_comma
-        call    print
-        mov     eax, [bi + BI_GUEST_LOAD_BYTES]
-        call    print_dec
-        mov     si, msg_guest_ok
-        call    print
-        popad
-        ret
-.bad:
-        mov     si, msg_guest_status
-        call    print
-        mov     eax, [bi + BI_GUEST_STATUS]
-        call    print_dec
-        call    crlf
         popad
         ret
 
 cfg_magic:      db PXHV_CONFIG_MAGIC
 msg_cfg_bad:    db "Config block missing or invalid", NL, 0
-msg_cells_bad:  db "Config block invalid: ", 0
-msg_cells_many: db "more cells than CELLS_MAX", NL, 0
-msg_cell_size:  db ": its image's size does not match its sectors", NL, 0
-msg_cell_room:  db ": the cells' images together are larger than the staging area", NL, 0
-msg_cell_err:   db ": image read error 0x", 0
-msg_cell_move:  db ": the BIOS could not move it above 1 MiB (INT 15h AH=87h), status 0x", 0
-msg_cell:       db "Cell ", 0
-msg_cell_img:   db ": image ", 0
-msg_s3_lba_bytes: db " bytes from LBA ", 0
-msg_cfg:        db "Config: guest ", 0
-msg_cfg_name:   db " '", 0
-msg_quote_nl:   db "'", NL, 0
-msg_s3:         db "Stage 3: ", 0
 msg_s3_bad:     db "Stage 3 image invalid", NL, 0
 msg_s3_short:   db "Stage 3 image invalid: the configuration names ", 0
 msg_s3_short2:  db " sectors, the image needs ", 0
-msg_s3_short3:  db NL, 0
-msg_s3_lba:     db " sectors from LBA ", 0
-msg_guest:      db "Guest: ", 0
-msg_comma:      db ", ", 0
-msg_guest_ok:   db " bytes at 0x7C00", NL, 0
-msg_guest_status: db ", not loaded, status ", 0
-src_names:      dw msg_src_none, msg_src_partition, msg_src_drive, msg_src_builtin, msg_src_mbr
-msg_src_none:   db "none", 0
-msg_src_partition: db "partition", 0
-msg_src_drive:  db "drive", 0
-msg_src_builtin: db "builtin", 0
-msg_src_mbr:    db "original MBR", 0
-msg_src_unknown: db "unknown", 0
 
 ; load_cells: each cell's image (config.cells, copied to boot_info.cells) to
 ; CELL_STAGING and up, each at a 4 KiB boundary, where stage 3 takes its copy
-; (boot_info.cells.cell[i].staged).  Real mode reaches only the first MiB, so
-; each 32 KiB read lands at LOW_CELL_BOUNCE and the BIOS moves it up (INT 15h
-; AH=87h, which also opens A20 for the move).  A table that does not fit
-; stops here with its reason; a cell's other checks are stage 3's.
+; (boot_info.cells.cell[i].staged).  Stage 3 checks the table and reports
+; each image (core/handoff.c); the reads stop at a table it will refuse (too
+; many cells, images beyond CELL_STAGING_END) and at a failed read, recorded
+; in boot_info.cell_status and cell_bios_err.
 load_cells:
         pushad
         mov     ecx, [bi + BI_CELLS + CELLS_COUNT]
-        test    ecx, ecx
-        jz      .done
-        mov     si, msg_cells_many
         cmp     ecx, CELLS_MAX
-        ja      .bad
+        ja      .done
         mov     bp, bi + BI_CELLS + CELLS_CELL
         mov     edi, CELL_STAGING
 .cell:
-        push    ecx
-        mov     eax, [bp + CELL_IMAGE_SECTORS]
-        mov     edx, [bp + CELL_IMAGE_BYTES]
-        shl     eax, 9
-        mov     si, msg_cell_size
-        test    edx, edx
-        jz      .bad_cell
-        cmp     edx, eax
-        ja      .bad_cell
-        sub     eax, 512
-        cmp     edx, eax
-        jbe     .bad_cell                   ; a whole sector more than the image
-        mov     si, msg_cell_room
-        mov     eax, [bp + CELL_IMAGE_SECTORS]
-        shl     eax, 9
-        add     eax, edi
-        jc      .bad_cell
-        cmp     eax, CELL_STAGING_END
-        ja      .bad_cell
-        mov     [bp + CELL_STAGED], edi
-        mov     si, msg_cell
-        call    print
-        call    print_cell_name
-        mov     si, msg_cell_img
-        call    print
-        mov     eax, [bp + CELL_IMAGE_BYTES]
-        call    print_dec
-        mov     si, msg_s3_lba_bytes
-        call    print
-        mov     eax, [bp + CELL_IMAGE_LBA]
-        call    print_dec
-        call    crlf
-        mov     eax, [bp + CELL_IMAGE_LBA]
+        jecxz   .done
         mov     edx, [bp + CELL_IMAGE_SECTORS]
+        lea     ebx, [edx - 1]              ; 1 to the staging area's sectors:
+        cmp     ebx, (CELL_STAGING_END - CELL_STAGING) / SECTOR_SIZE - 1
+        ja      .done                       ; none to read, or bytes that overflow
+        mov     ebx, edx
+        shl     ebx, 9
+        add     ebx, edi                    ; where the image ends
+        cmp     ebx, CELL_STAGING_END
+        ja      .done
+        mov     eax, [bp + CELL_IMAGE_LBA]
+        call    read_to
+        jc      .failed
+        mov     [bp + CELL_STAGED], edi
+        lea     edi, [ebx + 4095]           ; the next image at a page boundary
+        and     edi, ~4095
+        add     bp, CELL_SIZE
+        dec     ecx
+        jmp     .cell
+.failed:                                    ; AL: what failed, AH: the BIOS's status
+        mov     dword [bp + CELL_STAGED], 0 ; stage 3 finds the failed cell by it
+        movzx   edx, al
+        mov     [bi + BI_CELL_STATUS], edx
+        movzx   edx, ah
+        mov     [bi + BI_CELL_BIOS_ERR], edx
+.done:
+        popad
+        ret
+
+; read_to: EDX sectors (1 or more) from LBA EAX to linear EDI, 64 sectors
+; (32 KiB) at a time, so that no read crosses a 64 KiB boundary (the ISA DMA
+; limit BIOS disk services honour; below 1 MiB, EDI is a multiple of 32 KiB).
+; Below 1 MiB each chunk goes there directly; above, beyond real mode's
+; reach, it lands at LOW_CELL_BOUNCE and the BIOS moves it up (move_up: INT
+; 15h AH=87h, which also opens A20 for the move).  CF=1 on failure, with
+; AH = the BIOS's status and AL = CELL_READ_ERROR or CELL_MOVE_ERROR.
+read_to:
+        pushad
+        push    es
 .chunk:
         mov     cx, 64
         cmp     edx, 64
         jae     .read
         mov     cx, dx
 .read:
-        push    es
-        push    word LOW_CELL_BOUNCE >> 4
-        pop     es
+        mov     ebx, LOW_CELL_BOUNCE
+        cmp     edi, 0x100000
+        jae     .bounce
+        mov     ebx, edi
+.bounce:
+        shr     ebx, 4
+        mov     es, bx
         xor     bx, bx
         call    disk_read
-        pop     es
-        jc      .read_err
+        mov     bl, CELL_READ_ERROR
+        jc      .failed
+        cmp     edi, 0x100000
+        jb      .next
         call    move_up                     ; CX sectors from LOW_CELL_BOUNCE to EDI
-        jc      .move_err
+        mov     bl, CELL_MOVE_ERROR
+        jc      .failed
+.next:
         movzx   ecx, cx
         add     eax, ecx
         shl     ecx, 9
@@ -393,60 +279,15 @@ load_cells:
         shr     ecx, 9
         sub     edx, ecx
         jnz     .chunk
-        add     edi, 4095                   ; the next image at a page boundary
-        and     edi, ~4095
-        add     bp, CELL_SIZE
-        pop     ecx
-        dec     ecx
-        jnz     .cell
-.done:
+        pop     es
         popad
-        ret
-.read_err:
-        mov     si, msg_cell_err
-        jmp     .status
-.move_err:
-        mov     si, msg_cell_move
-.status:                                    ; SI: what failed, AH: the BIOS's status
-        push    si
-        mov     si, msg_cell
-        call    print
-        call    print_cell_name
-        pop     si
-        call    print
-        movzx   eax, ah
-        mov     cl, 2
-        call    print_hex
-        call    crlf
-        jmp     stop16
-.bad_cell:
-        push    si
-        mov     si, msg_cells_bad
-        call    print
-        mov     si, msg_cell
-        call    print
-        call    print_cell_name
-        pop     si
-.bad:
-        call    print
-        jmp     stop16
-
-; print_cell_name: the name of the cell at BP (8 bytes, NUL padded).
-print_cell_name:
-        push    ax
-        push    bx
-        push    cx
-        mov     bx, bp
-        mov     cx, CELL_NAME_LEN
-.c:     mov     al, [bx]
-        test    al, al
-        jz      .e
-        call    putc
-        inc     bx
-        loop    .c
-.e:     pop     cx
-        pop     bx
-        pop     ax
+        ret                                 ; CF=0 from the SUB
+.failed:
+        pop     es
+        mov     al, bl
+        mov     [esp + 28], ax              ; AX in the saved EAX
+        popad
+        stc
         ret
 
 ; move_up: CX sectors from LOW_CELL_BOUNCE to linear EDI through INT 15h
@@ -456,11 +297,6 @@ print_cell_name:
 move_up:
         pushad
         push    es
-        mov     eax, LOW_CELL_BOUNCE
-        mov     [move_gdt + 0x12], ax
-        shr     eax, 16
-        mov     [move_gdt + 0x14], al
-        mov     [move_gdt + 0x17], ah
         mov     eax, edi
         mov     [move_gdt + 0x1A], ax
         shr     eax, 16
@@ -486,8 +322,8 @@ move_up:
         align   8
 move_gdt:
         dq      0, 0                        ; null; the BIOS's GDT alias
-        dw      0xFFFF, 0                   ; 10h: source, limit 64 KiB
-        db      0, 0x93, 0, 0
+        dw      0xFFFF, LOW_CELL_BOUNCE & 0xFFFF  ; 10h: source, limit 64 KiB
+        db      LOW_CELL_BOUNCE >> 16, 0x93, 0, LOW_CELL_BOUNCE >> 24
         dw      0xFFFF, 0                   ; 18h: destination
         db      0, 0x93, 0, 0
         dq      0, 0                        ; the BIOS's CS and SS

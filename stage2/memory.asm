@@ -14,24 +14,16 @@ mem_detect:
 
         ; E801h: AX/BX = KiB 1-16 MiB / 64 KiB blocks above 16 MiB
         ; (extended), CX/DX = the same as configured; some BIOSes fill only
-        ; one pair, so CX/DX are preferred when non-zero.
+        ; one pair, so stage 3 prefers CX/DX when non-zero (core/handoff.c).
         xor     cx, cx
         xor     dx, dx
         mov     ax, 0xE801
         int     0x15
         jc      .no_e801
-        test    cx, cx
-        jnz     .e801_cxdx
-        test    dx, dx
-        jz      .e801_store
-.e801_cxdx:
-        mov     ax, cx
-        mov     bx, dx
-.e801_store:
-        movzx   eax, ax
-        mov     [bi + BI_E801_AX], eax
-        movzx   ebx, bx
-        mov     [bi + BI_E801_BX], ebx
+        mov     [bi + BI_E801_AX], ax   ; the fields' high words stay 0
+        mov     [bi + BI_E801_BX], bx
+        mov     [bi + BI_E801_CX], cx
+        mov     [bi + BI_E801_DX], dx
 .no_e801:
         mov     ah, 0x88                ; AX = KiB above 1 MiB
         int     0x15
@@ -68,17 +60,9 @@ mem_detect:
         test    ebx, ebx
         jnz     .e820_next
 .e820_end:
-        ; No E820 list: stage 3 synthesizes the map from INT 12h, E801h and
-        ; AH=88h (e820_from_boot, stage3/lib/e820.c).
+        ; Stage 3 reports the map; without an E820 list, it synthesizes one
+        ; from INT 12h, E801h and AH=88h (e820_from_boot, stage3/lib/e820.c).
         movzx   eax, bp
         mov     [bi + BI_E820_COUNT], eax
-        mov     si, msg_e820            ; e.g. "E820: 7 entries"
-        call    print
-        call    print_dec
-        mov     si, msg_entries
-        call    print
         popad
         ret
-
-msg_e820:       db "E820: ", 0
-msg_entries:    db " entries", NL, 0

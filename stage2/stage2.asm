@@ -6,11 +6,13 @@
 ;
 ; Real mode (this file and the 16-bit files it includes):
 ;   1. banner                          4. stage 3 -> LOW_STAGE3_BOUNCE, header checked
-;   2. memory map, disk geometry       5. the guest's first sector(s) -> 0x7C00
-;   3. configuration block             6. CPUID: long mode, VMX
+;   2. memory map, disk geometry       5. the cells' images, the guest's first sector(s)
+;   3. configuration block             6. CPUID: long mode
 ; then protected mode -> long mode (cpu.asm) and a jump to stage 3's entry in
-; the bounce buffer with RDI = &boot_info.  Stage 3 (C) places itself, and
-; later starts the other CPUs at this entry, which takes them to long mode too.
+; the bounce buffer with RDI = &boot_info.  Stage 3 (C) reports what was
+; loaded and checks what C can (core/handoff.c), places itself, and later
+; starts the other CPUs at this entry, which takes them to long mode too.
+; Stage 2 prints only its banner and the failures that stop it.
 ;
 ; The image is assembled with org 0 and runs at CS = DS = ES = SS = STAGE2_SEG
 ; in real mode; 32- and 64-bit code uses LOW_STAGE2 + label.  struct boot_info
@@ -109,35 +111,6 @@ print_dec:
         popad
         ret
 
-; print_hex: EAX, the low CL nibbles (CL = 1..8), as hex digits.
-print_hex:
-        pushad
-        movzx   cx, cl
-        mov     dx, 8
-        sub     dx, cx
-        shl     dx, 2
-        xchg    cx, dx
-        shl     eax, cl                 ; drop the nibbles not printed
-        mov     cx, dx
-.l:     rol     eax, 4
-        push    ax
-        and     al, 0x0F
-        cmp     al, 10
-        sbb     al, 0x69
-        das                             ; 0..15 -> '0'..'9', 'A'..'F'
-        call    putc
-        pop     ax
-        loop    .l
-        popad
-        ret
-
-crlf:
-        push    si
-        mov     si, msg_nl
-        call    print
-        pop     si
-        ret
-
 ; ---------------------------------------------------------------------------
 ; Fatal errors in real mode.
 
@@ -145,9 +118,8 @@ crlf:
 disk_fatal:
         mov     si, msg_disk_err
         call    print
-        movzx   eax, ah
-        mov     cl, 2
-        call    print_hex
+        mov     al, ah
+        call    hex_byte
         mov     si, msg_nl
         ; fall through
 
@@ -156,7 +128,11 @@ disk_fatal:
 ; "Shutdown" string at 0x8900), so a failed run ends; hardware ignores it.
 stop16:
         call    print
-        call    serial_drain
+        mov     dx, COM1 + 5            ; wait (bounded) until the UART has
+        xor     cx, cx                  ; sent everything (LSR bit 6)
+.drain: in      al, dx
+        test    al, 0x40
+        loopz   .drain
         test    byte [bi + BI_CONFIG + CFG_FLAGS], CFG_FLAG_NO_POWEROFF
         jnz     .halt
         mov     si, msg_shutdown
@@ -166,21 +142,6 @@ stop16:
         cli
 .halt:  hlt
         jmp     .halt
-
-; serial_drain: wait (bounded) until the UART has sent everything (LSR bit 6).
-serial_drain:
-        push    ax
-        push    cx
-        push    dx
-        mov     dx, COM1 + 5
-        xor     cx, cx
-.l:     in      al, dx
-        test    al, 0x40
-        loopz   .l
-        pop     dx
-        pop     cx
-        pop     ax
-        ret
 
 %include "memory.asm"
 %include "disk.asm"

@@ -1,7 +1,7 @@
 ; Stage 3's entries and the host exception stubs: the code C cannot express.
 ; Stage 3 is linked position-independent at 0.  Stage 2 jumps to _start in the
-; low bounce buffer with RDI = boot_info; the relocations are applied for that
-; address, then stage3_early (core/early.c) places the hypervisor.  pxhv.efi
+; low bounce buffer with RDI = boot_info; stage3_early (core/early.c) applies
+; the relocations for that address and places the hypervisor.  pxhv.efi
 ; calls _uefi_start in the region it placed stage 3 in (include/boot/uefi.h).
 
 bits 64
@@ -11,24 +11,19 @@ default rel
 
 section .text.entry
 global _start, _uefi_start, uefi_return
-extern stage3_early, reloc_apply, __image_start, host_exception, stage3_uefi
+extern stage3_early, host_exception, stage3_uefi
 
 _start:
     cli
     cld
-    mov rbx, rdi
-    lea rdi, [__image_start]
-    mov rsi, rdi
-    call reloc_apply            ; for the address we run at
-    mov rdi, rbx
     call stage3_early           ; does not return
 
 ; u64 _uefi_start(struct uefi_handoff *h, u32 op, struct cpu_snapshot *s), from
-; pxhv.efi (System V).  The first call applies the relocations for the address
-; pxhv.efi copied the image to (linked at 0: the delta is that address).  Each
-; call records its stack so that uefi_return can end it early: a refusal while
-; pxHV prepares returns to pxhv.efi instead of stopping the machine
-; (core/uefi.c).  The calls come one at a time (one CPU, then the next).
+; pxhv.efi (System V), for stage3_uefi (whose first call applies the
+; relocations).  Each call records its stack so that uefi_return can end it
+; early: a refusal while pxHV prepares returns to pxhv.efi instead of
+; stopping the machine (core/uefi.c).  The calls come one at a time (one
+; CPU, then the next).
 _uefi_start:
     push rbx
     push rbp
@@ -36,21 +31,8 @@ _uefi_start:
     push r13
     push r14
     push r15
-    sub rsp, 8                  ; 16-byte alignment for the calls below
+    sub rsp, 8                  ; 16-byte alignment for the call below
     mov [rel uefi_call_rsp], rsp
-    mov r12, rdi
-    mov r13, rsi
-    mov r14, rdx
-    cmp byte [rel uefi_relocated], 0
-    jne .go
-    lea rdi, [rel __image_start]
-    mov rsi, rdi
-    call reloc_apply
-    mov byte [rel uefi_relocated], 1
-.go:
-    mov rdi, r12
-    mov rsi, r13
-    mov rdx, r14
     call stage3_uefi
 uefi_done:
     add rsp, 8
@@ -70,7 +52,6 @@ uefi_return:
 
 section .data
 uefi_call_rsp:  dq 0
-uefi_relocated: db 0
 
 ; ---- host exceptions: push a uniform frame, call host_exception(frame) ----
 section .text

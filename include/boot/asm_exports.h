@@ -60,6 +60,7 @@
     O(BI_VIRT, struct boot_info, virt) \
     O(BI_E820_COUNT, struct boot_info, e820_count) O(BI_CONV_KB, struct boot_info, conv_kb) \
     O(BI_E801_AX, struct boot_info, e801_ax) O(BI_E801_BX, struct boot_info, e801_bx) \
+    O(BI_E801_CX, struct boot_info, e801_cx) O(BI_E801_DX, struct boot_info, e801_dx) \
     O(BI_EXT88_KB, struct boot_info, ext88_kb) O(BI_DISK_CYLS, struct boot_info, disk_cyls) \
     O(BI_DISK_HEADS, struct boot_info, disk_heads) O(BI_DISK_SPT, struct boot_info, disk_spt) \
     O(BI_DISK_SECTORS, struct boot_info, disk_sectors) \
@@ -72,6 +73,8 @@
     O(BI_LM_CR3, struct boot_info, lm_cr3) O(BI_LM_STACK, struct boot_info, lm_stack) \
     O(BI_LM_ENTRY, struct boot_info, lm_entry) O(BI_LM_ARG, struct boot_info, lm_arg) \
     O(BI_CONFIG_LBA, struct boot_info, config_lba) O(BI_CELLS, struct boot_info, cells) \
+    O(BI_CELL_STATUS, struct boot_info, cell_status) \
+    O(BI_CELL_BIOS_ERR, struct boot_info, cell_bios_err) \
     Z(BI_SIZE, struct boot_info) \
     O(E820_LENGTH, struct e820_entry, length) \
     O(E820_ATTR, struct e820_entry, attr) \
@@ -79,6 +82,7 @@
     C(VIRT_VMX) C(VIRT_SVM) \
     C(GUEST_OK) C(GUEST_NOT_CONFIGURED) C(GUEST_READ_ERROR) C(GUEST_NO_DRIVE) C(GUEST_EMPTY) \
     C(GUEST_UNSIGNED) C(GUEST_NO_ACTIVE_PART) C(GUEST_TOO_LARGE) \
+    C(CELL_READ_ERROR) C(CELL_MOVE_ERROR) \
     C(BI_FLAG_EDD) C(BI_FLAG_A20_FAST) C(BI_FLAG_A20_KBC) \
     C(PXHV_CPUID_BASE) C(PXHV_CPUID_SIG) C(PXHV_HC_RESET) \
     C(EXC_ERROR_CODE_VECTORS) C(CPUID_1_ECX_VMX) C(CPUID_1_ECX_HYPERVISOR) \

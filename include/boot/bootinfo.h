@@ -11,7 +11,7 @@
 #include "boot/pxhv_config.h"
 
 #define BOOTINFO_MAGIC   0x56487870u /* "pxHV" */
-#define BOOTINFO_VERSION 3
+#define BOOTINFO_VERSION 4
 #define BOOTINFO_E820_MAX 64
 
 /* E820 entry as stage 2 stores it: always 24 bytes (ACPI 3 attr = 1 if the BIOS gave 20). */
@@ -28,11 +28,13 @@ enum e820_type {
 
 enum mem_source { MEMSRC_E820 = 1, MEMSRC_E801 = 2, MEMSRC_88 = 3, MEMSRC_UEFI = 4 };
 
-/* virt: the hardware virtualization stage 2 found with CPUID. */
+/* virt: the hardware virtualization the CPU offers (CPUID), found by stage 3's
+ * early start (core/handoff.c) or by pxhv.efi. */
 #define VIRT_VMX (1u << 0) /* CPUID.1:ECX.VMX[bit 5]          (SDM Vol. 3C 23.6)  */
 #define VIRT_SVM (1u << 1) /* CPUID.80000001h:ECX.SVM[bit 2]  (APM Vol. 2 15.4)   */
 
-/* guest_status: result of stage 2 reading the guest's first sector(s). */
+/* guest_status: result of stage 2 reading the guest's first sector(s); stage
+ * 3's early start adds what the sector holds (GUEST_EMPTY, GUEST_UNSIGNED). */
 enum guest_status {
     GUEST_OK            = 0,
     GUEST_NOT_CONFIGURED= 1, /* guest_source = NONE                               */
@@ -42,6 +44,15 @@ enum guest_status {
     GUEST_UNSIGNED      = 5, /* no 0xAA55 at offset 510                           */
     GUEST_NO_ACTIVE_PART= 6, /* no partition with 0x80 flag                       */
     GUEST_TOO_LARGE     = 7, /* builtin guest_sectors > DISK_BUILTIN_MAX_SECTORS   */
+};
+
+/* cell_status: stage 2's reads of the cells' images; cells.cell[i].staged is
+ * set for each image read, and the first cell without it is the one that
+ * failed (cell_bios_err = AH of the failing call). */
+enum cell_status {
+    CELLS_STAGED        = 0,
+    CELL_READ_ERROR     = 1, /* INT 13h                                           */
+    CELL_MOVE_ERROR     = 2, /* INT 15h AH=87h, the move above 1 MiB               */
 };
 
 #define BI_FLAG_EDD        (1u << 1) /* INT 13h extensions on the boot drive */
@@ -93,7 +104,11 @@ struct boot_info {
     u64 phys_top;         /* 0x0D0 end of the physical address space the guest
                                    reaches (RAM and MMIO, whole GiB); 0: the
                                    map's memory and the first 4 GiB          */
-    u8  reserved[0x100 - 0x0D8];
+    u32 cell_status;      /* 0x0D8 enum cell_status (stage 2)                   */
+    u32 cell_bios_err;    /* 0x0DC                                              */
+    u32 e801_cx;          /* 0x0E0 E801h's pair "as configured" (stage 2); stage */
+    u32 e801_dx;          /* 0x0E4 3 takes it for e801_ax/bx when non-zero       */
+    u8  reserved[0x100 - 0x0E8];
     struct e820_entry e820[BOOTINFO_E820_MAX]; /* 0x100                         */
     struct pxhv_cells cells;   /* 0x700 the configuration's cells, `staged` filled */
 } PACKED;

@@ -1,11 +1,12 @@
 /*
  * Stage 3's early start.  Stage 2 read stage 3 into a low bounce buffer and
- * jumps here in long mode with the first 2 MiB identity-mapped; entry.asm has
- * applied the relocations for the bounce address.  This code places the
- * hypervisor: it maps the low 4 GiB, sizes the region (the image, a block per
- * CPU the ACPI MADT lists, the page-table pool), takes the highest place the
- * memory map allows, copies and relocates itself there and continues in
- * stage3_main on the region's boot stack.
+ * jumps here (entry.asm) in long mode with the first 2 MiB identity-mapped.
+ * This code applies the relocations for the bounce address, maps the low
+ * 4 GiB, reports and checks what stage 2 loaded (core/handoff.c) and places
+ * the hypervisor: it sizes the region (the image, a block per CPU the ACPI
+ * MADT lists, the page-table pool), takes the highest place the memory map
+ * allows, copies and relocates itself there and continues in stage3_main on
+ * the region's boot stack.
  *
  * Until then the bss does not exist: nothing here (nor what it calls: the
  * console, printf, the ACPI, E820 and page-table code) may write static data.
@@ -29,7 +30,7 @@ STATIC_ASSERT(LOW_STAGE3_BOUNCE + DISK_STAGE3_MAX_SECTORS * SECTOR_SIZE <= LOW_S
               "stage 3 fits the bounce buffer");
 
 /* Move the pointers of the image copy at `image` by `delta`: from the link
- * address 0 to the bounce buffer (entry.asm), then from there to the region.
+ * address 0 to the bounce buffer (below), then from there to the region.
  * Runs before any relocation: only RIP-relative addressing. */
 void reloc_apply(u8 *image, u64 delta)
 {
@@ -61,13 +62,16 @@ static u64 *low_alloc(void *ctx)
     return page;
 }
 
-static NORETURN void early_stop(const char *why)
+/* As stage 2 stops (stop16): the message, then the emulators' shutdown port
+ * unless the configuration says to halt. */
+static NORETURN void early_stop(const struct boot_info *bi, const char *why)
 {
     kprintf("%s\n", why);
     serial_flush();
     /* Emulators end the run on their shutdown port; hardware ignores it. */
-    for (const char *s = "Shutdown"; *s; s++)
-        outb(0x8900, (u8)*s);
+    if (!(bi->config.flags & CFG_FLAG_NO_POWEROFF))
+        for (const char *s = "Shutdown"; *s; s++)
+            outb(0x8900, (u8)*s);
     for (;;) {
         cli();
         hlt();
@@ -76,6 +80,9 @@ static NORETURN void early_stop(const char *why)
 
 NORETURN void stage3_early(struct boot_info *bi)
 {
+    /* First the relocations for the address we run at (linked at 0: the delta
+     * is that address).  Until then only RIP-relative addressing. */
+    reloc_apply((u8 *)__image_start, (u64)(usize)__image_start);
     struct low_pool pool = { LOW_PAGE_TABLES + 3 * 4096, LOW_PAGE_TABLES_END };
     struct pt_builder b = {
         .fmt = &pt_host, .classify = pt_all_rw, .alloc = low_alloc, .ctx = &pool,
@@ -83,9 +90,12 @@ NORETURN void stage3_early(struct boot_info *bi)
     };
     u64 *root = pt_build(&b, HV_REGION_MAX_END);
     if (!root)
-        early_stop("Stage 3: no room for the early page tables");
+        early_stop(bi, "Stage 3: no room for the early page tables");
     write_cr3((u64)(usize)root);
     serial_init();
+    char why[160];
+    if (!handoff_check(bi, why, sizeof why))
+        early_stop(bi, why);
     kprintf("Long mode enabled\n");
 
     struct acpi_info acpi;
@@ -96,18 +106,18 @@ NORETURN void stage3_early(struct boot_info *bi)
 
     const struct stage3_header *h = (const struct stage3_header *)__image_start;
     if (h->image_size > bi->config.stage3_sectors * SECTOR_SIZE || h->mem_size < h->image_size)
-        early_stop("Stage 3 image invalid");
+        early_stop(bi, "Stage 3 image invalid");
     struct e820_map map;
     e820_from_boot(&map, bi);
     struct region_parts parts;
     region_parts_of(bi->virt, cpus, &bi->cells, &parts);
     if (parts.cells > REGION_WINDOW)
-        early_stop("The cells' images together are larger than 1 MiB");
+        early_stop(bi, "The cells' images together are larger than 1 MiB");
     parts.iommu = (u64)iommu_early_pages(&map) * 4096;   /* stage3/iommu: the last piece */
     u64 size = region_span(&parts);
     u64 base = region_place(&map, size);
     if (!base)
-        early_stop("Not enough memory for the hypervisor region");
+        early_stop(bi, "Not enough memory for the hypervisor region");
     kprintf("Hypervisor region at 0x%016llX\n", base);
 
     u8 *image = (u8 *)(usize)base;

@@ -286,6 +286,14 @@ static NORETURN void enter(struct cpu_snapshot *sn)
 
 u64 stage3_uefi(struct uefi_handoff *h, u32 op, struct cpu_snapshot *s)
 {
+    /* The first call applies the relocations for the address pxhv.efi copied
+     * the image to (linked at 0: the delta is that address).  Until then only
+     * RIP-relative addressing, as in reloc_apply. */
+    static __attribute__((section(".data"))) bool relocated;
+    if (!relocated) {
+        reloc_apply((u8 *)__image_start, (u64)(usize)__image_start);
+        relocated = true;
+    }
     ho = h;
     switch (op) {
     case UEFI_OP_PREPARE:

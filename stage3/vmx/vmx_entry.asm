@@ -14,6 +14,7 @@ vmx_exit_stub:
     PUSH_GPRS
     mov rdi, rsp                ; 16 pushes keep the 16-byte alignment
     call core_exit              ; returns when the guest is to be resumed
+resume:
     POP_GPRS
     vmresume
     jmp failed
@@ -21,9 +22,7 @@ vmx_exit_stub:
 ; vmx_resume(struct guest_regs *regs): the same for a VMCS launched before.
 vmx_resume:
     mov rsp, rdi
-    POP_GPRS
-    vmresume
-    jmp failed
+    jmp resume
 
 ; vmx_launch(struct guest_regs *regs): regs lies at the top of this CPU's stack,
 ; where the exits will push theirs.
