@@ -81,9 +81,9 @@ record() {
 header() { sed -n "s/^# $1: *//p" "$2" | head -n 1; }
 
 # weight_of ENGINE WORD...: the seconds a job takes on a quiet machine, from a test's
-# "# weight:" words: a bare number for every engine, ENGINE=N for one; 60 when unsaid.
+# "# weight:" words: a bare number for every engine, ENGINE=N for one; 10 when unsaid.
 weight_of() {
-    local e=$1 w=60 x; shift
+    local e=$1 w=10 x; shift
     for x in "$@"; do
         case $x in "$e="*) w=${x#*=}; break ;; *=*) ;; *) w=$x ;; esac
     done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Full boot chain on a VMX-capable CPU (Bochs corei7_skylake_x): stage 1 -> stage 2 (VT-x
 # check, long mode, VMXON) -> stage 3, which reports the E820 map of the emulated RAM.
+# check: yes
 . "$(dirname "$0")/lib.sh"
 need_image
 MEM=${MEM:-256}

@@ -10,6 +10,7 @@
 # timeout: 3300
 # needs: guest-linux cells
 # engines: qemu bochs
+# weight: qemu=15 bochs=200
 . "$(dirname "$0")/lib.sh"
 linux=$PXHV_ROOT/build/guests/linux.img
 [ -s "$linux" ] || fail "$linux missing (make guest-linux)"

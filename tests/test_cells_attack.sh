@@ -8,6 +8,7 @@
 # timeout: 600
 # needs: cells
 # engines: qemu bochs
+# weight: qemu=13 bochs=5
 . "$(dirname "$0")/lib.sh"
 tick=$PXHV_ROOT/build/cells/tick.bin
 [ -s "$tick" ] || fail "$tick missing (make cells)"

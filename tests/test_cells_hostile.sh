@@ -15,6 +15,7 @@
 # timeout: 1800
 # needs: guest-linux cells
 # engines: qemu bochs
+# weight: qemu=65 bochs=25
 . "$(dirname "$0")/lib.sh"
 hostile=$PXHV_ROOT/build/cells/hostile.bin
 [ -s "$hostile" ] || fail "$hostile missing (make cells)"

@@ -9,6 +9,7 @@
 # timeout: 600
 # needs: cells
 # engines: qemu bochs
+# check: qemu
 . "$(dirname "$0")/lib.sh"
 mb=$PXHV_ROOT/build/cells/mbtest.elf
 [ -s "$mb" ] || fail "$mb missing (make cells)"

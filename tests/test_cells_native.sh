@@ -15,6 +15,7 @@
 # 7.2's TCG has no x2APIC.
 # timeout: 300
 # needs: cells
+# weight: 16
 . "$(dirname "$0")/lib.sh"
 
 make -s -C "$PXHV_ROOT" cells >"$TEST_TMP/make.log" 2>&1 || { cat "$TEST_TMP/make.log"; fail "make cells"; }

@@ -7,6 +7,7 @@
 # panics at any #VMEXIT from v86 mode, see test_hostile_v86.sh), and bare on Bochs: the same
 # prompt lines.  What "mem" prints is what pxHV says the guest has.
 # engines: corei7_skylake_x qemu
+# check: qemu
 . "$(dirname "$0")/lib.sh"
 g=dosboot
 cat >"$TEST_TMP/dos.chat" <<'CHAT'

@@ -19,6 +19,7 @@
 #      is virtualized;
 #   4. four CPUs: three APs virtualized one after the other, Linux on all four.
 # needs: esp guest-linux
+# weight: 60
 . "$(dirname "$0")/lib.sh"
 esp=$PXHV_ROOT/build/esp.img
 [ -s "$esp" ] || fail "$esp missing (make esp)"

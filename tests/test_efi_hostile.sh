@@ -14,6 +14,7 @@
 #   cr3    CR3 pointing into the region (the CPU's own page walk);
 #   alias  the region's A20 alias, kept from the guest as well.
 # needs: esp efi-tests
+# weight: 18
 . "$(dirname "$0")/lib.sh"
 esp=$PXHV_ROOT/build/esp.img
 app=$PXHV_ROOT/build/tests/hostile.efi

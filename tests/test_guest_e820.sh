@@ -10,6 +10,8 @@
 #            with N = the map's RAM, and a clean shutdown.
 #   e820bad  the same, then one write into the hidden range: pxHV stops it
 #            with an EPT violation at that GPA, inside the range it hides.
+# weight: 11
+# check: yes
 . "$(dirname "$0")/lib.sh"
 
 

@@ -14,6 +14,7 @@
 # (`reboot` is not used: GRUB's i386-pc reboot is a far jump to F000:FFF0;
 # what follows depends on the BIOS, see test_guest_syslinux.sh.)
 # needs: guest-grub
+# check: yes
 . "$(dirname "$0")/lib.sh"
 GRUB_IMG=$PXHV_ROOT/build/guests/grub.img
 [ -s "$GRUB_IMG" ] || fail "$GRUB_IMG missing (make guest-grub)"

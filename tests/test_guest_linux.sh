@@ -5,6 +5,7 @@
 # pass on kernel output alone.  Then `poweroff -f` must end the run through
 # pxHV, which prints its exit statistics (tests/lib.sh: linux_run, linux_expect).
 # needs: guest-linux
+# weight: 100
 . "$(dirname "$0")/lib.sh"
 linux=$PXHV_ROOT/build/guests/linux.img
 [ -s "$linux" ] || fail "$linux missing (make guest-linux)"

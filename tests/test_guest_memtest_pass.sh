@@ -5,6 +5,7 @@
 # minutes of Bochs.  test_guest_memtest.sh checks the memory it is given
 # on a larger machine.
 # needs: guest-memtest
+# weight: 225
 . "$(dirname "$0")/lib.sh"
 MT_IMG=$PXHV_ROOT/build/guests/memtest.img
 [ -s "$MT_IMG" ] || fail "$MT_IMG missing (make guest-memtest)"

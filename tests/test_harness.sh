@@ -2,6 +2,7 @@
 # Checks the harness itself (tests/lib.sh) with small boot sectors from tests/harness/mbr.asm:
 # both emulators, ordered line checks, the done/fail markers, the timeout, leftover processes
 # and interactive COM1 driving.
+# weight: 11
 . "$(dirname "$0")/lib.sh"
 
 mbrs=$(mktemp -d "${TMPDIR:-/tmp}/pxhv-harness-mbr.XXXXXX")

@@ -19,6 +19,7 @@
 # machines without an IOMMU, which pxHV says at start-up ("pxHV: no IOMMU ...").
 # tests/test_iommu.sh shows it open on QEMU q35 without an IOMMU and closed with VT-d and
 # with AMD-Vi.
+# check: yes
 . "$(dirname "$0")/lib.sh"
 refused() { printf 'pxHV: refused: %s at [0-9a-f]{4}:[0-9a-f]+' "$1"; }
 

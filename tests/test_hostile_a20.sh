@@ -7,6 +7,7 @@
 # (hostile_a20w) base | 1 MiB, the region's A20 alias: pxHV stops it there, naming the page.
 # On Bochs VT-x, Bochs AMD-V (ryzen) and QEMU TCG AMD-V (ENGINES="..." picks some).
 # engines: corei7_skylake_x ryzen qemu
+# check: corei7_skylake_x qemu
 . "$(dirname "$0")/lib.sh"
 
 paths=("port 92h" "keyboard controller" "int 15h")

@@ -8,6 +8,7 @@
 # exactly where they were.  Under Bochs VT-x (the VMX launch with VMXOFF/VMXON and a fresh
 # VMCS), Bochs ryzen and QEMU TCG (the SVM launch); without the flag the hypercall is ENOSYS.
 # engines: corei7_skylake_x ryzen qemu
+# check: qemu
 . "$(dirname "$0")/lib.sh"
 img=$(pxhv_image --builtin "$(guest_bin relaunch)" --name relaunch --flags "$CFG_FLAG_TEST_RELAUNCH") ||
     fail "image"

@@ -13,6 +13,8 @@
 #             code, a GPT disk without EF02, a read-only file, a block device without --yes,
 #             pxHV's own image (not an install).
 # needs: guest-grub guest-syslinux
+# weight: 11
+# check: yes
 . "$(dirname "$0")/lib.sh"
 G=$PXHV_ROOT/build/guests
 INSTALL=(python3 "$PXHV_ROOT/scripts/pxhv-install")

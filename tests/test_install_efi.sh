@@ -11,6 +11,7 @@
 #              variables): the files and the efibootmgr command it would run.
 #   refusals   each with its exact message, the image unchanged.
 # needs: esp
+# weight: 18
 . "$(dirname "$0")/lib.sh"
 INSTALL=(python3 "$PXHV_ROOT/scripts/pxhv-install" --efi)
 esp=$PXHV_ROOT/build/esp.img

@@ -3,7 +3,8 @@
 # scripts/pxhv-install, booted as the only disk: pxHV, then the disk's own MBR code
 # (SYSLINUX's mbr.bin) as the guest, SYSLINUX, Linux to the busybox shell with the usual
 # checks (tests/lib.sh: linux_run, linux_expect).  Then --uninstall on a copy gives back
-# the Linux disk byte for byte.
+# the Linux disk byte for byte.  Under QEMU (AMD-V): what is checked is the image, and
+# QEMU boots Linux about 13 times faster than Bochs; Linux on VT-x is test_guest_linux's.
 # needs: usb
 . "$(dirname "$0")/lib.sh"
 usb=$PXHV_ROOT/build/usb.img
@@ -11,7 +12,7 @@ linux=$PXHV_ROOT/build/guests/linux.img
 [ -s "$usb" ] || fail "$usb missing (make usb)"
 [ "$usb" -nt "$linux" ] || fail "$usb is older than $linux (make usb)"
 
-linux_run --disk "$usb"
+LINUX_ENGINE=run_qemu linux_run --disk "$usb" --cpu "$SVM_QEMU_CPU"
 expect_in_order "$SERIAL_LOG" "Config: guest original MBR 'SYSLINUX'" \
     "Guest: original MBR, 512 bytes at 0x7C00" || fail "stage 2 did not load the original MBR"
 linux_expect "pxHV: launching guest 'SYSLINUX' \(original MBR\) at 0000:7C00, DL=0x80" ||

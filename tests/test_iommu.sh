@@ -15,6 +15,7 @@
 # only decides the slots; edu given first is translated too).
 # timeout: 1500
 # needs: guest-linux
+# weight: 65
 . "$(dirname "$0")/lib.sh"
 SVM_CPU=qemu64,+svm,+npt
 G=$PXHV_ROOT/build/guests

@@ -10,6 +10,7 @@
 # takes the boot CPU to the reset vector: the BIOS boots pxHV's sector again, which
 # asks pxHV to reset the machine.  Test guest "smpept": the AP's access to pxHV's
 # memory ends in the EPT violation report, on CPU 1.
+# check: yes
 . "$(dirname "$0")/lib.sh"
 
 img=$(pxhv_image --builtin "$(guest_bin smp)" --name smp) || fail "image"

@@ -4,6 +4,7 @@
 # as on VT-x, the guest's second CPU starts through intercepted ICR writes (SVM has no
 
 # timeout: 1500
+# check: yes
 . "$(dirname "$0")/lib.sh"
 boot_lines() {
     expect_in_order "$SERIAL_LOG" "Stage 2: Hypervisor loader" "AMD-V supported" \

@@ -5,6 +5,7 @@
 # test guests (cpuid, io, realmode, e820, hlt, ept, reset), GRUB, SYSLINUX, memtest86+,
 # the floppy chain, and Linux to the shell with the usual checks, on 1 and on 2 CPUs.
 # needs: guests
+# weight: 60
 . "$(dirname "$0")/lib.sh"
 SVM_CPU=qemu64,+svm,+npt
 G=$PXHV_ROOT/build/guests
