@@ -4,10 +4,11 @@
 # EMM386, JEMM and DOS extenders have) at IOPL 0 (INT 15h faults and is reflected into the
 # IVT) and at IOPL 3 (INT 15h comes through a DPL-3 IDT gate): each pass must get exactly the
 # real-mode answers, with no exception in v86 mode, and the real-mode E820 map must be
-# pxHV's guest map.  On Bochs VT-x and QEMU TCG AMD-V.  Not on Bochs AMD-V (ryzen): Bochs 2.7
-# panics at any #VMEXIT from a virtual-8086-mode guest ("VM is set in long mode !": its
-# VMEXIT loads the host's EFER before it clears the guest's EFLAGS.VM), with or without pxHV's
-# INT 15h page, so AMD-V is covered by QEMU.
+# pxHV's guest map.  pxHV's INT 15h handler runs in the guest: no exit, the monitor emulates
+# its PUSHF, POPF and IRET at IOPL 0 as for a BIOS handler.  On Bochs VT-x and QEMU TCG
+# AMD-V.  Not on Bochs AMD-V (ryzen): Bochs 2.7 panics at any #VMEXIT from a
+# virtual-8086-mode guest ("VM is set in long mode !": its VMEXIT loads the host's EFER
+# before it clears the guest's EFLAGS.VM), so AMD-V is covered by QEMU.
 # engines: corei7_skylake_x qemu
 . "$(dirname "$0")/lib.sh"
 g=v86int15

@@ -1,11 +1,11 @@
 /*
  * The guest's memory as pxHV touches it on the guest's behalf (hypercall
- * buffers, string I/O, the INT 15h answers, emulated APIC stores): physical
- * accesses that never reach what pxHV keeps or what its own page tables do
- * not map, and linear accesses with the checks the CPU would make: the
- * segment limit (SDM Vol. 3A 5.3), the guest's paging with its access rights
- * (4.6 "Access Rights") and accessed/dirty flags, raising the fault the CPU
- * would raise (#GP, #SS, #PF with its error code and CR2).
+ * buffers, string I/O, emulated APIC stores): physical accesses that never
+ * reach what pxHV keeps or what its own page tables do not map, and linear
+ * accesses with the checks the CPU would make: the segment limit (SDM Vol.
+ * 3A 5.3), the guest's paging with its access rights (4.6 "Access Rights")
+ * and accessed/dirty flags, raising the fault the CPU would raise (#GP, #SS,
+ * #PF with its error code and CR2).
  */
 #include "core/core.h"
 #include "core/hv.h"

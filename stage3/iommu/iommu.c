@@ -272,8 +272,8 @@ void iommu_setup(void)
     pci_protect_setup();
 
     /* One identity map: what the guest's CPUs may reach, its devices may
-     * reach (guest_classify: pxHV's region not present, the INT 15h hook's
-     * page and the pages kept above read-only). */
+     * reach (guest_classify: pxHV's region not present, the pages kept above
+     * read-only, the INT 15h hook's page shown as the guest sees it). */
     struct pt_builder b = {
         .fmt = iommu.desc.kind == IOMMU_VTD ? &pt_vtd : &pt_amdvi, .classify = guest_classify,
         .alloc = iommu_page, .allow_1g = g1, .allow_2m = vtd_pages(&iommu.desc, VTD_CAP_SLLPS_2M),

@@ -53,8 +53,9 @@ static const char *svm_cpu_enable(struct cpu *c)
     cpuid(CPUID_SVM_FEATURES, 0, &a, &b, &ecx, &d);
     if (!(d & SVM_FEAT_NPT))
         return "AMD-V without nested paging (NPT), which pxHV needs";
-    /* NXE: the nested walk takes it from the host, and pxHV's INT 15h page
-     * is not executable (lib/pt.c, core/memmap.c). */
+    /* NXE: the nested walk takes it from the host, and the pages the guest
+     * may not execute carry NX (lib/pt.c: the intercepted xAPIC page, the
+     * ECAM pages pxHV watches). */
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
     wrmsr(MSR_VM_HSAVE_PA, c->vm_host_pa);
     svm_of(c)->vmcb = (struct vmcb *)(usize)c->vm_ctl_pa;

@@ -7,8 +7,9 @@
 ; the monitor through its DPL-3 IDT gate).  It prints every answer and whether
 ; each pass's answers equal the real-mode ones.  An exception that stops a
 ; call is printed with its vector and CS:IP; such a pass differs.  pxHV's INT
-; 15h hook must answer every caller the BIOS would: a VMCALL in the hook is
-; #UD in v86 mode.
+; 15h hook must answer every caller the BIOS would: a VMCALL in the hook was
+; #UD in v86 mode; its handler, which the guest executes, must run in v86 mode
+; at any IOPL as a BIOS handler does.
 %define GUEST_NAME "v86int15"
 %include "guestlib.inc"
 %include "pc.inc"

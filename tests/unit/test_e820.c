@@ -1,7 +1,7 @@
 // sources: stage3/lib/e820.c
 /*
- * Unit tests for stage3/e820.c: sanitizing, carving the hypervisor region,
- * legacy memory-size answers and the INT 15h E820h query.
+ * Unit tests for stage3/e820.c: sanitizing, carving the hypervisor region
+ * and the legacy memory-size answers.
  */
 #include "unit.h"
 #include "lib/e820.h"

@@ -678,7 +678,7 @@ static void test_host_format(void)
     CHECK_EQ(pt_lookup(&pt_host, pml4, MiB, &size), 0 | PTE_P | PTE_W | PTE_PS);
 }
 
-/* One 4 KiB page shown elsewhere (pxHV's INT 15h page): its own leaf with the
+/* One 4 KiB page shown elsewhere, here not executable: its own leaf with the
  * other address and its own rights, everything around it identity. */
 static u64 remap_page, remap_to;
 static struct pt_attr classify_remap(void *p, u64 base, u64 len)

@@ -130,7 +130,7 @@ static void test_npf(void)
     CHECK_EQ(v.allowed, 0);
     CHECK_EQ(v.gpa, 0xFEE00000);
 
-    /* An instruction fetch from a present no-execute page (the INT 15h page). */
+    /* An instruction fetch from a present no-execute page. */
     v = svm_decode_npf(0x100000015ULL, 0xDF000);
     CHECK_EQ(v.access, PT_X);
     CHECK_EQ(v.allowed, PT_R | PT_W);
