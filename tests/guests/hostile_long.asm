@@ -9,9 +9,7 @@
 %include "guestlib.inc"
 %include "hostile.inc"
 
-PML4    equ 0x20000
-PDPT    equ 0x21000
-PD      equ 0x22000
+PML4    equ 0x20000                     ; then PDPT, PD (LONG_MODE_PREP32)
 CODE64  equ 0x18
 CODE32L equ 0x20                        ; 32-bit code with the L bit set
 TSS16   equ 0x28
@@ -23,29 +21,7 @@ main:
         ENTER_PM32
         lgdt    [my_gdt_desc]
         call    catch_install32
-        ; Identity map of the first GiB with 2 MiB pages.
-        mov     edi, PML4
-        xor     eax, eax
-        mov     ecx, 3 * 1024
-        rep     stosd
-        mov     dword [PML4], PDPT | 3
-        mov     dword [PDPT], PD | 3
-        mov     edi, PD
-        mov     eax, 0x83
-.pde:   mov     [edi], eax
-        add     eax, 0x200000
-        add     edi, 8
-        cmp     edi, PD + 4096
-        jb      .pde
-        mov     eax, PML4
-        mov     cr3, eax
-        mov     eax, cr4
-        or      eax, 1 << 5                     ; PAE
-        mov     cr4, eax
-        mov     ecx, 0xC0000080                 ; EFER.LME
-        rdmsr
-        or      eax, 1 << 8
-        wrmsr
+        LONG_MODE_PREP32 PML4
 
         ; 1. a 16-bit TSS in TR
         mov     ax, TSS16
