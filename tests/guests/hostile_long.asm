@@ -16,6 +16,17 @@ TSS16   equ 0x28
 TSS32   equ 0x30
 NE      equ 1 << 5
 
+; TRY_PG_ON: MOV to CR0 with PG set and NE toggled (so that the write exits
+; and pxHV performs it), under TRY.
+%macro TRY_PG_ON 0
+        mov     eax, cr0
+        or      eax, 1 << 31
+        xor     eax, NE
+        TRY
+        mov     cr0, eax
+        ENDTRY
+%endmacro
+
 main:
         PRINT   "start"
         ENTER_PM32
@@ -26,34 +37,19 @@ main:
         ; 1. a 16-bit TSS in TR
         mov     ax, TSS16
         ltr     ax
-        mov     eax, cr0
-        or      eax, 1 << 31
-        xor     eax, NE
-        TRY
-        mov     cr0, eax
-        ENDTRY
+        TRY_PG_ON
         EXPECT_FAULT "ia-32e activation with a 16-bit tss", 13, 0
 
         ; 2. CS.L = 1 (loaded in legacy mode, where the bit does nothing)
         mov     ax, TSS32
         ltr     ax
         jmp     CODE32L:.lcs
-.lcs:   mov     eax, cr0
-        or      eax, 1 << 31
-        xor     eax, NE
-        TRY
-        mov     cr0, eax
-        ENDTRY
+.lcs:   TRY_PG_ON
         jmp     CODE32_SEL:.back
 .back:  EXPECT_FAULT "ia-32e activation with cs.l=1", 13, 0
 
         ; The activation itself, then 64-bit mode.
-        mov     eax, cr0
-        or      eax, 1 << 31
-        xor     eax, NE
-        TRY
-        mov     cr0, eax
-        ENDTRY
+        TRY_PG_ON
         EXPECT_NONE "ia-32e activation"
         lidt    [idt64_desc]
         jmp     CODE64:long64

@@ -314,37 +314,22 @@ relaunch64:
         mov     rsi, msg_returned
         jmp     fail64
 
+; CMP_V reg, ...: (in check64) each register against the next qword of .v,
+; in order; to .bad if one differs.
+%macro CMP_V 1-*
+  %assign v_off 0
+  %rep %0
+        cmp     %1, [.v + v_off]
+        jne     .bad
+    %assign v_off v_off + 8
+    %rotate 1
+  %endrep
+%endmacro
+
 ; check64: everything as relaunch64 and long64 left it (the return address of
 ; the `call check64` is on the stack: RSP is the snapshot's minus 8).
 check64:
-        cmp     rbx, [.v + 0]
-        jne     .bad
-        cmp     rcx, [.v + 8]
-        jne     .bad
-        cmp     rdx, [.v + 16]
-        jne     .bad
-        cmp     rsi, [.v + 24]
-        jne     .bad
-        cmp     rdi, [.v + 32]
-        jne     .bad
-        cmp     rbp, [.v + 40]
-        jne     .bad
-        cmp     r8, [.v + 48]
-        jne     .bad
-        cmp     r9, [.v + 56]
-        jne     .bad
-        cmp     r10, [.v + 64]
-        jne     .bad
-        cmp     r11, [.v + 72]
-        jne     .bad
-        cmp     r12, [.v + 80]
-        jne     .bad
-        cmp     r13, [.v + 88]
-        jne     .bad
-        cmp     r14, [.v + 96]
-        jne     .bad
-        cmp     r15, [.v + 104]
-        jne     .bad
+        CMP_V   rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
         lea     rax, [rsp + 8]
         cmp     rax, [snap_rsp]
         jne     .bad
@@ -514,20 +499,14 @@ snap32:
         call    snap32_zero
         pushfd
         pushad                                  ; EDI ESI EBP ESP EBX EDX ECX EAX
-        mov     eax, [esp + 28]
-        mov     [SNAP + SNAP_GPR + 0 * 8], eax
-        mov     eax, [esp + 24]
-        mov     [SNAP + SNAP_GPR + 1 * 8], eax
-        mov     eax, [esp + 20]
-        mov     [SNAP + SNAP_GPR + 2 * 8], eax
-        mov     eax, [esp + 16]
-        mov     [SNAP + SNAP_GPR + 3 * 8], eax
-        mov     eax, [esp + 8]
-        mov     [SNAP + SNAP_GPR + 5 * 8], eax
-        mov     eax, [esp + 4]
-        mov     [SNAP + SNAP_GPR + 6 * 8], eax
-        mov     eax, [esp + 0]
-        mov     [SNAP + SNAP_GPR + 7 * 8], eax
+%assign gpr 0                                  ; GPR n from pushad's slot 7 - n
+%rep 8
+  %if gpr != 4                                  ; ESP: the caller's, below
+        mov     eax, [esp + 28 - 4 * gpr]
+        mov     [SNAP + SNAP_GPR + gpr * 8], eax
+  %endif
+  %assign gpr gpr + 1
+%endrep
         mov     eax, [esp + 32]
         mov     [SNAP + SNAP_RFLAGS], eax
         SNAP_STATE eax, SNAP, esp + 40          ; the caller's ESP after our return
