@@ -196,26 +196,33 @@ ipi_first:
         mov     edx, [param_arg1]
 %endmacro
 
+; IPI_ROUTE "mode", sender: the IPIs from the one arg2 names on (ipi_first),
+; each announced, then sent with `call sender`: INIT (and 10 ms), SIPI, NMI,
+; the fixed IPI; returns.
+%macro IPI_ROUTE 2
+        call    ipi_first                       ; arg2: the IPI to start with
+        je      %%sipi
+        jb      %%init
+        cmp     al, 3
+        jb      %%nmi
+        jmp     %%fixed
+%%init: IPI     %1, ICR_INIT, "INIT"
+        call    %2
+        mov     ecx, 35795                      ; 10 ms
+        call    pm_wait
+%%sipi: IPI     %1, ICR_SIPI, "SIPI"
+        call    %2
+%%nmi:  IPI     %1, ICR_NMI, "NMI"
+        call    %2
+%%fixed: IPI    %1, ICR_FIXED, "fixed IPI 0x40"
+        call    %2
+        ret
+%endmacro
+
 r_ipi_xapic:
         call    ipi_prepare
         mov     dword [XAPIC_BASE + APIC_SVR], 0x100 | SPURIOUS_VEC
-        call    ipi_first                       ; arg2: the IPI to start with
-        je      .sipi
-        jb      .init
-        cmp     al, 3
-        jb      .nmi
-        jmp     .fixed
-.init:  IPI     "xAPIC", ICR_INIT, "INIT"
-        call    xapic_ipi
-        mov     ecx, 35795                      ; 10 ms
-        call    pm_wait
-.sipi:  IPI     "xAPIC", ICR_SIPI, "SIPI"
-        call    xapic_ipi
-.nmi:   IPI     "xAPIC", ICR_NMI, "NMI"
-        call    xapic_ipi
-.fixed: IPI     "xAPIC", ICR_FIXED, "fixed IPI 0x40"
-        call    xapic_ipi
-        ret
+        IPI_ROUTE "xAPIC", xapic_ipi
 
 r_ipi_x2apic:
         mov     eax, 1
@@ -230,23 +237,7 @@ r_ipi_x2apic:
         mov     eax, 0x100 | SPURIOUS_VEC
         xor     edx, edx
         wrmsr
-        call    ipi_first                       ; arg2: the IPI to start with
-        je      .sipi
-        jb      .init
-        cmp     al, 3
-        jb      .nmi
-        jmp     .fixed
-.init:  IPI     "x2APIC", ICR_INIT, "INIT"
-        call    x2apic_ipi
-        mov     ecx, 35795
-        call    pm_wait
-.sipi:  IPI     "x2APIC", ICR_SIPI, "SIPI"
-        call    x2apic_ipi
-.nmi:   IPI     "x2APIC", ICR_NMI, "NMI"
-        call    x2apic_ipi
-.fixed: IPI     "x2APIC", ICR_FIXED, "fixed IPI 0x40"
-        call    x2apic_ipi
-        ret
+        IPI_ROUTE "x2APIC", x2apic_ipi
 .none:  LINE    "no x2APIC"
         ret
 

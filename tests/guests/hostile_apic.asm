@@ -143,15 +143,7 @@ main:
         cmp     dword [apic], APIC_DEFAULT
         je      .base
         FAIL    "the xAPIC is not at 0xFEE00000"
-.base:  mov     edx, 1 << 24                    ; INIT, SIPI, SIPI to APIC ID 1
-        mov     eax, ICR_INIT
-        call    ipi32
-        call    delay32
-        mov     eax, ICR_SIPI | AP_VECTOR
-        call    ipi32
-        call    delay32
-        mov     eax, ICR_SIPI | AP_VECTOR
-        call    ipi32
+.base:  START_AP32 1
         mov     eax, 1
         call    wait_start32
         LB_BEGIN
@@ -568,17 +560,7 @@ ap_entry:
         cli
         xor     ax, ax
         mov     ds, ax
-        lgdt    [gdt_desc]
-        mov     eax, cr0
-        or      eax, 1
-        mov     cr0, eax
-        jmp     dword CODE32_SEL:.pm
-        bits 32
-.pm:    mov     ax, DATA32_SEL
-        mov     ds, ax
-        mov     es, ax
-        mov     ss, ax
-        mov     esp, AP_STACK
+        AP_ENTER_PM32 AP_STACK
         mov     ebx, APIC_DEFAULT
         mov     eax, [ebx + XAPIC_LDR]          ; as the INIT left them
         mov     [ap_ldr_start], eax

@@ -24,14 +24,7 @@ main:
         out     0x70, al
         mov     al, ah
         out     0x71, al
-        LB_BEGIN
-        LB_STR  "boot "
-        movzx   eax, byte [boot_no]
-        LB_DEC  eax
-        LB_STR  ", hypervisor present: "
-        movzx   eax, byte [hv_present]
-        LB_DEC  eax
-        LB_END
+        BOOT_LINE
         cmp     byte [boot_no], 3
         je      .done
         cli

@@ -58,15 +58,7 @@ SECTOR_BUF      equ 0x32000                 ; the sector read into guest memory
 SPLIT_LEN       equ 16                      ; bytes of the sector aimed at the region
 
 main:
-        call    a20_enable16
-        ENTER_PM32
-        mov     eax, PXHV_CPUID_REGION
-        cpuid
-        mov     [region], eax
-        LB_BEGIN
-        LB_STR  "region at 0x"
-        LB_HEX  eax, 8
-        LB_END
+        ENTER_PM32_REGION
 
         ; ---- the firmware's root table: an IOMMU table listed?
         call    acpi_iommu_listed

@@ -28,14 +28,7 @@ main:
         mov     al, 3
         call    boot_count16
         mov     [boot_no], al
-        LB_BEGIN
-        LB_STR  "boot "
-        movzx   eax, byte [boot_no]
-        LB_DEC  eax
-        LB_STR  ", hypervisor present: "
-        movzx   eax, byte [hv_present]
-        LB_DEC  eax
-        LB_END
+        BOOT_LINE
         mov     bx, ap_entry
         call    ap_trampoline16
         ENTER_PM32
@@ -80,15 +73,7 @@ main:
 ; start_ap32: INIT, SIPI, SIPI to APIC ID 1; "cpus: 2" if it starts (it
 ; counts its starts, then spins), else "cpus: 1".
 start_ap32:
-        mov     edx, 1 << 24
-        mov     eax, ICR_INIT
-        call    ipi32
-        call    delay32
-        mov     eax, ICR_SIPI | AP_VECTOR
-        call    ipi32
-        call    delay32
-        mov     eax, ICR_SIPI | AP_VECTOR
-        call    ipi32
+        START_AP32 1
         mov     ecx, 300
 .wait:  cmp     dword [ap_starts], 0
         jne     .two
@@ -109,10 +94,7 @@ boot_count_clear16_32:                          ; the CMOS counter, from 32-bit 
 ; ---- CPU 1, real mode from the trampoline: count the start, then spin.
         bits 16
 ap_entry:
-        xor     ax, ax
-        mov     ds, ax
-        mov     ss, ax
-        mov     sp, AP_STACK
+        AP_ENTRY16 AP_STACK
         lock inc dword [ap_starts]
 .spin:  pause
         jmp     .spin

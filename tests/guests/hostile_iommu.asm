@@ -32,15 +32,7 @@ CAP_ID_SECURE   equ 0x0F                    ; AMD IOMMU 3.2.1 "IOMMU Capability 
 A20_BIT         equ 1 << 20
 
 main:
-        call    a20_enable16
-        ENTER_PM32
-        mov     eax, PXHV_CPUID_REGION
-        cpuid
-        mov     [region], eax
-        LB_BEGIN
-        LB_STR  "region at 0x"
-        LB_HEX  eax, 8
-        LB_END
+        ENTER_PM32_REGION
 
         mov     eax, EDU_ID
         call    pci_find_id

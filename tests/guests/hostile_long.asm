@@ -9,75 +9,47 @@
 %include "guestlib.inc"
 %include "hostile.inc"
 
-PML4    equ 0x20000
-PDPT    equ 0x21000
-PD      equ 0x22000
+PML4    equ 0x20000                     ; then PDPT, PD (LONG_MODE_PREP32)
 CODE64  equ 0x18
 CODE32L equ 0x20                        ; 32-bit code with the L bit set
 TSS16   equ 0x28
 TSS32   equ 0x30
 NE      equ 1 << 5
 
-main:
-        PRINT   "start"
-        ENTER_PM32
-        lgdt    [my_gdt_desc]
-        call    catch_install32
-        ; Identity map of the first GiB with 2 MiB pages.
-        mov     edi, PML4
-        xor     eax, eax
-        mov     ecx, 3 * 1024
-        rep     stosd
-        mov     dword [PML4], PDPT | 3
-        mov     dword [PDPT], PD | 3
-        mov     edi, PD
-        mov     eax, 0x83
-.pde:   mov     [edi], eax
-        add     eax, 0x200000
-        add     edi, 8
-        cmp     edi, PD + 4096
-        jb      .pde
-        mov     eax, PML4
-        mov     cr3, eax
-        mov     eax, cr4
-        or      eax, 1 << 5                     ; PAE
-        mov     cr4, eax
-        mov     ecx, 0xC0000080                 ; EFER.LME
-        rdmsr
-        or      eax, 1 << 8
-        wrmsr
-
-        ; 1. a 16-bit TSS in TR
-        mov     ax, TSS16
-        ltr     ax
+; TRY_PG_ON: MOV to CR0 with PG set and NE toggled (so that the write exits
+; and pxHV performs it), under TRY.
+%macro TRY_PG_ON 0
         mov     eax, cr0
         or      eax, 1 << 31
         xor     eax, NE
         TRY
         mov     cr0, eax
         ENDTRY
+%endmacro
+
+main:
+        PRINT   "start"
+        ENTER_PM32
+        lgdt    [my_gdt_desc]
+        call    catch_install32
+        LONG_MODE_PREP32 PML4
+
+        ; 1. a 16-bit TSS in TR
+        mov     ax, TSS16
+        ltr     ax
+        TRY_PG_ON
         EXPECT_FAULT "ia-32e activation with a 16-bit tss", 13, 0
 
         ; 2. CS.L = 1 (loaded in legacy mode, where the bit does nothing)
         mov     ax, TSS32
         ltr     ax
         jmp     CODE32L:.lcs
-.lcs:   mov     eax, cr0
-        or      eax, 1 << 31
-        xor     eax, NE
-        TRY
-        mov     cr0, eax
-        ENDTRY
+.lcs:   TRY_PG_ON
         jmp     CODE32_SEL:.back
 .back:  EXPECT_FAULT "ia-32e activation with cs.l=1", 13, 0
 
         ; The activation itself, then 64-bit mode.
-        mov     eax, cr0
-        or      eax, 1 << 31
-        xor     eax, NE
-        TRY
-        mov     cr0, eax
-        ENDTRY
+        TRY_PG_ON
         EXPECT_NONE "ia-32e activation"
         lidt    [idt64_desc]
         jmp     CODE64:long64

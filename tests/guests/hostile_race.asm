@@ -31,14 +31,7 @@ main:
         mov     al, 2
         call    boot_count16
         mov     [boot_no], al
-        LB_BEGIN
-        LB_STR  "boot "
-        movzx   eax, byte [boot_no]
-        LB_DEC  eax
-        LB_STR  ", hypervisor present: "
-        movzx   eax, byte [hv_present]
-        LB_DEC  eax
-        LB_END
+        BOOT_LINE
         cmp     byte [boot_no], 2
         jne     .race
         call    boot_count_clear16
@@ -51,15 +44,7 @@ main:
         mov     word [0x469], 0
         ENTER_PM32
         call    apic_init32
-        mov     edx, 1 << 24                    ; APIC ID 1
-        mov     eax, ICR_INIT
-        call    ipi32
-        call    delay32
-        mov     eax, ICR_SIPI | AP_VECTOR
-        call    ipi32
-        call    delay32
-        mov     eax, ICR_SIPI | AP_VECTOR
-        call    ipi32
+        START_AP32 1
         mov     ecx, 2000                       ; wait until CPU 1 loops
 .wait:  cmp     dword [ap_rounds], 100
         jae     .going
@@ -135,10 +120,7 @@ kbc_wait32:
 ; told to stop, then CLI; HLT.
         bits 16
 ap_entry:
-        xor     ax, ax
-        mov     ds, ax
-        mov     ss, ax
-        mov     sp, AP_STACK
+        AP_ENTRY16 AP_STACK
 .loop:  mov     al, AP_INDEX
         out     0x70, al
         in      al, 0x71

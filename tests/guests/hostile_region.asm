@@ -16,15 +16,7 @@ PD2     equ 0x22000
 ALIAS   equ 0x40000000
 
 main:
-        call    a20_enable16
-        ENTER_PM32
-        mov     eax, PXHV_CPUID_REGION
-        cpuid
-        mov     [region], eax
-        LB_BEGIN
-        LB_STR  "region at 0x"
-        LB_HEX  eax, 8
-        LB_END
+        ENTER_PM32_REGION
 %ifdef ROUTE_ALIAS
         ; PAE: PDPT[0] -> PD, identity 2 MiB pages for the first GiB;
         ; PDPT[1] -> PD2, whose first entry maps the region's 2 MiB at 1 GiB.

@@ -21,9 +21,7 @@
 %include "guestlib.inc"
 
 SNAP    equ 0x30000                     ; the snapshot (struct cpu_snapshot)
-PML4    equ 0x20000
-PDPT    equ 0x21000
-PD      equ 0x22000
+PML4    equ 0x20000                     ; then PDPT, PD (LONG_MODE_PREP32)
 TSS     equ 0x6000
 IST1    equ 0x5F00                      ; top of the IST1 stack
 CODE64  equ 0x18
@@ -49,6 +47,76 @@ V_STAR  equ 0x0023001000000000
 V_SFMASK equ 0x4700
 V_SYSESP equ 0x56789000
 V_DR7   equ 0x00010400                  ; RW0 = write, no breakpoint enabled
+
+; SNAP_STATE reg, base, sp: the fields snap64 and snap32 fill alike, through
+; the scratch register reg (RAX or EAX) into the snapshot at base (RDI or SNAP):
+; RSP = sp (an address expression; kept in snap_rsp too), RIP = [resume_at],
+; CR0, CR2, CR3, CR4, DR7, GDTR, IDTR.
+%macro SNAP_STATE 3
+        lea     %1, [%3]
+        mov     [%2 + SNAP_GPR + 4 * 8], %1
+        mov     [snap_rsp], %1
+        mov     %1, [resume_at]
+        mov     [%2 + SNAP_RIP], %1
+        mov     %1, cr0
+        mov     [%2 + SNAP_CR0], %1
+        mov     %1, cr2
+        mov     [%2 + SNAP_CR2], %1
+        mov     %1, cr3
+        mov     [%2 + SNAP_CR3], %1
+        mov     %1, cr4
+        mov     [%2 + SNAP_CR4], %1
+        mov     %1, dr7
+        mov     [%2 + SNAP_DR7], %1
+        sgdt    [%2 + SNAP_GDTR]
+        sidt    [%2 + SNAP_IDTR]
+%endmacro
+
+; SNAP_MSR msr, field: the MSR into [SNAP + field] (clobbers EAX, ECX, EDX).
+%macro SNAP_MSR 2
+        mov     ecx, %1
+        rdmsr
+        mov     [SNAP + %2], eax
+        mov     [SNAP + %2 + 4], edx
+%endmacro
+
+; SNAP_MSRS_SELS long: the body of a routine that puts the MSRs and the
+; selectors into [SNAP] (clobbers EAX, ECX, EDX); with long = 1 also the
+; KernelGS base, STAR, LSTAR, CSTAR and SFMASK (the 64-bit snapshots).
+%macro SNAP_MSRS_SELS 1
+        SNAP_MSR MSR_EFER, SNAP_EFER
+        SNAP_MSR MSR_PAT, SNAP_PAT
+        SNAP_MSR MSR_DEBUGCTL, SNAP_DEBUGCTL
+        SNAP_MSR MSR_FS_BASE, SNAP_FS_BASE
+        SNAP_MSR MSR_GS_BASE, SNAP_GS_BASE
+  %if %1
+        SNAP_MSR MSR_KGS_BASE, SNAP_KGS_BASE
+        SNAP_MSR MSR_STAR, SNAP_STAR
+        SNAP_MSR MSR_LSTAR, SNAP_LSTAR
+        SNAP_MSR 0xC0000083, SNAP_CSTAR
+        SNAP_MSR MSR_SFMASK, SNAP_SFMASK
+  %endif
+        SNAP_MSR 0x174, SNAP_SYSENTER_CS
+        SNAP_MSR 0x175, SNAP_SYSENTER_ESP
+        SNAP_MSR 0x176, SNAP_SYSENTER_EIP
+        mov     ax, es
+        mov     [SNAP + SNAP_SEL + 0], ax
+        mov     ax, cs
+        mov     [SNAP + SNAP_SEL + 2], ax
+        mov     ax, ss
+        mov     [SNAP + SNAP_SEL + 4], ax
+        mov     ax, ds
+        mov     [SNAP + SNAP_SEL + 6], ax
+        mov     ax, fs
+        mov     [SNAP + SNAP_SEL + 8], ax
+        mov     ax, gs
+        mov     [SNAP + SNAP_SEL + 10], ax
+        sldt    ax
+        mov     [SNAP + SNAP_SEL + 12], ax
+        str     ax
+        mov     [SNAP + SNAP_SEL + 14], ax
+        ret
+%endmacro
 
 main:
         PRINT   "start"
@@ -120,28 +188,7 @@ main:
 .bad32: FAIL    "32-bit state differs after the relaunch"
 
 .long:  ; Identity map of the first GiB with 2 MiB pages, then IA-32e mode.
-        mov     edi, PML4
-        xor     eax, eax
-        mov     ecx, 3 * 1024
-        rep     stosd
-        mov     dword [PML4], PDPT | 3
-        mov     dword [PDPT], PD | 3
-        mov     edi, PD
-        mov     eax, 0x83
-.pde:   mov     [edi], eax
-        add     eax, 0x200000
-        add     edi, 8
-        cmp     edi, PD + 4096
-        jb      .pde
-        mov     eax, PML4
-        mov     cr3, eax
-        mov     eax, cr4
-        or      eax, 1 << 5                     ; PAE
-        mov     cr4, eax
-        mov     ecx, MSR_EFER
-        rdmsr
-        or      eax, 1 << 8                     ; LME
-        wrmsr
+        LONG_MODE_PREP32 PML4
         mov     eax, cr0
         or      eax, 1 << 31
         mov     cr0, eax
@@ -267,37 +314,22 @@ relaunch64:
         mov     rsi, msg_returned
         jmp     fail64
 
+; CMP_V reg, ...: (in check64) each register against the next qword of .v,
+; in order; to .bad if one differs.
+%macro CMP_V 1-*
+  %assign v_off 0
+  %rep %0
+        cmp     %1, [.v + v_off]
+        jne     .bad
+    %assign v_off v_off + 8
+    %rotate 1
+  %endrep
+%endmacro
+
 ; check64: everything as relaunch64 and long64 left it (the return address of
 ; the `call check64` is on the stack: RSP is the snapshot's minus 8).
 check64:
-        cmp     rbx, [.v + 0]
-        jne     .bad
-        cmp     rcx, [.v + 8]
-        jne     .bad
-        cmp     rdx, [.v + 16]
-        jne     .bad
-        cmp     rsi, [.v + 24]
-        jne     .bad
-        cmp     rdi, [.v + 32]
-        jne     .bad
-        cmp     rbp, [.v + 40]
-        jne     .bad
-        cmp     r8, [.v + 48]
-        jne     .bad
-        cmp     r9, [.v + 56]
-        jne     .bad
-        cmp     r10, [.v + 64]
-        jne     .bad
-        cmp     r11, [.v + 72]
-        jne     .bad
-        cmp     r12, [.v + 80]
-        jne     .bad
-        cmp     r13, [.v + 88]
-        jne     .bad
-        cmp     r14, [.v + 96]
-        jne     .bad
-        cmp     r15, [.v + 104]
-        jne     .bad
+        CMP_V   rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
         lea     rax, [rsp + 8]
         cmp     rax, [snap_rsp]
         jne     .bad
@@ -404,23 +436,7 @@ snap64:
         mov     [rdi + SNAP_GPR + 7 * 8], rax
         mov     rax, [rsp + 32]
         mov     [rdi + SNAP_RFLAGS], rax
-        lea     rax, [rsp + 48]                 ; the caller's RSP after our return
-        mov     [rdi + SNAP_GPR + 4 * 8], rax
-        mov     [snap_rsp], rax
-        mov     rax, [resume_at]
-        mov     [rdi + SNAP_RIP], rax
-        mov     rax, cr0
-        mov     [rdi + SNAP_CR0], rax
-        mov     rax, cr2
-        mov     [rdi + SNAP_CR2], rax
-        mov     rax, cr3
-        mov     [rdi + SNAP_CR3], rax
-        mov     rax, cr4
-        mov     [rdi + SNAP_CR4], rax
-        mov     rax, dr7
-        mov     [rdi + SNAP_DR7], rax
-        sgdt    [rdi + SNAP_GDTR]
-        sidt    [rdi + SNAP_IDTR]
+        SNAP_STATE rax, rdi, rsp + 48           ; the caller's RSP after our return
         call    snap_msrs_sels
         pop     rdi
         pop     rdx
@@ -431,42 +447,7 @@ snap64:
 
 ; The MSRs and selectors, into [SNAP] (clobbers RAX, RCX, RDX).
 snap_msrs_sels:
-%macro SNAP_MSR 2
-        mov     ecx, %1
-        rdmsr
-        mov     [SNAP + %2], eax
-        mov     [SNAP + %2 + 4], edx
-%endmacro
-        SNAP_MSR MSR_EFER, SNAP_EFER
-        SNAP_MSR MSR_PAT, SNAP_PAT
-        SNAP_MSR MSR_DEBUGCTL, SNAP_DEBUGCTL
-        SNAP_MSR MSR_FS_BASE, SNAP_FS_BASE
-        SNAP_MSR MSR_GS_BASE, SNAP_GS_BASE
-        SNAP_MSR MSR_KGS_BASE, SNAP_KGS_BASE
-        SNAP_MSR MSR_STAR, SNAP_STAR
-        SNAP_MSR MSR_LSTAR, SNAP_LSTAR
-        SNAP_MSR 0xC0000083, SNAP_CSTAR
-        SNAP_MSR MSR_SFMASK, SNAP_SFMASK
-        SNAP_MSR 0x174, SNAP_SYSENTER_CS
-        SNAP_MSR 0x175, SNAP_SYSENTER_ESP
-        SNAP_MSR 0x176, SNAP_SYSENTER_EIP
-        mov     ax, es
-        mov     [SNAP + SNAP_SEL + 0], ax
-        mov     ax, cs
-        mov     [SNAP + SNAP_SEL + 2], ax
-        mov     ax, ss
-        mov     [SNAP + SNAP_SEL + 4], ax
-        mov     ax, ds
-        mov     [SNAP + SNAP_SEL + 6], ax
-        mov     ax, fs
-        mov     [SNAP + SNAP_SEL + 8], ax
-        mov     ax, gs
-        mov     [SNAP + SNAP_SEL + 10], ax
-        sldt    ax
-        mov     [SNAP + SNAP_SEL + 12], ax
-        str     ax
-        mov     [SNAP + SNAP_SEL + 14], ax
-        ret
+        SNAP_MSRS_SELS 1
 
 ; print64: "relaunch: " and the NUL-terminated line at RSI, through PUTS.
 print64:
@@ -518,70 +499,24 @@ snap32:
         call    snap32_zero
         pushfd
         pushad                                  ; EDI ESI EBP ESP EBX EDX ECX EAX
-        mov     eax, [esp + 28]
-        mov     [SNAP + SNAP_GPR + 0 * 8], eax
-        mov     eax, [esp + 24]
-        mov     [SNAP + SNAP_GPR + 1 * 8], eax
-        mov     eax, [esp + 20]
-        mov     [SNAP + SNAP_GPR + 2 * 8], eax
-        mov     eax, [esp + 16]
-        mov     [SNAP + SNAP_GPR + 3 * 8], eax
-        mov     eax, [esp + 8]
-        mov     [SNAP + SNAP_GPR + 5 * 8], eax
-        mov     eax, [esp + 4]
-        mov     [SNAP + SNAP_GPR + 6 * 8], eax
-        mov     eax, [esp + 0]
-        mov     [SNAP + SNAP_GPR + 7 * 8], eax
+%assign gpr 0                                  ; GPR n from pushad's slot 7 - n
+%rep 8
+  %if gpr != 4                                  ; ESP: the caller's, below
+        mov     eax, [esp + 28 - 4 * gpr]
+        mov     [SNAP + SNAP_GPR + gpr * 8], eax
+  %endif
+  %assign gpr gpr + 1
+%endrep
         mov     eax, [esp + 32]
         mov     [SNAP + SNAP_RFLAGS], eax
-        lea     eax, [esp + 40]                 ; the caller's ESP after our return
-        mov     [SNAP + SNAP_GPR + 4 * 8], eax
-        mov     [snap_rsp], eax
-        mov     eax, [resume_at]
-        mov     [SNAP + SNAP_RIP], eax
-        mov     eax, cr0
-        mov     [SNAP + SNAP_CR0], eax
-        mov     eax, cr2
-        mov     [SNAP + SNAP_CR2], eax
-        mov     eax, cr3
-        mov     [SNAP + SNAP_CR3], eax
-        mov     eax, cr4
-        mov     [SNAP + SNAP_CR4], eax
-        mov     eax, dr7
-        mov     [SNAP + SNAP_DR7], eax
-        sgdt    [SNAP + SNAP_GDTR]
-        sidt    [SNAP + SNAP_IDTR]
+        SNAP_STATE eax, SNAP, esp + 40          ; the caller's ESP after our return
         call    snap_msrs_sels32
         popad
         popfd
         ret
 
 snap_msrs_sels32:
-        SNAP_MSR MSR_EFER, SNAP_EFER
-        SNAP_MSR MSR_PAT, SNAP_PAT
-        SNAP_MSR MSR_DEBUGCTL, SNAP_DEBUGCTL
-        SNAP_MSR MSR_FS_BASE, SNAP_FS_BASE
-        SNAP_MSR MSR_GS_BASE, SNAP_GS_BASE
-        SNAP_MSR 0x174, SNAP_SYSENTER_CS
-        SNAP_MSR 0x175, SNAP_SYSENTER_ESP
-        SNAP_MSR 0x176, SNAP_SYSENTER_EIP
-        mov     ax, es
-        mov     [SNAP + SNAP_SEL + 0], ax
-        mov     ax, cs
-        mov     [SNAP + SNAP_SEL + 2], ax
-        mov     ax, ss
-        mov     [SNAP + SNAP_SEL + 4], ax
-        mov     ax, ds
-        mov     [SNAP + SNAP_SEL + 6], ax
-        mov     ax, fs
-        mov     [SNAP + SNAP_SEL + 8], ax
-        mov     ax, gs
-        mov     [SNAP + SNAP_SEL + 10], ax
-        sldt    ax
-        mov     [SNAP + SNAP_SEL + 12], ax
-        str     ax
-        mov     [SNAP + SNAP_SEL + 14], ax
-        ret
+        SNAP_MSRS_SELS 0
 
         align   8
 my_gdt: dq      0

@@ -250,17 +250,7 @@ ap_common:                          ; DS = 0 and SP = 0 in the INIT state
         cli
         hlt                         ; woken only by NMI, INIT or SMI
         jmp     .park
-.touch: lgdt    [gdt_desc]
-        mov     eax, cr0
-        or      eax, 1
-        mov     cr0, eax
-        jmp     dword CODE32_SEL:.pm
-        bits    32
-.pm:    mov     ax, DATA32_SEL
-        mov     ds, ax
-        mov     es, ax
-        mov     ss, ax
-        mov     esp, AP_STACK
+.touch: AP_ENTER_PM32 AP_STACK
         mov     eax, PXHV_CPUID_REGION
         cpuid
         mov     edi, eax
