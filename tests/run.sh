@@ -8,7 +8,8 @@
 #          Built with $HOSTCC into build/tests/ (all first, one per CPU at a time), pass
 #          when the program exits 0.
 #   image  `make check-image` (scripts/image.mk), scripts/check-layers.sh (the layers of
-#          stage 3 stay apart) and scripts/check-help.sh (every script answers --help).
+#          stage 3 stay apart), scripts/check-cycles.sh (no loop of calls among the core's
+#          files) and scripts/check-help.sh (every script answers --help).
 #   emu    tests/test_*.sh: real emulator runs (see tests/lib.sh), J at a time (default: one
 #          per CPU; J=1 runs them one after another).  A test's header lines say:
 #            # engines: corei7_skylake_x ryzen qemu   one job per engine, the test sees it in
@@ -136,6 +137,11 @@ fi
 
 if want image && selected check-layers; then
     record check-layers "$OUT/logs/check-layers.log" bash scripts/check-layers.sh
+fi
+
+# After check-image, which built the objects it reads.
+if want image && selected check-cycles; then
+    record check-cycles "$OUT/logs/check-cycles.log" bash scripts/check-cycles.sh
 fi
 
 if want image && selected check-help && [ -e scripts/check-help.sh ]; then

@@ -8,6 +8,7 @@
 #   make test-emu          emulator tests (tests/test_*.sh) only
 #   make test-boot         emulator tests whose name contains "boot"
 #   make check-layers      lib, core and the backends include and name only what their layer may
+#   make check-cycles      no loop of calls among stage3/core's files (from the objects' symbols)
 
 T ?=
 J ?=
@@ -34,4 +35,8 @@ test-boot:
 check-layers:
 	@bash scripts/check-layers.sh
 
-.PHONY: test check test-unit test-emu test-boot check-layers
+# No loop of calls among the core's files (scripts/check-cycles.sh), on the built objects.
+check-cycles: all
+	@bash scripts/check-cycles.sh
+
+.PHONY: check-cycles test check test-unit test-emu test-boot check-layers

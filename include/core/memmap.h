@@ -8,7 +8,8 @@
 #include "lib/types.h"
 #include "lib/e820.h"
 
-/* The guest's memory map (core/memmap.c); guest_keep reserves a range in it. */
+/* The guest's memory map (defined in core/kept.c, planned by core/memmap.c);
+ * guest_keep reserves a range in it. */
 extern struct e820_map g_guest_map;
 
 /* The machine's MTRRs, as the firmware set them (core/kept.c): read once,

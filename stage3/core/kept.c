@@ -17,6 +17,10 @@
 
 static struct mtrr_state mtrr;
 
+/* The guest's memory map: here, beside the ranges that take from it, so that
+ * the plan (core/memmap.c) calls this file and never the other way round. */
+struct e820_map g_guest_map;
+
 #define KEPT_MAX 20
 /* Ranges the guest may not use as RAM, with the access it keeps and, where
  * set, the region page the second-level tables show at each of its pages

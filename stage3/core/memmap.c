@@ -21,7 +21,6 @@
 #include "lib/region.h"
 #include "hw/x86.h"
 
-struct e820_map g_guest_map;
 static struct e820_legacy legacy;
 static bool a20_alias;              /* the A20 gate reaches VMX/SVM operation */
 
