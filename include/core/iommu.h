@@ -12,8 +12,16 @@ struct e820_map;
 u32  iommu_early_pages(const struct e820_map *map);
 /* Discover, build, enable, hide; one line when there is no IOMMU. */
 void iommu_setup(void);
-/* Report the faults the units recorded since the last poll. */
-void iommu_poll(void);
+/* A unit is on: set by iommu_setup. */
+extern bool iommu_active;
+/* Report the faults the units recorded since the last poll (iommu_poll):
+ * inline, so that without an IOMMU a hypercall pays only the test. */
+void iommu_poll_units(void);
+static inline void iommu_poll(void)
+{
+    if (iommu_active)
+        iommu_poll_units();
+}
 /* At the guest's end: the last faults and the check of pxHV's image. */
 void iommu_end(void);
 
@@ -28,5 +36,11 @@ u32  iommu_io_ports(u16 *ports, u32 max);
 /* An intercepted access to one of those ports: performed (or a write
  * dropped), true; not one of them, false.  `v`: the value out, or in. */
 bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v);
+/* Whether an access of `size` bytes at `port` touches the ports iommu_io
+ * may take, 0xCF8-0xCFF: the I/O exit calls it only then. */
+static inline bool iommu_io_port(u16 port, u8 size)
+{
+    return port + size > 0xCF8 && port < 0xD00;
+}
 
 #endif

@@ -25,6 +25,9 @@ typedef _Bool              bool;
 /* A path the exit path takes rarely (a report, a failure): kept out of line so
  * that its registers and stack frame are not paid on every exit. */
 #define COLD      __attribute__((cold, noinline))
+/* Out of line but not cold: a path whose registers and stack frame the
+ * caller's other paths should not pay. */
+#define NOINLINE  __attribute__((noinline))
 #define ALIGNED(n) __attribute__((aligned(n)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(n) (1ULL << (n))

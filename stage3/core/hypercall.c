@@ -45,11 +45,8 @@ void core_hypercall(struct cpu *c)
     c->stats.event[EV_HYPERCALL]++;
     iommu_poll();           /* blocked DMAs reported before what the guest says next */
     /* A cell may ask what pxHV is and print; its shutdown and reset are its
-     * own end; the statistics are the machine's. */
-    if (c->cell && (fn == PXHV_HC_SHUTDOWN || fn == PXHV_HC_RESET))
-        cell_end(c, "%s hypercall", fn == PXHV_HC_SHUTDOWN ? "shutdown" : "reset");
-    if (c->cell && fn == PXHV_HC_EXIT_STATS)
-        fn = ~0u;
+     * own end; the statistics are the machine's.  Tested in those cases
+     * only, so that the other hypercalls do not pay for it. */
     switch (fn) {
     case PXHV_HC_VERSION:
         ret = PXHV_VERSION_NUM;
@@ -64,12 +61,18 @@ void core_hypercall(struct cpu *c)
         break;
     }
     case PXHV_HC_EXIT_STATS:
+        if (c->cell) {
+            ret = PXHV_HC_ENOSYS;
+            break;
+        }
         stats_print();
         break;
     case PXHV_HC_PUTHEX:
         kprintf("0x%08x\n", ebx);
         break;
     case PXHV_HC_SHUTDOWN:
+        if (c->cell)
+            cell_end(c, "shutdown hypercall");
         kprintf("pxHV: guest requested shutdown, status %u\n", ebx);
         virt->skip(c, 0);
         guest_end(c, "shutdown hypercall", false);
@@ -78,6 +81,8 @@ void core_hypercall(struct cpu *c)
         ret = (u32)r->r[R_RAX];
         break;
     case PXHV_HC_RESET:
+        if (c->cell)
+            cell_end(c, "reset hypercall");
         /* pxHV's own stage 2, booted again by the BIOS after the guest jumped
          * to the reset vector: the guest asked for a reboot. */
         guest_end(c, "reboot through the BIOS reset vector (pxHV's boot sector ran again)", true);

@@ -80,6 +80,13 @@ static bool pm1_cnt_out(struct cpu *c, u16 reg, u8 high)
     return true;
 }
 
+/* The cell that owns a port of the root's, or NULL.  Without cells, the
+ * usual machine, no call: the root's I/O exits pay only the test. */
+static inline const struct cell *port_cell(u16 port)
+{
+    return g_ncells ? cell_owning_port(port) : NULL;
+}
+
 /* Does an OUT of `size` bytes at `port` write port p?  Then *b is that byte. */
 static bool writes_port(u16 port, u8 size, u32 v, u16 p, u8 *b)
 {
@@ -90,27 +97,16 @@ static bool writes_port(u16 port, u8 size, u32 v, u16 p, u8 *b)
     return true;
 }
 
-static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
+/* An OUT of the root's to any port but the debug console's (port_out). */
+static NOINLINE void port_out_other(struct cpu *c, u16 port, u8 size, u32 v)
 {
-    if (c->cell) {
-        cell_port_out(c, port, size, v);
-        return;
-    }
-    const struct cell *owner = cell_owning_port(port);
+    const struct cell *owner = port_cell(port);
     if (owner) {
         guest_refuse(c, "OUT to port 0x%x, cell %s's; not performed", port, owner->name);
         return;
     }
-    if (iommu_io(c, port, size, false, &v))
+    if (iommu_io_port(port, size) && iommu_io(c, port, size, false, &v))
         return;
-    if (port == PXHV_DEBUG_PORT) {
-        /* Guest debug console: each byte of the value, low byte first. */
-        char bytes[4];
-        for (u8 i = 0; i < size; i++)
-            bytes[i] = (char)(v >> (8 * i));
-        console_guest_write(bytes, size);
-        return;
-    }
     if (port == PORT_EMU_SHUTDOWN) {
         /* The "Shutdown" string, one byte at a time, ends an emulator run. */
         char ch = (char)v;
@@ -143,20 +139,39 @@ static void port_out(struct cpu *c, u16 port, u8 size, u32 v)
     raw_out(port, size, v);
 }
 
-static u32 port_in(struct cpu *c, u16 port, u8 size)
+/* The debug console's port is answered here, before the checks of
+ * port_out_other and port_in_other: no cell is given it (core/cellplan.c
+ * kept_ports) and it is not a PCI configuration port (iommu_io_port), so
+ * those checks would pass it on unchanged.  The rest is out of line, so that
+ * the console's exits pay neither its registers nor its stack frame. */
+static inline void port_out(struct cpu *c, u16 port, u8 size, u32 v)
 {
-    if (c->cell)
-        return cell_port_in(c, port, size);
-    const struct cell *owner = cell_owning_port(port);
+    if (c->cell) {
+        cell_port_out(c, port, size, v);
+        return;
+    }
+    if (port == PXHV_DEBUG_PORT) {
+        /* Guest debug console: each byte of the value, low byte first. */
+        char bytes[4];
+        for (u8 i = 0; i < size; i++)
+            bytes[i] = (char)(v >> (8 * i));
+        console_guest_write(bytes, size);
+        return;
+    }
+    port_out_other(c, port, size, v);
+}
+
+/* An IN of the root's from any port but the debug console's (port_in). */
+static NOINLINE u32 port_in_other(struct cpu *c, u16 port, u8 size)
+{
+    const struct cell *owner = port_cell(port);
     if (owner) {
         guest_refuse(c, "IN from port 0x%x, cell %s's; all ones returned", port, owner->name);
         return 0xFFFFFFFFu;
     }
     u32 got;
-    if (iommu_io(c, port, size, true, &got))
+    if (iommu_io_port(port, size) && iommu_io(c, port, size, true, &got))
         return got;
-    if (port == PXHV_DEBUG_PORT)
-        return 0xE9E9E9E9u & (size == 4 ? ~0u : (1u << (8 * size)) - 1); /* Bochs' answer */
     if (cmos_port(port) || cmos_port((u16)(port + size - 1))) {
         u32 v = 0;
         for (u8 i = 0; i < size; i++) {
@@ -166,6 +181,15 @@ static u32 port_in(struct cpu *c, u16 port, u8 size)
         return v;
     }
     return raw_in(port, size);
+}
+
+static inline u32 port_in(struct cpu *c, u16 port, u8 size)
+{
+    if (c->cell)
+        return cell_port_in(c, port, size);
+    if (port == PXHV_DEBUG_PORT)
+        return 0xE9E9E9E9u & (size == 4 ? ~0u : (1u << (8 * size)) - 1); /* Bochs' answer */
+    return port_in_other(c, port, size);
 }
 
 /* An index or count register after a string instruction's update at its
@@ -179,8 +203,9 @@ static u64 addr_reg(u64 old, u64 v, u64 amask)
 /* INS/OUTS, with or without REP: one element at a time, through the guest's
  * segments and paging with the checks the CPU makes; a fault stops the
  * instruction where it got to, with the registers showing the progress
- * (SDM Vol. 2B INS, OUTS; Vol. 3A 6.5 "Exception Classifications"). */
-static bool string_io(struct cpu *c, const struct io_access *io)
+ * (SDM Vol. 2B INS, OUTS; Vol. 3A 6.5 "Exception Classifications").  Out
+ * of line: its registers and stack frame are not paid by IN and OUT. */
+static NOINLINE bool string_io(struct cpu *c, const struct io_access *io)
 {
     struct guest_regs *r = c->regs;
     u64 amask = io->addr_bytes == 2 ? 0xFFFF : io->addr_bytes == 4 ? 0xFFFFFFFF : ~0ULL;

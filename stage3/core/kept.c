@@ -193,7 +193,8 @@ bool guest_hpa(u64 gpa, u64 len, bool write, u64 *hpa)
 {
     if (gpa + len < gpa)
         return false;
-    const struct cell *cl = this_cpu()->cell;
+    /* Without cells, the usual machine, this CPU is the root's: no lookup. */
+    const struct cell *cl = g_ncells ? this_cpu()->cell : NULL;
     if (cl)
         return cell_hpa(cl, gpa, len, hpa);
     *hpa = gpa;

@@ -64,7 +64,7 @@ void iommu_blocked(u16 rid, bool write, u64 addr, const char *why)
  * they would have seen is reported by the one polling).  A unit whose known
  * register does not read back (the guest's A20 gate, iommu_impl.h) is left
  * for a later poll. */
-void iommu_poll(void)
+void iommu_poll_units(void)
 {
     static u8 busy;
     if (!iommu_active || __atomic_test_and_set(&busy, __ATOMIC_ACQUIRE))

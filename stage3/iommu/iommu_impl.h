@@ -30,8 +30,8 @@ u64 *iommu_page(void *unused);   /* a zeroed page of the IOMMU's area (a pt_allo
 /* A blocked DMA the unit reported: one line per device, kind and page (faults.c). */
 void iommu_blocked(u16 rid, bool write, u64 addr, const char *why);
 
-/* A unit is on: set by iommu_setup (iommu.c); faults.c polls it then. */
-extern bool iommu_active;
+/* iommu_active (include/core/iommu.h): set by iommu_setup (iommu.c);
+ * faults.c polls the units then. */
 /* The image check (faults.c): pxHV's image as iommu_setup hashed it, and
  * its hash now. */
 extern u64 iommu_image_hash, iommu_image_len;

@@ -55,6 +55,7 @@
 
 #define PORT_ADDR     0xCF8
 #define PORT_DATA     0xCFC
+STATIC_ASSERT(PORT_ADDR == 0xCF8 && PORT_DATA + 4 == 0xD00, "iommu_io_port: 0xCF8-0xCFF");
 #define ADDR_ENABLE   BIT(31)
 #define EXBAR_REG     0x60          /* PCIEXBAR, 64 bits */
 #define EXBAR_END     0x68
@@ -232,7 +233,7 @@ static u32 data_access(u16 port, u8 size, bool in, u32 v)
 bool iommu_io(struct cpu *c, u16 port, u8 size, bool in, u32 *v)
 {
     (void)c;
-    if (!on || port + size <= PORT_ADDR || port >= PORT_DATA + 4)
+    if (!on || !iommu_io_port(port, size))
         return false;
     pci_cfg_lock();
     port_accesses++;

@@ -443,6 +443,8 @@ bool ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2apic)
 }
 
 /* Cells: the fake's CPUs are the root's; nothing here may reach a cell. */
+u32 g_ncells;
+
 const struct cell *cell_owning_port(u16 port)
 {
     (void)port;
