@@ -15,7 +15,6 @@
 #include "lib/region.h"
 
 struct cell g_cells[CELLS_MAX];
-u32 g_ncells;
 
 #define MiB (1ULL << 20)
 

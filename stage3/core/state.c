@@ -12,4 +12,8 @@ struct e820_map g_host_map;
 u64 g_hv_base, g_hv_size;
 struct acpi_info g_acpi;
 u32 g_cpus_unlisted;
+/* The cells besides the root, set once while core/cellplan.c plans them: with
+ * the start-up globals, so that the exit path's files below the cells' code
+ * (core/kept.c, core/io.c) can ask whether there are any without calling up. */
+u32 g_ncells;
 const struct virt_ops *virt;

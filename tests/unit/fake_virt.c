@@ -442,8 +442,8 @@ bool ipi_icr_write(struct cpu *c, u32 dest, u32 low, bool x2apic)
     return true;
 }
 
-/* Cells: the fake's CPUs are the root's; nothing here may reach a cell. */
-u32 g_ncells;
+/* Cells: the fake's CPUs are the root's; nothing here may reach a cell
+ * (g_ncells, core/state.c, stays 0). */
 
 const struct cell *cell_owning_port(u16 port)
 {
