@@ -181,6 +181,21 @@ bool rdmsr_safe(u32 msr, u64 *val);
 bool wrmsr_safe(u32 msr, u64 v);
 #endif
 
+/* A port access of 1, 2 or 4 bytes, as an I/O exit or an emulated access names it. */
+static inline u32 in_sized(u16 port, u8 size)
+{
+    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+static inline void out_sized(u16 port, u8 size, u32 v)
+{
+    if (size == 1)
+        outb(port, (u8)v);
+    else if (size == 2)
+        outw(port, (u16)v);
+    else
+        outl(port, v);
+}
+
 /* 1 GiB pages in 4-level paging (CPUID.80000001h:EDX[26]). */
 static inline bool has_1g_pages(void)
 {

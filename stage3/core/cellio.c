@@ -141,7 +141,7 @@ u32 cell_port_in(struct cpu *c, u16 port, u8 size)
         return v;
     }
     if (in_ranges(cl->cfg, port) && (size == 1 || in_ranges(cl->cfg, (u16)(port + size - 1))))
-        return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+        return in_sized(port, size);
     outside(c, port, false, 0);
 }
 
@@ -160,12 +160,7 @@ void cell_port_out(struct cpu *c, u16 port, u8 size, u32 v)
         return;
     }
     if (in_ranges(cl->cfg, port) && (size == 1 || in_ranges(cl->cfg, (u16)(port + size - 1)))) {
-        if (size == 1)
-            outb(port, (u8)v);
-        else if (size == 2)
-            outw(port, (u16)v);
-        else
-            outl(port, v);
+        out_sized(port, size, v);
         return;
     }
     outside(c, port, true, v);

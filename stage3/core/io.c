@@ -45,21 +45,6 @@ u32 io_intercepted(u16 *ports, u32 max)
     return n + iommu_io_ports(ports + n, max - n);   /* PCI configuration, stage3/iommu */
 }
 
-static void raw_out(u16 port, u8 size, u32 v)
-{
-    if (size == 1)
-        outb(port, (u8)v);
-    else if (size == 2)
-        outw(port, (u16)v);
-    else
-        outl(port, v);
-}
-
-static u32 raw_in(u16 port, u8 size)
-{
-    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-}
-
 /* S5 (power-off) ends the run; another sleep state would leave pxHV (its
  * resume path goes through the firmware to the guest's waking vector), and
  * the guest is told there is none (acpi_hide_sleep_states).  `high`: the
@@ -136,7 +121,7 @@ static NOINLINE void port_out_other(struct cpu *c, u16 port, u8 size, u32 v)
         }
         return;
     }
-    raw_out(port, size, v);
+    out_sized(port, size, v);
 }
 
 /* The debug console's port is answered here, before the checks of
@@ -180,7 +165,7 @@ static NOINLINE u32 port_in_other(struct cpu *c, u16 port, u8 size)
         }
         return v;
     }
-    return raw_in(port, size);
+    return in_sized(port, size);
 }
 
 static inline u32 port_in(struct cpu *c, u16 port, u8 size)

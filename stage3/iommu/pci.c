@@ -95,13 +95,9 @@ u32 pci_cfg_access(u32 a, u32 reg, u8 size, bool in, u32 v)
     outl(PORT_ADDR, a);
     u16 port = (u16)(PORT_DATA + (reg & 3));
     if (in)
-        v = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-    else if (size == 1)
-        outb(port, (u8)v);
-    else if (size == 2)
-        outw(port, (u16)v);
+        v = in_sized(port, size);
     else
-        outl(port, v);
+        out_sized(port, size, v);
     outl(PORT_ADDR, addr);
     return v;
 }
@@ -220,13 +216,8 @@ static u32 data_access(u16 port, u8 size, bool in, u32 v)
         return 0;
     }
     if (in)
-        return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-    if (size == 1)
-        outb(port, (u8)v);
-    else if (size == 2)
-        outw(port, (u16)v);
-    else
-        outl(port, v);
+        return in_sized(port, size);
+    out_sized(port, size, v);
     return 0;
 }
 
